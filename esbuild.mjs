@@ -1,0 +1,69 @@
+// Bundles the extension, the sandbox CLI and the in-editor test suite.
+//   node esbuild.mjs              development build (sourcemaps)
+//   node esbuild.mjs --production minified, no sourcemaps, metafile for `npm run bench`
+//   node esbuild.mjs --watch      rebuild on change, with a problem matcher for VS Code tasks
+import * as esbuild from 'esbuild';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Prints esbuild's errors in the form the `$esbuild-watch` problem matcher reads. */
+const problemMatcher = {
+  name: 'esbuild-problem-matcher',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: production,
+  sourcemap: !production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [problemMatcher],
+};
+
+const integrationTests = readdirSync('test/integration')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `test/integration/${f}`);
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+    metafile: true,
+  },
+  { ...common, entryPoints: { sandbox: 'src/sandbox/cli.ts' }, outdir: 'dist' },
+];
+if (!production && integrationTests.length > 0) {
+  // The in-editor suite is loaded by the extension host (mocha stays external: it is required from node_modules).
+  builds.push({
+    ...common,
+    entryPoints: integrationTests,
+    outdir: 'out/test/integration',
+    external: ['vscode', 'mocha'],
+  });
+}
+
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  mkdirSync('dist', { recursive: true });
+  writeFileSync('dist/meta.json', JSON.stringify(results[0].metafile));
+}
