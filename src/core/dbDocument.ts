@@ -1,0 +1,273 @@
+import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { DB_LIMITS, type Db, type DbValue } from './db';
+import { keyProblem, plural, showKey, valueTooLongMessage } from './limits';
+
+/** Why a DB document cannot be saved as it is. */
+export type DbProblemCode = 'syntax' | 'empty' | 'notObject' | 'duplicateKey' | 'emptyKey' | 'keyTooLong'
+  | 'tooManyKeys' | 'nullValue' | 'floatValue' | 'unsafeInteger' | 'arrayValue' | 'objectValue' | 'valueTooLong';
+
+/** One problem, with the exact range of `text` it is about (`offset`/`length` in UTF-16 code units). */
+export interface DbProblem {
+  readonly code: DbProblemCode;
+  readonly message: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Either the DB the document describes, or every problem that stops it from being saved. */
+export type DbAnalysis = { readonly ok: true; readonly db: Db } | { readonly ok: false; readonly problems: readonly DbProblem[] };
+
+const BOM = '\ufeff';
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/**
+ * Checks a DB document against strict JSON and every LogUp limit, and returns ALL problems sorted by offset.
+ *
+ * Decisions: numbers are accepted only when the text has no `.` or exponent AND the value is a safe integer
+ * (`1.0` and `1e3` are refused as `floatValue`, with a hint to write the integer); `-0` reads as `0`.
+ * Over 20 keys: one `tooManyKeys` problem on every distinct key from the 21st on (document order), so each
+ * highlighted key is one the user could drop. Semantic problems are reported even next to syntax errors, on
+ * the parser's recovered tree, so the user sees everything in one pass.
+ */
+export function analyzeDbDocument(text: string): DbAnalysis {
+  // A BOM is tolerated: replacing it with a space keeps every offset pointing into the original text.
+  const source = text.startsWith(BOM) ? ` ${text.slice(1)}` : text;
+  if (/^[ \t\n\r]*$/.test(source)) {
+    return {
+      ok: false,
+      problems: [{
+        code: 'empty',
+        message: 'The document is empty; a LogUp DB is one JSON object, e.g. {"plan": "pro"}. Write {} for an empty DB.',
+        offset: 0,
+        length: text.length,
+      }],
+    };
+  }
+
+  const errors: ParseError[] = [];
+  const root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const problems: DbProblem[] = syntaxProblems(source, errors);
+
+  const entries: [string, DbValue][] = [];
+  if (root !== undefined) {
+    if (root.type !== 'object') {
+      problems.push({
+        code: 'notObject',
+        message: `The document must be one JSON object like {"plan": "pro"}, but it is ${describeNode(root)}.`,
+        offset: root.offset,
+        length: root.length,
+      });
+    } else {
+      checkObject(source, root, problems, entries);
+    }
+  }
+
+  if (problems.length > 0) {
+    // Stable sort: problems at the same offset keep the order they were found in.
+    problems.sort((a, b) => a.offset - b.offset);
+    return { ok: false, problems };
+  }
+  return { ok: true, db: buildDb(entries) };
+}
+
+/** Canonical text of a DB: keys sorted by UTF-16 code unit, 2-space indent, final newline. */
+export function serializeDb(db: Db): string {
+  const keys = Object.keys(db).sort();
+  if (keys.length === 0) return '{}\n';
+  // Built by hand because JSON.stringify would list integer-like keys ("9", "10") first, whatever their order.
+  const lines = keys.map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(db[k])}`);
+  return `{\n${lines.join(',\n')}\n}\n`;
+}
+
+/** Builds a Db where every key is an own data property, even `__proto__`. */
+function buildDb(entries: readonly (readonly [string, DbValue])[]): Db {
+  return Object.fromEntries(entries) as Db;
+}
+
+function checkObject(source: string, root: Node, problems: DbProblem[], entries: [string, DbValue][]): void {
+  const properties = root.children ?? [];
+  const seen = new Set<string>();
+  const extraKeys: Node[] = [];
+  for (const property of properties) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (keyNode === undefined || typeof keyNode.value !== 'string') continue;
+    const key: string = keyNode.value;
+
+    if (seen.has(key)) {
+      problems.push({
+        code: 'duplicateKey',
+        message: `Key ${showKey(key)} appears more than once; JSON.parse would silently keep only the last value. ` +
+          'Remove or rename one of them.',
+        offset: keyNode.offset,
+        length: keyNode.length,
+      });
+    } else {
+      seen.add(key);
+      if (seen.size > DB_LIMITS.maxKeys) extraKeys.push(keyNode);
+      const kp = keyProblem(key);
+      if (kp !== undefined) problems.push({ ...kp, offset: keyNode.offset, length: keyNode.length });
+    }
+
+    if (valueNode === undefined) continue;
+    const value = checkValue(source, valueNode, problems);
+    if (value !== undefined) entries.push([key, value]);
+  }
+
+  const excess = seen.size - DB_LIMITS.maxKeys;
+  extraKeys.forEach((keyNode, i) => {
+    problems.push({
+      code: 'tooManyKeys',
+      message: `This is key ${DB_LIMITS.maxKeys + 1 + i} of ${seen.size}; LogUp allows at most ${DB_LIMITS.maxKeys} keys ` +
+        `per subscription. Remove ${plural(excess, 'key')}.`,
+      offset: keyNode.offset,
+      length: keyNode.length,
+    });
+  });
+}
+
+/** Returns the value when LogUp can store it, otherwise records why not. */
+function checkValue(source: string, node: Node, problems: DbProblem[]): DbValue | undefined {
+  const at = { offset: node.offset, length: node.length };
+  const refuse = (code: DbProblemCode, message: string): undefined => {
+    problems.push({ code, message, ...at });
+    return undefined;
+  };
+  switch (node.type) {
+    case 'boolean':
+      return node.value as boolean;
+    case 'string': {
+      const value = node.value as string;
+      const message = valueTooLongMessage(value);
+      return message === undefined ? value : refuse('valueTooLong', message);
+    }
+    case 'number': {
+      const raw = source.slice(node.offset, node.offset + node.length);
+      const value = node.value as number;
+      // A malformed number (`1e`, `1.`) is already a syntax problem; judging its value would only add noise.
+      if (!JSON_NUMBER.test(raw)) return undefined;
+      const shown = raw.length > 24 ? `${raw.slice(0, 24)}…` : raw;
+      if (/[.eE]/.test(raw)) {
+        // The JSON text decides: `1.0` or `1e3` says "a decimal" even though the value happens to be whole.
+        return Number.isSafeInteger(value)
+          ? refuse('floatValue', `${shown} is written as a decimal number; LogUp stores only integers. Write it as ${value}.`)
+          : refuse('floatValue', `${shown} is not an integer; LogUp stores only integers. ` +
+            `Round it, or put it in double quotes to store it as a string.`);
+      }
+      if (!Number.isSafeInteger(value)) {
+        return refuse('unsafeInteger', `${shown} is outside the safe integer range ` +
+          `(−${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}) and would lose digits; put it in double quotes to store it as a string.`);
+      }
+      // `-0` is an integer, but the canonical form (and the server) only know 0.
+      return value === 0 ? 0 : value;
+    }
+    case 'null':
+      return refuse('nullValue', 'null is not a value LogUp can store (only strings, booleans and integers). ' +
+        'Use "" or false instead, or remove the key.');
+    case 'array':
+      return refuse('arrayValue', 'An array is not a value LogUp can store (only strings, booleans and integers). ' +
+        'Put the list in a string, e.g. "a,b,c", or spread it over several keys.');
+    case 'object':
+      return refuse('objectValue', 'A nested object is not a value LogUp can store: the DB is one flat object of ' +
+        'strings, booleans and integers. Move its entries to top-level keys, or put it in a string.');
+    default:
+      return undefined;
+  }
+}
+
+function describeNode(node: Node): string {
+  switch (node.type) {
+    case 'array': return 'an array';
+    case 'string': return 'a string';
+    case 'number': return 'a number';
+    case 'boolean': return `the value ${String(node.value)}`;
+    case 'null': return 'null';
+    default: return 'not an object';
+  }
+}
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidNumberFormat: 'This number is not valid JSON.',
+  PropertyNameExpected: 'Expected a key in double quotes here.',
+  ValueExpected: 'Expected a value here: a string in double quotes, an integer, true or false.',
+  ColonExpected: 'Expected a colon (:) between the key and its value.',
+  CommaExpected: 'Expected a comma (,) before this entry.',
+  CloseBraceExpected: 'Expected } to close the object.',
+  CloseBracketExpected: 'Expected ] to close the array.',
+  EndOfFileExpected: 'Unexpected text after the end of the JSON object; remove it.',
+  InvalidCommentToken: 'Comments are not allowed: the DB is plain JSON. Remove the comment.',
+  UnexpectedEndOfComment: 'This comment is never closed; comments are not allowed in the DB anyway, so remove it.',
+  UnexpectedEndOfString: 'This string is never closed; add the closing double quote on the same line.',
+  UnexpectedEndOfNumber: 'This number ends too early: a digit must follow ".", "e" or "-".',
+  InvalidUnicode: 'Invalid \\u escape: it needs exactly 4 hexadecimal digits, e.g. \\u00e9.',
+  InvalidEscapeCharacter: 'Invalid escape in this string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX.',
+  InvalidCharacter: 'This string contains a raw control character (a tab or line break); write it as an escape such as \\t or \\n.',
+};
+
+const STRUCTURAL_ERRORS = new Set(['PropertyNameExpected', 'ValueExpected', 'ColonExpected', 'CommaExpected',
+  'CloseBraceExpected', 'CloseBracketExpected', 'EndOfFileExpected']);
+
+/**
+ * Turns the parser's errors into problems a person can act on, without the parser's follow-on errors: after a
+ * missing key it always adds "value expected" at the `,` or `}` it skipped to, and a bad token (`'a'`, `tru`,
+ * `007`) makes the very next token "unexpected" too. Independent mistakes (one per entry) are all kept.
+ */
+function syntaxProblems(source: string, errors: readonly ParseError[]): DbProblem[] {
+  const candidates: (DbProblem & { structural: boolean })[] = [];
+  let previousName = '';
+  for (const error of errors) {
+    const name = printParseErrorCode(error.error);
+    const skip = name === 'ValueExpected' && previousName === 'PropertyNameExpected';
+    previousName = name;
+    if (skip) continue;
+
+    let offset = error.offset;
+    let length = Math.max(1, Math.min(error.length, source.length - offset));
+    if (offset >= source.length) {
+      // At the end of the text there is no token; underline the last visible character instead of a line break.
+      offset = Math.max(0, previousSignificant(source, source.length));
+      length = Math.min(1, source.length);
+    }
+    let message = SYNTAX_MESSAGES[name] ?? 'This is not valid JSON.';
+    const token = source.slice(offset, offset + length);
+
+    if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && (token === '}' || token === ']')) {
+      const comma = previousSignificant(source, offset);
+      if (comma >= 0 && source[comma] === ',') {
+        offset = comma;
+        length = 1;
+        message = 'Trailing comma: JSON does not allow a comma after the last entry. Remove it.';
+      }
+    } else if (name === 'CommaExpected' && /^[0-9]/.test(token) && source[offset - 1] === '0') {
+      // `007` scans as `0`, `0`, `7`: underline the whole number, not the second digit.
+      let end = offset;
+      while (end < source.length && /[0-9]/.test(source[end] ?? '')) end++;
+      offset -= 1;
+      length = end - offset;
+      message = 'Numbers cannot start with 0 in JSON; remove the leading zero.';
+    } else if (name === 'InvalidSymbol') {
+      const shown = token.length > 24 ? `${token.slice(0, 24)}…` : token;
+      message = token.startsWith("'")
+        ? 'Single quotes are not JSON; use double quotes around keys and strings.'
+        : `Unexpected ${JSON.stringify(shown)}: strings need double quotes, and the only bare words JSON knows are true, false and null.`;
+    }
+    candidates.push({ code: 'syntax', message, offset, length, structural: STRUCTURAL_ERRORS.has(name) });
+  }
+
+  const out: DbProblem[] = [];
+  let coveredUntil = -1;
+  for (const { structural, ...problem } of candidates.sort((a, b) => a.offset - b.offset)) {
+    if (problem.offset <= coveredUntil) continue;
+    // Only whitespace since the last problem: this error is that problem's echo on the next token.
+    if (structural && coveredUntil >= 0 && /^[ \t\r\n]*$/.test(source.slice(coveredUntil + 1, problem.offset))) continue;
+    coveredUntil = problem.offset + problem.length - 1;
+    out.push(problem);
+  }
+  return out;
+}
+
+/** Offset of the last non-whitespace character before `offset`, or -1. */
+function previousSignificant(source: string, offset: number): number {
+  let i = offset - 1;
+  while (i >= 0 && (source[i] === ' ' || source[i] === '\t' || source[i] === '\n' || source[i] === '\r')) i--;
+  return i;
+}

@@ -1,0 +1,113 @@
+import { DB_LIMITS, type Db, type DbEntry, type DbValue } from './db';
+import { keyProblem, plural, showKey, valueProblem } from './limits';
+
+/** The write calls that turn the DB the server holds (base) into the edited one. */
+export interface SavePlan {
+  /** Keys for one DELETE call, sorted; empty means no DELETE. */
+  readonly deleteKeys: readonly string[];
+  /** Entries for one PUT call, sorted by key; empty means no PUT. */
+  readonly putEntries: readonly DbEntry[];
+  /** Send the DELETE before the PUT; only when putting first would transiently hold more than 20 keys. */
+  readonly deleteFirst: boolean;
+}
+
+const has = (db: Db, key: string): boolean => Object.hasOwn(db, key);
+
+/** Plans the fewest write calls from `base` to `edited`; unchanged keys are sent nowhere. */
+export function planSave(base: Db, edited: Db): SavePlan {
+  const deleteKeys = Object.keys(base).filter((k) => !has(edited, k)).sort();
+  const putEntries: DbEntry[] = Object.keys(edited)
+    .filter((k) => !has(base, k) || base[k] !== edited[k])
+    .sort()
+    .map((key) => ({ key, value: edited[key] as DbValue }));
+  const added = putEntries.filter((e) => !has(base, e.key)).length;
+  // PUT first is safer (a DELETE that fails afterwards loses nothing), unless the server would briefly hold too many keys.
+  const deleteFirst = deleteKeys.length > 0 && putEntries.length > 0 && Object.keys(base).length + added > DB_LIMITS.maxKeys;
+  return { deleteKeys, putEntries, deleteFirst };
+}
+
+/** True when the plan sends no write call at all. */
+export function isEmptyPlan(plan: SavePlan): boolean {
+  return plan.deleteKeys.length === 0 && plan.putEntries.length === 0;
+}
+
+/** The DB the server holds after both calls of the plan succeed, in the plan's order. */
+export function applyPlan(base: Db, plan: SavePlan): Db {
+  const result: Db = copyDb(base);
+  const del = (): void => {
+    for (const key of plan.deleteKeys) delete result[key];
+  };
+  const put = (): void => {
+    for (const { key, value } of plan.putEntries) setOwn(result, key, value);
+  };
+  if (plan.deleteFirst) {
+    del();
+    put();
+  } else {
+    put();
+    del();
+  }
+  return result;
+}
+
+/** Same keys with the same values; type-sensitive, so `1` and `"1"` differ. */
+export function dbEquals(a: Db, b: Db): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => has(b, k) && a[k] === b[k]);
+}
+
+/** A short phrase for a confirmation or log line, e.g. "delete 2 keys and add or change 3 keys". */
+export function describePlan(plan: SavePlan): string {
+  const parts: string[] = [];
+  if (plan.deleteKeys.length > 0) parts.push(`delete ${plural(plan.deleteKeys.length, 'key')}`);
+  if (plan.putEntries.length > 0) parts.push(`add or change ${plural(plan.putEntries.length, 'key')}`);
+  if (parts.length === 0) return 'no change';
+  return parts.join(' and ');
+}
+
+/** Every limit one of the plan's requests would break, in order; empty when the plan is safe to send. */
+export function planProblems(base: Db, plan: SavePlan): string[] {
+  const problems: string[] = [];
+  const putKeys = new Set<string>();
+  for (const { key, value } of plan.putEntries) {
+    if (putKeys.has(key)) problems.push(`PUT lists key ${showKey(key)} twice.`);
+    putKeys.add(key);
+    const kp = keyProblem(key);
+    if (kp !== undefined) problems.push(`PUT: ${kp.message}`);
+    const vp = valueProblem(value);
+    if (vp !== undefined) problems.push(`PUT of key ${showKey(key)}: ${vp}`);
+  }
+  const deleteKeys = new Set<string>();
+  for (const key of plan.deleteKeys) {
+    if (deleteKeys.has(key)) problems.push(`DELETE lists key ${showKey(key)} twice.`);
+    deleteKeys.add(key);
+    if (putKeys.has(key)) problems.push(`Key ${showKey(key)} is both put and deleted; the result depends on the order.`);
+  }
+
+  // Replays the calls in order and checks the key count the server holds after each one.
+  const held = new Set(Object.keys(base));
+  const steps = plan.deleteFirst ? (['DELETE', 'PUT'] as const) : (['PUT', 'DELETE'] as const);
+  for (const step of steps) {
+    if (step === 'PUT') {
+      if (putKeys.size === 0) continue;
+      putKeys.forEach((k) => held.add(k));
+    } else {
+      if (deleteKeys.size === 0) continue;
+      deleteKeys.forEach((k) => held.delete(k));
+    }
+    if (held.size > DB_LIMITS.maxKeys) {
+      problems.push(`After the ${step} the server would hold ${held.size} keys; LogUp allows at most ${DB_LIMITS.maxKeys}.`);
+    }
+  }
+  return problems;
+}
+
+/** Copies a DB keeping every key an own data property (plain assignment would treat `__proto__` as the prototype). */
+function copyDb(db: Db): Db {
+  return Object.fromEntries(Object.entries(db)) as Db;
+}
+
+function setOwn(db: Db, key: string, value: DbValue): void {
+  Object.defineProperty(db, key, { value, enumerable: true, writable: true, configurable: true });
+}
