@@ -1,0 +1,55 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { LogUpConfigError } from './errors';
+
+const EXAMPLE = 'https://api.logup.co/v1_0';
+
+/**
+ * True for hosts that can only mean this machine: `localhost`, 127.0.0.0/8 and `::1` (brackets allowed).
+ * Plain http is tolerated only there, because nothing on the network can read that traffic.
+ */
+export function isLoopbackHost(host: string): boolean {
+  let h = host.trim().toLowerCase();
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  if (h === 'localhost') return true;
+  if (isIPv4(h)) return h.split('.')[0] === '127';
+  if (isIPv6(h)) return h === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(h);
+  return false;
+}
+
+/**
+ * Validates a gate's versioned base URL and returns it with trailing slashes removed from the path.
+ * Throws LogUpConfigError saying what to change: the secret key is sent there, so only https (or http to loopback).
+ */
+export function parseBaseUrl(raw: string): URL {
+  const text = raw.trim();
+  if (text === '') throw new LogUpConfigError(`The LogUp base URL is empty; use one like ${EXAMPLE}.`);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new LogUpConfigError(`The LogUp base URL is not a valid URL; use one like ${EXAMPLE}.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new LogUpConfigError(`The LogUp base URL must start with https:// (like ${EXAMPLE}), not ${url.protocol}//.`);
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new LogUpConfigError(
+      `The LogUp base URL must use https:// because the gate's secret key is sent to it; ` +
+        `plain http:// is only allowed for a local sandbox on localhost or 127.0.0.1.`,
+    );
+  }
+  // Credentials in the URL would be sent on every request and shown wherever the URL is displayed.
+  if (url.username !== '' || url.password !== '') {
+    throw new LogUpConfigError(
+      "Remove the user name and password from the LogUp base URL; the gate's secret key is stored separately.",
+    );
+  }
+  if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) {
+    throw new LogUpConfigError(
+      `Remove the query (?…) and fragment (#…) from the LogUp base URL; use one like ${EXAMPLE}.`,
+    );
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { Db } from '../core/db';
+
+/**
+ * A DB as the server returns it. Reading is lenient on purpose (any finite number, any key count) so a DB that
+ * breaks the write limits can still be opened and fixed; the limits are enforced before writing, in core/.
+ */
+export const DbSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+type DbParsed = z.infer<typeof DbSchema>;
+
+/** `POST /oauth/token` answer. `token_type` is `Baerer` in the reference, so any spelling is accepted (and ignored). */
+export const TokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().optional(),
+  // OAuth2 only recommends expires_in (some servers send a numeric string); when absent the client assumes the
+  // documented 3600 s and relies on 401 recovery.
+  expires_in: z
+    .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)])
+    .pipe(z.number().positive())
+    .optional(),
+});
+/** A parsed token answer. */
+export type TokenResponse = z.infer<typeof TokenResponseSchema>;
+
+const VerifiedSchema = z.object({
+  verified: z.literal(true),
+  // The reference's example shows an errorMessage even next to verified: true; tolerate it, and null.
+  errorMessage: z.string().nullish(),
+  idActor: z.string().min(1),
+  idSubscription: z.string().min(1),
+  db: DbSchema,
+});
+
+const NotVerifiedSchema = z.object({
+  verified: z.literal(false),
+  errorMessage: z.string().nullish(),
+  idActor: z.string().nullish(),
+  idSubscription: z.string().nullish(),
+  db: DbSchema.nullish(),
+});
+
+/** `POST /verification` answer: who logged up when `verified`, otherwise (usually) only an `errorMessage`. */
+export const VerificationSchema = z.discriminatedUnion('verified', [VerifiedSchema, NotVerifiedSchema]);
+/** A parsed verification; narrow on `verified` to get non-null `idActor`/`idSubscription`/`db`. */
+export type Verification = z.infer<typeof VerificationSchema>;
+
+// Compile-time proof that the parsed DB is assignable both ways to core's Db.
+const _dbMatchesCore: (d: DbParsed) => Db = (d) => d;
+const _coreMatchesDb: (d: Db) => DbParsed = (d) => d;
+void _dbMatchesCore;
+void _coreMatchesDb;
