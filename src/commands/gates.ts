@@ -1,0 +1,112 @@
+import * as vscode from 'vscode';
+import { DEFAULT_BASE_URL } from '../constants';
+import type { Ctx } from '../ctx';
+import type { Gate } from '../credentials/gateStore';
+import { isSafeId } from '../core/dbPath';
+import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoData';
+import type { GateNode } from '../views/treeNodes';
+import { pickGate, required, withProgress } from './ui';
+
+/** Arguments for automation and tests; a person is asked for whatever is missing. */
+export interface AddGateArgs {
+  readonly idGate?: string;
+  readonly secretKey?: string;
+  readonly baseUrl?: string;
+  readonly label?: string;
+}
+
+/** The local sandbox's URL: the one `npm start` exported, else the sandbox CLI's default port. */
+export function sandboxUrl(): string {
+  return process.env.LOGUP_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}/v1_0`;
+}
+
+/** "LogUp: Add Gate": asks for the gate id, secret key and API URL, checks them with a token request, then saves. */
+export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | undefined> {
+  const idGate = args.idGate ?? required(await vscode.window.showInputBox({
+    title: 'Add LogUp Gate (1/3)',
+    prompt: 'The gate id (idGate) from your LogUp dashboard',
+    placeHolder: 'gate_…',
+    ignoreFocusOut: true,
+    validateInput: (v) => (isSafeId(v.trim()) ? undefined : 'A gate id is made of letters, digits, "_" and "-", e.g. gate_myGate.'),
+  })).trim();
+  const secretKey = args.secretKey ?? required(await vscode.window.showInputBox({
+    title: 'Add LogUp Gate (2/3)',
+    prompt: `The secret key of ${idGate}. It is kept in VS Code's secret storage and only sent to the gate's API URL.`,
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim().length > 0 ? undefined : 'Enter the secret key.'),
+  })).trim();
+  const baseUrl = args.baseUrl ?? (await askBaseUrl());
+  const { parseBaseUrl } = await import('../api/baseUrl');
+  const url = parseBaseUrl(baseUrl).toString().replace(/\/$/, '');
+
+  const client = await ctx.clients.createUnregistered(idGate, url, secretKey);
+  try {
+    await withProgress(`Checking the credentials of ${idGate}…`, (signal) => client.checkCredentials({ signal }));
+  } finally {
+    await client.close();
+  }
+  const replacing = ctx.gates.get(idGate) !== undefined;
+  const gate: Gate = { idGate, label: args.label ?? idGate, baseUrl: url };
+  await ctx.gates.save(gate, secretKey);
+  await ctx.clients.reset(idGate);
+  ctx.store.forgetGate(idGate);
+  await ctx.updateContext();
+  ctx.log.info(`Gate ${idGate} ${replacing ? 'updated' : 'added'} (${url})`);
+  void vscode.window.showInformationMessage(`Gate ${idGate} ${replacing ? 'updated' : 'added'}. Verify a token or open a subscription by id to see its users.`, 'Verify Token').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('logup.verifyToken', { idGate });
+  });
+  return gate;
+}
+
+/** "LogUp: Add Sandbox Gate": the local sandbox's demo gate, whose credentials are public test data. */
+export function addSandboxGate(ctx: Ctx): Promise<Gate | undefined> {
+  return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandboxUrl(), label: `${DEMO_GATE.idGate} (sandbox)` });
+}
+
+async function askBaseUrl(): Promise<string> {
+  const items: (vscode.QuickPickItem & { url?: string })[] = [
+    { label: 'LogUp', description: DEFAULT_BASE_URL, detail: 'The LogUp API (production)', url: DEFAULT_BASE_URL },
+    { label: 'Local sandbox', description: sandboxUrl(), detail: 'The LogUp-compatible server of this project ("npm run sandbox")', url: sandboxUrl() },
+    { label: 'Other URL…', detail: 'https:, or http: to this machine (127.0.0.1, localhost)' },
+  ];
+  const picked = required(await vscode.window.showQuickPick(items, { title: 'Add LogUp Gate (3/3)', placeHolder: 'Where is the gate\'s API?', ignoreFocusOut: true }));
+  if (picked.url) return picked.url;
+  const { parseBaseUrl } = await import('../api/baseUrl');
+  return required(await vscode.window.showInputBox({
+    title: 'Add LogUp Gate (3/3)',
+    prompt: 'The versioned API URL, e.g. https://api.logup.co/v1_0',
+    value: 'https://',
+    ignoreFocusOut: true,
+    validateInput: (v) => {
+      try {
+        parseBaseUrl(v.trim());
+        return undefined;
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+    },
+  })).trim();
+}
+
+/** "LogUp: Remove Gate": forgets its secret, cached token and opened subscriptions after a confirmation. */
+export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; confirmed?: boolean }): Promise<boolean> {
+  const idGate = arg && 'gate' in arg ? arg.gate.idGate : arg?.idGate;
+  const gate = await pickGate(ctx, idGate, 'Remove which gate?');
+  const opened = ctx.opened.list(gate.idGate).length;
+  if (!(arg && 'confirmed' in arg && arg.confirmed)) {
+    const answer = await vscode.window.showWarningMessage(
+      `Remove gate ${gate.label}?`,
+      { modal: true, detail: `Its secret key is deleted from VS Code's secret storage and ${opened} opened subscription${opened === 1 ? '' : 's'} leave the view. Nothing changes on the LogUp server.` },
+      'Remove',
+    );
+    if (answer !== 'Remove') return false;
+  }
+  await ctx.clients.reset(gate.idGate);
+  await ctx.gates.remove(gate.idGate);
+  await ctx.opened.removeGate(gate.idGate);
+  ctx.store.forgetGate(gate.idGate);
+  await ctx.updateContext();
+  ctx.log.info(`Gate ${gate.idGate} removed`);
+  return true;
+}

@@ -1,0 +1,99 @@
+import * as vscode from 'vscode';
+import { VIEW_ID } from '../constants';
+import type { Ctx } from '../ctx';
+import { isSafeId } from '../core/dbPath';
+import { uriFor } from '../fs/subscriptionFileSystem';
+import type { SubscriptionRef } from '../model/dbStore';
+import type { SubscriptionNode } from '../views/treeNodes';
+import { pickGate, required, withProgress } from './ui';
+
+/** A subscription node from the tree, or a ref from code. */
+export type SubscriptionArg = SubscriptionNode | SubscriptionRef;
+
+export function refOf(arg: SubscriptionArg): SubscriptionRef {
+  return 'subscription' in arg ? { idGate: arg.idGate, idSubscription: arg.subscription.idSubscription } : arg;
+}
+
+/** Shows the subscription in the tree, expanded, without stealing focus from an editor. */
+export async function revealSubscription(ctx: Ctx, ref: SubscriptionRef): Promise<void> {
+  const node = ctx.tree.subscriptionNode(ref);
+  if (!node || !ctx.treeView.visible) return;
+  try {
+    await ctx.treeView.reveal(node, { expand: true, select: true, focus: false });
+  } catch (error) {
+    ctx.log.debug(`reveal failed: ${String(error)}`);
+  }
+}
+
+/** "LogUp: Open Subscription by ID…": checks that it exists, then adds it to the tree. */
+export async function openSubscriptionById(ctx: Ctx, args: { idGate?: string; idSubscription?: string } = {}): Promise<SubscriptionRef> {
+  const gate = await pickGate(ctx, args.idGate, 'Open a subscription of which gate?');
+  const idSubscription = args.idSubscription ?? required(await vscode.window.showInputBox({
+    title: `Open Subscription of ${gate.label}`,
+    prompt: 'The subscription id (idSubscription)',
+    placeHolder: 'sub_…',
+    ignoreFocusOut: true,
+    validateInput: (v) => (isSafeId(v.trim()) ? undefined : 'A subscription id is made of letters, digits, "_" and "-", e.g. sub_abc123.'),
+  })).trim();
+  if (!isSafeId(idSubscription)) throw new Error(`"${idSubscription}" is not a subscription id: use letters, digits, "_" and "-".`);
+  const ref = { idGate: gate.idGate, idSubscription };
+  await withProgress(`Opening ${idSubscription}…`, (signal) => ctx.store.fetch(ref, signal));
+  await ctx.opened.add(gate.idGate, { idSubscription });
+  await revealSubscription(ctx, ref);
+  return ref;
+}
+
+/** "Open DB as JSON": the subscription's DB as a `logup:` JSON document. */
+export async function openDb(ctx: Ctx, arg?: SubscriptionArg): Promise<vscode.TextEditor> {
+  const ref = arg ? refOf(arg) : await openSubscriptionById(ctx);
+  const document = await vscode.workspace.openTextDocument(uriFor(ref));
+  const json = document.languageId === 'json' ? document : await vscode.languages.setTextDocumentLanguage(document, 'json');
+  return vscode.window.showTextDocument(json, { preview: false });
+}
+
+/** "Refresh": re-reads every opened subscription whose DB was loaded; clean editors follow. */
+export async function refresh(ctx: Ctx): Promise<void> {
+  await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, async () => {
+    const refs = ctx.gates.list().flatMap((g) => ctx.opened.list(g.idGate).map((s) => ({ idGate: g.idGate, idSubscription: s.idSubscription })));
+    await Promise.allSettled(refs.filter((ref) => ctx.store.peek(ref)).map((ref) => ctx.store.fetch(ref)));
+    ctx.tree.refresh();
+  });
+}
+
+/** "Refresh" on one subscription (also the retry of a failed load). */
+export async function refreshSubscription(ctx: Ctx, arg: SubscriptionArg): Promise<void> {
+  const ref = refOf(arg);
+  await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, async () => {
+    try {
+      await ctx.store.fetch(ref);
+    } finally {
+      ctx.tree.refreshSubscription(ref);
+    }
+  });
+}
+
+export async function copySubscriptionId(_ctx: Ctx, arg: SubscriptionArg): Promise<void> {
+  await vscode.env.clipboard.writeText(refOf(arg).idSubscription);
+}
+
+export async function copyActorId(_ctx: Ctx, node: SubscriptionNode): Promise<void> {
+  if (node.subscription.idActor) await vscode.env.clipboard.writeText(node.subscription.idActor);
+}
+
+/** "Remove from View": the subscription leaves the tree; nothing changes on the server. */
+export async function removeSubscription(ctx: Ctx, arg: SubscriptionArg): Promise<void> {
+  const ref = refOf(arg);
+  await ctx.opened.remove(ref.idGate, ref.idSubscription);
+  ctx.store.forget(ref);
+}
+
+/** "LogUp: Revert to Server": reloads the server's DB into the editor, dropping unsaved edits. */
+export async function revertToServer(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  const { parseDbPath } = await import('../core/dbPath');
+  const ref = target?.scheme === 'logup' ? parseDbPath(target.path) : undefined;
+  if (!target || !ref) throw new Error('Open a LogUp DB document first (from the LogUp view: "Open DB as JSON").');
+  await withProgress(`Reloading ${ref.idSubscription} from the server…`, (signal) => ctx.store.fetch(ref, signal));
+  await vscode.window.showTextDocument(target, { preview: false });
+  await vscode.commands.executeCommand('workbench.action.files.revert');
+}

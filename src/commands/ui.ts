@@ -1,0 +1,55 @@
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import type { Gate } from '../credentials/gateStore';
+
+/** Thrown when the user dismisses a prompt: the command ends quietly. */
+export class Cancelled extends Error {
+  constructor() {
+    super('Cancelled');
+    this.name = 'Canceled';
+  }
+}
+
+/** Returns the value or ends the command quietly when the user pressed Escape. */
+export function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Cancelled();
+  return value;
+}
+
+/** The gate to act on: the one named, the only one, or the user's pick. Offers to add one when there is none. */
+export async function pickGate(ctx: Ctx, idGate?: string, purpose = 'Pick a gate'): Promise<Gate> {
+  const gates = ctx.gates.list();
+  if (idGate !== undefined) {
+    const gate = ctx.gates.get(idGate);
+    if (!gate) throw new Error(`There is no gate ${idGate}. Run "LogUp: Add Gate" first.`);
+    return gate;
+  }
+  if (gates.length === 1 && gates[0]) return gates[0];
+  if (gates.length === 0) {
+    const choice = await vscode.window.showInformationMessage('Add a LogUp gate first: its id and secret key, or the local sandbox.', 'Add Gate', 'Add Sandbox Gate');
+    if (choice === 'Add Gate') await vscode.commands.executeCommand('logup.addGate');
+    if (choice === 'Add Sandbox Gate') await vscode.commands.executeCommand('logup.addSandboxGate');
+    throw new Cancelled();
+  }
+  const picked = await vscode.window.showQuickPick(
+    gates.map((gate) => ({ label: gate.label, description: gate.idGate === gate.label ? gate.baseUrl : `${gate.idGate} · ${gate.baseUrl}`, gate })),
+    { title: purpose, placeHolder: 'Which gate?', ignoreFocusOut: true },
+  );
+  return required(picked).gate;
+}
+
+/** Runs a network task with a cancellable progress notification; cancelling aborts its requests. */
+export async function withProgress<T>(title: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (_progress, token) => {
+      const controller = new AbortController();
+      const subscription = token.onCancellationRequested(() => controller.abort());
+      try {
+        return await task(controller.signal);
+      } finally {
+        subscription.dispose();
+      }
+    },
+  );
+}

@@ -1,0 +1,72 @@
+import * as vscode from 'vscode';
+import { STATE_GATES, secretKeyFor } from '../constants';
+
+/** A gate's non-secret metadata, kept in globalState. Its secret key lives only in SecretStorage. */
+export interface Gate {
+  readonly idGate: string;
+  readonly label: string;
+  readonly baseUrl: string;
+}
+
+/** The only code that touches `context.secrets`. */
+export class GateStore implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires with the gate id whose secret changed in any window (including this one). */
+  private readonly secretChanged = new vscode.EventEmitter<string>();
+  readonly onDidChange = this.changed.event;
+  readonly onDidChangeSecret = this.secretChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.secretChanged];
+
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly secrets: vscode.SecretStorage,
+  ) {
+    this.disposables.push(
+      secrets.onDidChange((e) => {
+        const gate = this.list().find((g) => secretKeyFor(g.idGate) === e.key);
+        if (gate) this.secretChanged.fire(gate.idGate);
+        // Another window may have added or removed a gate: its metadata is in the shared globalState.
+        this.changed.fire();
+      }),
+    );
+  }
+
+  list(): readonly Gate[] {
+    const raw = this.state.get<unknown>(STATE_GATES);
+    if (!Array.isArray(raw)) return [];
+    return raw.filter(isGate);
+  }
+
+  get(idGate: string): Gate | undefined {
+    return this.list().find((g) => g.idGate === idGate);
+  }
+
+  /** Adds or replaces a gate. The secret goes to SecretStorage first so a gate never exists without it. */
+  async save(gate: Gate, secretKey: string): Promise<void> {
+    await this.secrets.store(secretKeyFor(gate.idGate), secretKey);
+    const others = this.list().filter((g) => g.idGate !== gate.idGate);
+    await this.state.update(STATE_GATES, [...others, { idGate: gate.idGate, label: gate.label, baseUrl: gate.baseUrl }]);
+    this.changed.fire();
+  }
+
+  async remove(idGate: string): Promise<void> {
+    await this.secrets.delete(secretKeyFor(idGate));
+    await this.state.update(STATE_GATES, this.list().filter((g) => g.idGate !== idGate));
+    this.changed.fire();
+  }
+
+  /** The gate's secret key, or undefined when it was deleted (e.g. from another window). */
+  async secretKey(idGate: string): Promise<string | undefined> {
+    return this.secrets.get(secretKeyFor(idGate));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function isGate(value: unknown): value is Gate {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.idGate === 'string' && typeof v.label === 'string' && typeof v.baseUrl === 'string';
+}

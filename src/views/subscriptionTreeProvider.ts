@@ -1,0 +1,158 @@
+import * as vscode from 'vscode';
+import type { DbValue } from '../core/db';
+import type { GateStore } from '../credentials/gateStore';
+import type { DbStore, SubscriptionRef } from '../model/dbStore';
+import type { OpenedSubscriptions } from '../model/openedSubscriptions';
+import type { Log } from '../log';
+import { errorMessage } from '../errors';
+import { nodeId, type EntryNode, type GateNode, type SubscriptionNode, type TreeNode } from './treeNodes';
+
+/**
+ * Gates → opened subscriptions → DB entries. Loading never shows UI: a failed load becomes a message node with a
+ * retry action, and the error goes to the log.
+ */
+export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  /** Subscription nodes handed out, so a change to one DB refreshes just that node. */
+  private readonly subscriptionNodes = new Map<string, SubscriptionNode>();
+
+  constructor(
+    private readonly gates: GateStore,
+    private readonly opened: OpenedSubscriptions,
+    private readonly store: DbStore,
+    private readonly log: Log,
+  ) {
+    this.disposables.push(
+      gates.onDidChange(() => this.refresh()),
+      opened.onDidChange(() => this.refresh()),
+      store.onDidChange(({ ref }) => this.refreshSubscription(ref)),
+    );
+  }
+
+  refresh(): void {
+    this.subscriptionNodes.clear();
+    this.changed.fire(undefined);
+  }
+
+  refreshSubscription(ref: SubscriptionRef): void {
+    const node = this.subscriptionNodes.get(`${ref.idGate}/${ref.idSubscription}`);
+    this.changed.fire(node);
+  }
+
+  /** The node of a subscription, for `TreeView.reveal`. */
+  subscriptionNode(ref: SubscriptionRef): SubscriptionNode | undefined {
+    const subscription = this.opened.list(ref.idGate).find((s) => s.idSubscription === ref.idSubscription);
+    if (!subscription) return undefined;
+    return this.remember({ kind: 'subscription', idGate: ref.idGate, subscription });
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const item = buildItem(node);
+    item.id = nodeId(node);
+    return item;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind === 'subscription') {
+      const gate = this.gates.get(node.idGate);
+      return gate ? { kind: 'gate', gate } : undefined;
+    }
+    if (node.kind === 'entry') return this.subscriptionNode(node);
+    return undefined;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (!node) return this.gates.list().map((gate): GateNode => ({ kind: 'gate', gate }));
+    if (node.kind === 'gate') {
+      const subs = this.opened.list(node.gate.idGate);
+      if (subs.length === 0) {
+        return [{
+          kind: 'message', parentId: nodeId(node), icon: 'info',
+          text: 'No subscription opened yet: verify a token or open one by id',
+          command: { command: 'logup.verifyToken', title: 'Verify Token', arguments: [{ idGate: node.gate.idGate }] },
+        }];
+      }
+      return subs.map((subscription) => this.remember({ kind: 'subscription', idGate: node.gate.idGate, subscription }));
+    }
+    if (node.kind === 'subscription') {
+      const ref = { idGate: node.idGate, idSubscription: node.subscription.idSubscription };
+      try {
+        const { db } = await this.store.ensure(ref);
+        const entries = Object.keys(db).sort().map((key): EntryNode => ({
+          kind: 'entry', idGate: ref.idGate, idSubscription: ref.idSubscription, key, value: db[key] as DbValue,
+        }));
+        if (entries.length > 0) return entries;
+        return [{ kind: 'message', parentId: nodeId(node), icon: 'info', text: 'Empty DB',
+          command: { command: 'logup.addKey', title: 'Add Key', arguments: [node] } }];
+      } catch (error) {
+        const message = errorMessage(error);
+        this.log.warn(`Loading the DB of ${ref.idSubscription} failed: ${message}`);
+        return [{ kind: 'message', parentId: nodeId(node), icon: 'error', text: `Could not load the DB: ${message}`, tooltip: `${message}\nClick to retry.`,
+          command: { command: 'logup.refreshSubscription', title: 'Retry', arguments: [node] } }];
+      }
+    }
+    return [];
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private remember(node: SubscriptionNode): SubscriptionNode {
+    const key = `${node.idGate}/${node.subscription.idSubscription}`;
+    const existing = this.subscriptionNodes.get(key);
+    if (existing && existing.subscription.idActor === node.subscription.idActor) return existing;
+    this.subscriptionNodes.set(key, node);
+    return node;
+  }
+}
+
+function buildItem(node: TreeNode): vscode.TreeItem {
+  switch (node.kind) {
+    case 'gate': {
+      const item = new vscode.TreeItem(node.gate.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.description = node.gate.label === node.gate.idGate ? hostOf(node.gate.baseUrl) : node.gate.idGate;
+      item.tooltip = new vscode.MarkdownString(`**${node.gate.idGate}**\n\n${node.gate.baseUrl}`);
+      item.iconPath = new vscode.ThemeIcon('shield');
+      item.contextValue = 'gate';
+      return item;
+    }
+    case 'subscription': {
+      const { idSubscription, idActor } = node.subscription;
+      const item = new vscode.TreeItem(idSubscription, vscode.TreeItemCollapsibleState.Collapsed);
+      if (idActor) item.description = idActor;
+      item.tooltip = `Subscription ${idSubscription}${idActor ? `\nActor ${idActor}` : ''}`;
+      item.iconPath = new vscode.ThemeIcon('account');
+      item.contextValue = idActor ? 'subscription.withActor' : 'subscription';
+      return item;
+    }
+    case 'entry': {
+      const type = typeof node.value;
+      const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.None);
+      item.description = JSON.stringify(node.value);
+      item.tooltip = new vscode.MarkdownString().appendCodeblock(`${JSON.stringify(node.key)}: ${JSON.stringify(node.value)}`, 'json').appendText(`\n${type}`);
+      item.iconPath = new vscode.ThemeIcon(type === 'string' ? 'symbol-string' : type === 'number' ? 'symbol-number' : 'symbol-boolean');
+      item.contextValue = 'entry';
+      item.accessibilityInformation = { label: `${node.key}, ${type} ${JSON.stringify(node.value)}` };
+      return item;
+    }
+    case 'message': {
+      const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon(node.icon);
+      if (node.tooltip) item.tooltip = node.tooltip;
+      if (node.command) item.command = { ...node.command, arguments: node.command.arguments ? [...node.command.arguments] : [] };
+      item.contextValue = 'message';
+      return item;
+    }
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,62 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { EXTENSION_ID } from '../../src/constants';
+import type { Ctx } from '../../src/ctx';
+import type { JournalEntry, SandboxHandle } from '../../src/sandbox/sandbox';
+import { uriFor } from '../../src/fs/subscriptionFileSystem';
+import type { SubscriptionRef } from '../../src/model/dbStore';
+
+/** The running extension's owner object (handed out only in test mode). */
+export async function extensionCtx(): Promise<Ctx> {
+  const extension = vscode.extensions.getExtension<Ctx | undefined>(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is installed`);
+  const ctx = await extension.activate();
+  assert.ok(ctx, 'the extension hands its context to tests (ExtensionMode.Test)');
+  return ctx;
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails after `ms`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The journal's write calls (and GETs) since it was cleared, in a form easy to compare. */
+export function calls(sandbox: SandboxHandle): { route: string; body?: unknown; status: number }[] {
+  return sandbox.journal
+    .filter((e: JournalEntry) => e.route !== 'token' && e.route !== 'control')
+    .map((e) => ({ route: e.route, status: e.status, ...(e.body === undefined ? {} : { body: e.body }) }));
+}
+
+/** Opens the DB document of a subscription in an editor. */
+export async function openDbEditor(ref: SubscriptionRef): Promise<vscode.TextEditor> {
+  const editor = await vscode.commands.executeCommand<vscode.TextEditor>('logup.openDb', ref);
+  assert.ok(editor, 'logup.openDb returns the editor');
+  assert.equal(editor.document.uri.toString(), uriFor(ref).toString());
+  return editor;
+}
+
+/** Replaces the whole text of an editor as a person would by typing (the document becomes dirty). */
+export async function replaceText(editor: vscode.TextEditor, text: string): Promise<void> {
+  const document = editor.document;
+  const whole = new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length));
+  const ok = await editor.edit((b) => b.replace(whole, text));
+  assert.ok(ok, 'the edit applies');
+  assert.ok(document.isDirty, 'the document is dirty after the edit');
+}
+
+/** Closes every editor without saving, so one test's dirty document does not leak into the next. */
+export async function closeAllEditors(): Promise<void> {
+  for (const document of vscode.workspace.textDocuments) {
+    if (document.uri.scheme === 'logup' && document.isDirty) {
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
