@@ -46,6 +46,8 @@ export interface LogUpClientOptions {
   logger?: RequestLogger;
   /** Injectable (proxy agents, tests); default: one keep-alive Agent per client. */
   dispatcher?: Dispatcher;
+  /** True when the injected dispatcher was made for this client alone, so close() closes it too. */
+  closeDispatcher?: boolean;
   /** Backoff sleep; tests may inject a fast one. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -146,7 +148,7 @@ export class LogUpClient {
     this.timeoutMs = timeoutMs;
     this.maxRetries = maxRetries;
     this.logger = options.logger;
-    this.ownsDispatcher = options.dispatcher === undefined;
+    this.ownsDispatcher = options.dispatcher === undefined || options.closeDispatcher === true;
     this.dispatcher = options.dispatcher ?? new Agent({ connect: { timeout: Math.min(timeoutMs, 10_000) } });
     this.sleep = options.sleep ?? defaultSleep;
   }
@@ -244,7 +246,7 @@ export class LogUpClient {
     this.generation++;
   }
 
-  /** Closes the client's own connection pool; an injected dispatcher is left to its owner. */
+  /** Closes the client's own connection pool; an injected dispatcher only with `closeDispatcher`. */
   async close(): Promise<void> {
     this.forgetToken();
     if (this.ownsDispatcher) await this.dispatcher.close();

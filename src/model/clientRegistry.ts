@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { LogUpClient } from '../api/logUpClient';
+import type { LogUpClient, LogUpClientOptions } from '../api/logUpClient';
+import type { DispatcherOptions } from '../api/proxy';
 import type { GateStore } from '../credentials/gateStore';
 import type { Log } from '../log';
 
@@ -31,7 +32,8 @@ export class ClientRegistry implements vscode.Disposable {
         }
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('logup')) void this.resetAll();
+        // New proxy settings take effect on the next request: the old pools (and their tunnels) are closed.
+        if (e.affectsConfiguration('logup') || e.affectsConfiguration('http')) void this.resetAll();
       }),
     );
   }
@@ -49,8 +51,7 @@ export class ClientRegistry implements vscode.Disposable {
 
   /** Builds a client that is not registered, e.g. to check credentials before a gate is saved. */
   async createUnregistered(idGate: string, baseUrl: string, secretKey: string): Promise<LogUpClient> {
-    const { LogUpClient } = await import('../api/logUpClient');
-    return new LogUpClient({ ...this.options(), idGate, baseUrl, secretKey: () => Promise.resolve(secretKey) });
+    return this.build({ idGate, baseUrl, secretKey: () => Promise.resolve(secretKey) });
   }
 
   async reset(idGate: string): Promise<void> {
@@ -71,9 +72,7 @@ export class ClientRegistry implements vscode.Disposable {
   private async create(idGate: string): Promise<LogUpClient> {
     const gate = this.gates.get(idGate);
     if (!gate) throw new Error(`Gate ${idGate} is not configured. Run "LogUp: Add Gate".`);
-    const { LogUpClient } = await import('../api/logUpClient');
-    return new LogUpClient({
-      ...this.options(),
+    return this.build({
       idGate,
       baseUrl: gate.baseUrl,
       secretKey: async () => {
@@ -82,6 +81,37 @@ export class ClientRegistry implements vscode.Disposable {
         return secret;
       },
     });
+  }
+
+  /** A client with its own connection pool, routed by VS Code's proxy settings; close() closes that pool. */
+  private async build(gate: Pick<LogUpClientOptions, 'idGate' | 'baseUrl' | 'secretKey'>): Promise<LogUpClient> {
+    const [{ LogUpClient }, { createDispatcher }] = await Promise.all([import('../api/logUpClient'), import('../api/proxy')]);
+    const options = this.options();
+    const dispatcher = createDispatcher({ ...this.network(), connectTimeoutMs: Math.min(options.timeoutMs, 10_000) });
+    try {
+      return new LogUpClient({ ...options, ...gate, dispatcher, closeDispatcher: true });
+    } catch (e) {
+      void dispatcher.close();
+      throw e;
+    }
+  }
+
+  /**
+   * VS Code's http.proxy, http.proxyStrictSSL and http.noProxy (HTTPS_PROXY/NO_PROXY from the environment when
+   * http.proxy is empty). VS Code registers these as application- or machine-scoped and restricted, so a
+   * workspace's .vscode/settings.json cannot set them: an opened folder cannot route a gate's secret elsewhere.
+   */
+  private network(): DispatcherOptions {
+    const http = vscode.workspace.getConfiguration('http');
+    // "off" is VS Code's switch for "extensions use no proxy at all", environment variables included.
+    if (http.get<unknown>('proxySupport') === 'off') return { env: {} };
+    const proxy = http.get<unknown>('proxy');
+    const noProxy = http.get<unknown>('noProxy');
+    return {
+      proxyUrl: typeof proxy === 'string' ? proxy : '',
+      strictSSL: http.get<unknown>('proxyStrictSSL') !== false,
+      noProxy: Array.isArray(noProxy) ? noProxy.filter((h): h is string => typeof h === 'string') : [],
+    };
   }
 
   private options() {
