@@ -1,0 +1,58 @@
+// Section 3, one sample: in a fresh process, time require(bundle) + activate(context) the way the extension host
+// does it, with `vscode` resolved to the stand-in (loaded before the clock starts, as VS Code's API is).
+// With --probe (the instrumented bundle) it reports which packages were evaluated after activation, after a
+// document check and after the first client was created, instead of timing.
+import Module from 'node:module';
+import { resolve } from 'node:path';
+
+const [bundle, mode] = process.argv.slice(2);
+if (!bundle) throw new Error('usage: activationChild <bundle.js> [--probe]');
+const stubPath = resolve(__dirname, 'vscode.js');
+
+const moduleWithResolve = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
+const original = moduleWithResolve._resolveFilename;
+moduleWithResolve._resolveFilename = function (request: string, ...rest: unknown[]): string {
+  return request === 'vscode' ? stubPath : original.call(this, request, ...rest);
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const stub = require(stubPath) as typeof import('./vscodeStub');
+const context = stub.stubContext();
+
+type Extension = { activate(context: unknown): unknown };
+type ProbeCtx = { clients: { createUnregistered(idGate: string, baseUrl: string, secret: string): Promise<{ close(): Promise<void> }> } };
+const loaded = (): string[] => [...((globalThis as { __benchInit?: Set<string> }).__benchInit ?? [])].sort();
+
+async function probe(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ctx = (require(resolve(bundle!)) as Extension).activate(context) as ProbeCtx;
+  const afterActivate = loaded();
+  // The user types in a logup: document: the diagnostics check runs on it.
+  const document = new stub.StubDocument(stub.Uri.from({ scheme: 'logup', path: '/gate_x/sub_x.json' }), '{"a": 1}');
+  document.setText('{"a": 2}');
+  await new Promise((r) => setTimeout(r, 50));
+  const afterDocumentCheck = loaded();
+  const client = await ctx.clients.createUnregistered('gate_x', 'http://127.0.0.1:9/v1_0', 'not-a-secret');
+  await client.close();
+  const afterFirstClient = loaded();
+  process.stdout.write(`${JSON.stringify({ afterActivate, afterDocumentCheck, afterFirstClient })}\n`);
+}
+
+function time(): void {
+  const t0 = performance.now();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const extension = require(resolve(bundle!)) as Extension;
+  const t1 = performance.now();
+  extension.activate(context);
+  const t2 = performance.now();
+  process.stdout.write(`${JSON.stringify({ loadMs: t1 - t0, activateMs: t2 - t1, totalMs: t2 - t0 })}\n`);
+}
+
+if (mode === '--probe') {
+  probe().then(() => process.exit(0), (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+} else {
+  time();
+  process.exit(0);
+}

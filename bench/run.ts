@@ -1,0 +1,268 @@
+// `npm run bench`: the five measurements of issue 5, printed as tables with their goals, and written to
+// BENCHMARKS.md (between the bench:results markers) with the machine they ran on.
+// Expects `node esbuild.mjs --production` to have run (the npm script does it first). Every timed part runs in its
+// own process from a bundle built with the shipped esbuild options; see BENCHMARKS.md for what each one means.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { arch, cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { OUT, ROOT, buildBench, buildVariants, type Variant } from './build';
+import type { OverheadResult } from './clientOverhead';
+import type { Counts, RoundTripRow } from './roundTrips';
+import type { TreeScaleResult } from './treeScale';
+
+const ACTIVATION_SAMPLES = Number(process.env.BENCH_ACTIVATION_SAMPLES ?? 21);
+const KB = 1024;
+
+const GOALS = {
+  overheadRatio: 1.1,
+  activationMs: 15,
+  vsixBytes: 300 * KB,
+  treeMs: 50,
+} as const;
+
+type Table = { title: string; head: string[]; rows: string[][]; notes?: string[] };
+const tables: Table[] = [];
+
+function print(table: Table): void {
+  tables.push(table);
+  const widths = table.head.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  console.log(`\n## ${table.title}\n`);
+  console.log(line(table.head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of table.rows) console.log(line(row));
+  for (const note of table.notes ?? []) console.log(`\n${note}`);
+}
+
+const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
+const ms = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+const kb = (bytes: number): string => `${(bytes / KB).toFixed(1)} KB`;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+};
+
+/** Runs one bundled program in a fresh node process and parses the JSON it prints last. */
+function child<T>(script: string, args: string[] = [], nodeArgs: string[] = []): T {
+  const run = spawnSync(process.execPath, [...nodeArgs, join(OUT, script), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`${script} ${args.join(' ')} failed (${run.status ?? run.signal}):\n${run.stderr}`);
+  const last = run.stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(last) as T;
+}
+
+// ---- 1. round trips ------------------------------------------------------------------------------------------
+
+const ROUTE_NAMES: [keyof Counts, string][] = [['token', 'token'], ['verification', 'verify'], ['getDb', 'GET'], ['deleteDb', 'DELETE'], ['putDb', 'PUT']];
+const describe = (c: Counts): string => ROUTE_NAMES.filter(([r]) => (c[r] ?? 0) > 0).map(([r, n]) => `${c[r]} ${n}`).join(' + ') || 'none';
+const same = (a: Counts, b: Counts): boolean => ROUTE_NAMES.every(([r]) => (a[r] ?? 0) === (b[r] ?? 0));
+
+function roundTrips(): void {
+  const rows = child<RoundTripRow[]>('roundTrips.js');
+  print({
+    title: '1. Requests per user action (sandbox journal)',
+    head: ['Action', 'Requests', 'Minimum', 'Result'],
+    rows: rows.map((r) => [r.action, describe(r.actual), describe(r.minimum) + (r.note ? ` (${r.note})` : ''), verdict(same(r.actual, r.minimum))]),
+    notes: ['Goal: every row equals its minimum. Open = VS Code\'s stat ‖ readFile; save = stat → writeFile → stat.'],
+  });
+}
+
+// ---- 2. client overhead --------------------------------------------------------------------------------------
+
+function clientOverhead(): void {
+  const r = child<OverheadResult>('clientOverhead.js');
+  const ratio = median(r.ratios);
+  print({
+    title: `2. Client overhead: ${r.calls} sequential getDb, LogUpClient vs bare undici.request, alternating (median of ${r.rounds} rounds)`,
+    head: ['Measure', 'LogUpClient', 'bare undici', 'Goal', 'Result'],
+    rows: [
+      ['Median time per call (median round)', `${median(r.clientUsPerCall).toFixed(0)} µs`, `${median(r.bareUsPerCall).toFixed(0)} µs`, '', ''],
+      ['Ratio client / bare', ratio.toFixed(3), '1', `≤ ${GOALS.overheadRatio.toFixed(2)}`, verdict(ratio <= GOALS.overheadRatio)],
+      ['TCP connections opened', String(r.clientConnections), String(r.bareConnections), '≤ 2 each (one pool)', verdict(r.clientConnections <= 2 && r.bareConnections <= 2)],
+    ],
+    notes: [
+      `Ratio per round: ${r.ratios.map((x) => x.toFixed(3)).join(', ')}.`,
+      `Connections are counted as the sandbox accepts them (net.server.socket) over all ${r.calls * r.rounds} + warm-up calls per side. `
+        + 'Back-to-back calls open a second socket once (undici dispatches the next request before the first socket is back in the pool); after that both reuse their pool.',
+    ],
+  });
+}
+
+// ---- 3. activation -------------------------------------------------------------------------------------------
+
+interface Sample { loadMs: number; activateMs: number; totalMs: number }
+interface Probe { afterActivate: string[]; afterDocumentCheck: string[]; afterFirstClient: string[] }
+
+function activation(variants: Variant[]): void {
+  const bundles: { label: string; path: string }[] = [
+    { label: 'empty extension (baseline)', path: join(OUT, 'emptyExtension.js') },
+    { label: 'dist/extension.js (shipped)', path: resolve(ROOT, 'dist/extension.js') },
+    ...variants.map((v) => ({ label: `what-if: ${v.name}`, path: join(v.dir, 'extension.js') })),
+  ];
+  const samples = new Map<string, Sample[]>(bundles.map((b) => [b.label, []]));
+  // Interleaved, so a busy moment of the machine lands on every bundle alike.
+  for (let i = 0; i < ACTIVATION_SAMPLES; i++) {
+    for (const b of bundles) samples.get(b.label)?.push(child<Sample>('activationChild.js', [b.path]));
+  }
+  const baseline = median(samples.get(bundles[0]!.label)!.map((s) => s.totalMs));
+  print({
+    title: `3. Activation: require() + activate() in a fresh process (median of ${ACTIVATION_SAMPLES})`,
+    head: ['Bundle', 'require', 'activate()', 'Total', 'Minus empty', 'Goal', 'Result'],
+    rows: bundles.map((b, i) => {
+      const s = samples.get(b.label)!;
+      const total = median(s.map((x) => x.totalMs));
+      const shipped = i === 1;
+      return [b.label, ms(median(s.map((x) => x.loadMs))), ms(median(s.map((x) => x.activateMs))), ms(total),
+        i === 0 ? '' : ms(total - baseline), shipped ? `< ${GOALS.activationMs} ms` : '', shipped ? verdict(total - baseline < GOALS.activationMs) : ''];
+    }),
+    notes: variants.map((v) => `what-if ${v.name}: ${v.change} (not shipped; see BENCHMARKS.md).`),
+  });
+
+  const probe = child<Probe>('activationChild.js', [join(OUT, 'instrumentedExtension.js'), '--probe']);
+  const packages = (list: string[]): string => list.filter((m) => !m.startsWith('src/')).join(', ') || 'none';
+  const apiModules = (list: string[]): string => String(list.filter((m) => m.startsWith('src/api/')).length);
+  const heavy = (list: string[]): boolean => list.includes('undici') || list.includes('zod');
+  print({
+    title: '3b. What is evaluated when (the same bundle with a marker in every module)',
+    head: ['Moment', 'Packages evaluated', 'src/api modules', 'Goal', 'Result'],
+    rows: [
+      ['After activate()', packages(probe.afterActivate), apiModules(probe.afterActivate), 'no undici, no zod', verdict(!heavy(probe.afterActivate))],
+      ['After a document check', packages(probe.afterDocumentCheck), apiModules(probe.afterDocumentCheck), 'no undici, no zod', verdict(!heavy(probe.afterDocumentCheck))],
+      ['After the first client is made', packages(probe.afterFirstClient), apiModules(probe.afterFirstClient), 'undici, zod now', verdict(heavy(probe.afterFirstClient))],
+    ],
+    notes: ['The last row shows the probe can see a package load. "Developer: Show Running Extensions" (code-server) is not read: it needs a second editor run.'],
+  });
+  // The split variant must still work: make a client through it (it requires ./api.js).
+  const split = variants.find((v) => v.name.includes('api-file'));
+  if (split) child<Probe>('activationChild.js', [join(split.dir, 'extension.js'), '--probe']);
+}
+
+// ---- 4. package size -----------------------------------------------------------------------------------------
+
+interface Metafile { outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }> }
+
+function packageOf(input: string): string {
+  const at = input.lastIndexOf('node_modules/');
+  if (at < 0) return input.startsWith('src/') ? 'src (this extension)' : input;
+  const parts = input.slice(at + 'node_modules/'.length).split('/');
+  const name = parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? input);
+  // zod's locales are worth their own line: they are most of its weight and none is used.
+  return name === 'zod' && input.includes('/locales/') ? 'zod (locales)' : name;
+}
+
+function packageSize(variants: Variant[]): void {
+  const vsix = resolve(ROOT, 'dist/logup-vscode.vsix');
+  execFileSync(process.execPath, [resolve(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', vsix], { cwd: ROOT, stdio: 'pipe' });
+  const vsixBytes = statSync(vsix).size;
+  const meta = JSON.parse(readFileSync(resolve(ROOT, 'dist/meta.json'), 'utf8')) as Metafile;
+  // Every JavaScript file of the extension build (dist/extension.js, and any file it loads lazily).
+  const outputs = Object.entries(meta.outputs).filter(([file]) => file.endsWith('.js'));
+  if (!outputs.some(([file]) => file === 'dist/extension.js')) throw new Error('dist/meta.json has no dist/extension.js: run `node esbuild.mjs --production` first');
+  const byPackage = new Map<string, number>();
+  for (const [, output] of outputs) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      byPackage.set(packageOf(input), (byPackage.get(packageOf(input)) ?? 0) + bytesInOutput);
+    }
+  }
+  const deflated = (paths: string[]): number => paths.reduce((n, p) => n + deflateRawSync(readFileSync(p), { level: 9 }).length, 0);
+  const jsFiles = outputs.map(([file]) => resolve(ROOT, file));
+  print({
+    title: '4. Package size',
+    head: ['What', 'Bytes', 'Size', 'Goal', 'Result'],
+    rows: [
+      ['dist/logup-vscode.vsix', String(vsixBytes), kb(vsixBytes), `< ${kb(GOALS.vsixBytes)}`, verdict(vsixBytes < GOALS.vsixBytes)],
+      ...outputs.map(([file, o]) => [file, String(o.bytes), kb(o.bytes), '', '']),
+      ...[...byPackage.entries()].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => [`  ${name}`, String(bytes), kb(bytes), '', '']),
+      ['dist/*.js deflated (≈ their share of the .vsix)', String(deflated(jsFiles)), kb(deflated(jsFiles)), '', ''],
+      ...variants.map((v) => {
+        const files = ['extension.js', ...(v.name.includes('api-file') ? ['api.js'] : [])].map((f) => join(v.dir, f));
+        const raw = files.reduce((n, f) => n + statSync(f).size, 0);
+        return [`what-if ${v.name}: JS raw / deflated`, `${raw} / ${deflated(files)}`, `${kb(raw)} / ${kb(deflated(files))}`, '', ''];
+      }),
+    ],
+    notes: ['Bytes per package are esbuild\'s bytesInOutput from dist/meta.json (minified, before compression).'],
+  });
+}
+
+// ---- 5. tree scale -------------------------------------------------------------------------------------------
+
+function treeScale(): void {
+  const r = child<TreeScaleResult>('treeScale.js', [], ['--expose-gc']);
+  print({
+    title: `5. Tree scale: ${r.gates} gates, ${r.subscriptions} opened subscriptions (median of 31 calls, and the first one)`,
+    head: ['Operation', 'Median', 'First call', 'Goal', 'Result'],
+    rows: [
+      ...r.timings.map((t) => {
+        const counted = !t.what.startsWith('…');
+        return [t.what, ms(t.medianMs), ms(t.firstMs), counted ? `< ${GOALS.treeMs} ms` : '', counted ? verdict(Math.max(t.medianMs, t.firstMs) < GOALS.treeMs) : ''];
+      }),
+      ['Add one more subscription (verify a token) at this size', ms(r.addOneMoreMs), '', '', ''],
+      ['globalState JSON (kept by VS Code)', kb(r.globalStateBytes), '', '', ''],
+      ['Heap of the parsed globalState', kb(r.globalStateHeapBytes), '', '', ''],
+      ['Heap held by the extension, all gates expanded', kb(r.heldBytes), '', '', ''],
+      ['… with a 20-key DB loaded for every subscription', kb(r.heldWithDbsBytes), '', '', ''],
+    ],
+    notes: ['A row passes when both its median and its first (cold) call are under the goal.'],
+  });
+}
+
+// ---- BENCHMARKS.md -------------------------------------------------------------------------------------------
+
+function machine(): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM (${(freemem() / 2 ** 30).toFixed(1)} GB free), `
+    + `${platform()} ${release()} ${arch()}, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1)} at the start`;
+}
+
+function markdown(table: Table): string {
+  const escape = (c: string): string => c.replace(/\|/g, '\\|');
+  return [`### ${table.title}`, '', `| ${table.head.join(' | ')} |`, `|${table.head.map(() => '---').join('|')}|`,
+    ...table.rows.map((r) => `| ${r.map(escape).join(' | ')} |`), ...(table.notes ?? []).flatMap((n) => ['', n]), ''].join('\n');
+}
+
+function writeResults(host: string, startedAt: Date, seconds: number): void {
+  const file = resolve(ROOT, 'BENCHMARKS.md');
+  const begin = '<!-- bench:results:begin -->';
+  const end = '<!-- bench:results:end -->';
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error('BENCHMARKS.md lacks the bench:results markers');
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const block = [begin, '', `Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')} on ${host}; commit ${commit} plus working tree; ${seconds.toFixed(0)} s.`, '',
+    ...tables.map(markdown), end].join('\n');
+  writeFileSync(file, text.slice(0, a) + block + text.slice(b + end.length));
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const host = machine();
+  console.log(`Machine: ${host}`);
+  const shipped = readFileSync(resolve(ROOT, 'dist/extension.js'), 'utf8');
+  if (shipped.includes('//# sourceMappingURL=')) {
+    throw new Error('dist/extension.js is a development build: run `node esbuild.mjs --production` first (npm run bench does).');
+  }
+  await buildBench();
+  const variants = await buildVariants();
+  const only = process.argv.slice(2);
+  const want = (n: string): boolean => only.length === 0 || only.includes(n);
+  if (want('1')) roundTrips();
+  if (want('2')) clientOverhead();
+  if (want('3')) activation(variants);
+  if (want('4')) packageSize(variants);
+  if (want('5')) treeScale();
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`\nDone in ${seconds.toFixed(0)} s.`);
+  if (only.length === 0) {
+    writeResults(host, startedAt, seconds);
+    console.log('Results written to BENCHMARKS.md.');
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,334 @@
+// A minimal stand-in for the `vscode` module, used only by the benchmarks (never shipped, never by tests).
+// It implements what the extension touches at activation and on the open/save paths, and reproduces the two
+// FileService sequences that decide how many requests a user action costs (read from code-server 4.139.1's
+// workbench.js): opening a document runs provider.stat and provider.readFile concurrently; saving a dirty document
+// runs stat, then writeFile, then stat again.
+
+type Listener<T> = (e: T) => unknown;
+
+export class Disposable {
+  static from(...items: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => items.forEach((d) => d.dispose()));
+  }
+  constructor(private readonly fn: () => unknown) {}
+  dispose(): void {
+    this.fn();
+  }
+}
+
+export class EventEmitter<T> {
+  private listeners = new Set<Listener<T>>();
+  readonly event = (listener: Listener<T>): Disposable => {
+    this.listeners.add(listener);
+    return new Disposable(() => this.listeners.delete(listener));
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners.clear();
+  }
+}
+
+export class Uri {
+  private constructor(
+    readonly scheme: string,
+    readonly authority: string,
+    readonly path: string,
+    readonly query: string,
+    readonly fragment: string,
+  ) {}
+  static from(c: { scheme: string; authority?: string; path?: string; query?: string; fragment?: string }): Uri {
+    return new Uri(c.scheme, c.authority ?? '', c.path ?? '', c.query ?? '', c.fragment ?? '');
+  }
+  static parse(value: string): Uri {
+    const u = new URL(value);
+    return new Uri(u.protocol.replace(/:$/, ''), u.host, decodeURIComponent(u.pathname), u.search.replace(/^\?/, ''), u.hash.replace(/^#/, ''));
+  }
+  static file(path: string): Uri {
+    return new Uri('file', '', path, '', '');
+  }
+  with(c: { path?: string }): Uri {
+    return new Uri(this.scheme, this.authority, c.path ?? this.path, this.query, this.fragment);
+  }
+  toString(): string {
+    return `${this.scheme}:${this.authority ? `//${this.authority}` : ''}${this.path}${this.query ? `?${this.query}` : ''}`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+export enum TreeItemCollapsibleState { None = 0, Collapsed = 1, Expanded = 2 }
+export enum FileType { Unknown = 0, File = 1, Directory = 2, SymbolicLink = 64 }
+export enum FileChangeType { Changed = 1, Created = 2, Deleted = 3 }
+export enum ExtensionMode { Production = 1, Development = 2, Test = 3 }
+export enum DiagnosticSeverity { Error = 0, Warning = 1, Information = 2, Hint = 3 }
+export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
+export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
+
+export class ThemeIcon {
+  constructor(readonly id: string) {}
+}
+
+export class MarkdownString {
+  value: string;
+  constructor(value = '') {
+    this.value = value;
+  }
+  appendText(t: string): MarkdownString {
+    this.value += t;
+    return this;
+  }
+  appendMarkdown(t: string): MarkdownString {
+    this.value += t;
+    return this;
+  }
+  appendCodeblock(code: string, lang = ''): MarkdownString {
+    this.value += `\n\`\`\`${lang}\n${code}\n\`\`\`\n`;
+    return this;
+  }
+}
+
+export class TreeItem {
+  id?: string;
+  description?: string;
+  tooltip?: unknown;
+  iconPath?: unknown;
+  contextValue?: string;
+  command?: unknown;
+  accessibilityInformation?: unknown;
+  constructor(
+    readonly label: string,
+    readonly collapsibleState: TreeItemCollapsibleState = TreeItemCollapsibleState.None,
+  ) {}
+}
+
+export class Position {
+  constructor(readonly line: number, readonly character: number) {}
+}
+
+export class Range {
+  constructor(readonly start: Position, readonly end: Position) {}
+}
+
+export class Diagnostic {
+  source?: string;
+  code?: unknown;
+  constructor(readonly range: Range, readonly message: string, readonly severity: DiagnosticSeverity) {}
+}
+
+export class FileSystemError extends Error {
+  static FileNotFound(m?: unknown): FileSystemError {
+    return new FileSystemError(String(m ?? ''), 'FileNotFound');
+  }
+  static NoPermissions(m?: unknown): FileSystemError {
+    return new FileSystemError(String(m ?? ''), 'NoPermissions');
+  }
+  static Unavailable(m?: unknown): FileSystemError {
+    return new FileSystemError(String(m ?? ''), 'Unavailable');
+  }
+  constructor(message: string, readonly code = 'Unknown') {
+    super(message);
+    this.name = 'FileSystemError';
+  }
+}
+
+// ---- documents and the file service --------------------------------------------------------------------------
+
+interface Provider {
+  stat(uri: Uri): Promise<{ mtime: number; size: number }> | { mtime: number; size: number };
+  readFile(uri: Uri): Promise<Uint8Array> | Uint8Array;
+  writeFile(uri: Uri, content: Uint8Array, options: { create: boolean; overwrite: boolean }): Promise<void> | void;
+}
+
+const providers = new Map<string, Provider>();
+
+/** A text document as far as the extension reads it; `setText` stands for the user typing. */
+export class StubDocument {
+  version = 1;
+  isDirty = false;
+  isClosed = false;
+  languageId = 'plaintext';
+  private text: string;
+  constructor(readonly uri: Uri, text: string) {
+    this.text = text;
+  }
+  getText(): string {
+    return this.text;
+  }
+  setText(text: string): void {
+    this.text = text;
+    this.version++;
+    this.isDirty = true;
+    documentChanged.fire({ document: this });
+  }
+  positionAt(offset: number): Position {
+    const before = this.text.slice(0, offset).split('\n');
+    return new Position(before.length - 1, before.at(-1)?.length ?? 0);
+  }
+  /** VS Code's save of a dirty document: stat (dirty-write check), writeFile, stat of the result. */
+  async save(): Promise<boolean> {
+    const provider = providerFor(this.uri);
+    try {
+      await provider.stat(this.uri);
+      await provider.writeFile(this.uri, new TextEncoder().encode(this.text), { create: false, overwrite: true });
+      await provider.stat(this.uri);
+    } catch {
+      return false;
+    }
+    this.isDirty = false;
+    return true;
+  }
+}
+
+const documents: StubDocument[] = [];
+const documentOpened = new EventEmitter<StubDocument>();
+const documentChanged = new EventEmitter<{ document: StubDocument }>();
+const documentClosed = new EventEmitter<StubDocument>();
+const configurationChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
+
+function providerFor(uri: Uri): Provider {
+  const provider = providers.get(uri.scheme);
+  if (!provider) throw new Error(`no file system provider for ${uri.scheme}`);
+  return provider;
+}
+
+// ---- namespaces ----------------------------------------------------------------------------------------------
+
+const noop = (): Disposable => new Disposable(() => undefined);
+const commandHandlers = new Map<string, (...args: unknown[]) => unknown>();
+const configuration = new Map<string, unknown>();
+
+function outputChannel(): Record<string, unknown> {
+  const sink = (): void => undefined;
+  return { trace: sink, debug: sink, info: sink, warn: sink, error: sink, append: sink, appendLine: sink, show: sink, hide: sink, clear: sink, dispose: sink, logLevel: 2, onDidChangeLogLevel: noop };
+}
+
+export const window = {
+  activeTextEditor: undefined as unknown,
+  createOutputChannel: outputChannel,
+  createTreeView: () => ({ visible: false, reveal: async () => undefined, dispose: () => undefined, onDidChangeVisibility: noop }),
+  showInformationMessage: async () => undefined,
+  showWarningMessage: async () => undefined,
+  showErrorMessage: async () => undefined,
+  showInputBox: async () => undefined,
+  showQuickPick: async () => undefined,
+  withProgress: async <T>(_o: unknown, task: (p: unknown, t: unknown) => Promise<T>): Promise<T> =>
+    task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: noop }),
+  showTextDocument: async (document: StubDocument) => ({ document }),
+};
+
+export const workspace = {
+  get textDocuments(): readonly StubDocument[] {
+    return documents.filter((d) => !d.isClosed);
+  },
+  getConfiguration: (section: string) => ({
+    get: <T>(key: string, fallback: T): T => (configuration.has(`${section}.${key}`) ? (configuration.get(`${section}.${key}`) as T) : fallback),
+  }),
+  onDidChangeConfiguration: configurationChanged.event,
+  onDidOpenTextDocument: documentOpened.event,
+  onDidChangeTextDocument: documentChanged.event,
+  onDidCloseTextDocument: documentClosed.event,
+  registerFileSystemProvider: (scheme: string, provider: Provider) => {
+    providers.set(scheme, provider);
+    return new Disposable(() => providers.delete(scheme));
+  },
+  /** VS Code's first load of a document: FileService.readFile validates with stat while the read runs. */
+  openTextDocument: async (uri: Uri): Promise<StubDocument> => {
+    const open = documents.find((d) => !d.isClosed && d.uri.toString() === uri.toString());
+    if (open) return open;
+    const provider = providerFor(uri);
+    const [, bytes] = await Promise.all([provider.stat(uri), provider.readFile(uri)]);
+    const document = new StubDocument(uri, new TextDecoder().decode(bytes));
+    documents.push(document);
+    documentOpened.fire(document);
+    return document;
+  },
+};
+
+export const languages = {
+  createDiagnosticCollection: () => ({ set: () => undefined, delete: () => undefined, clear: () => undefined, dispose: () => undefined }),
+  setTextDocumentLanguage: async (document: StubDocument, languageId: string) => {
+    document.languageId = languageId;
+    return document;
+  },
+};
+
+export const commands = {
+  registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
+    commandHandlers.set(id, handler);
+    return new Disposable(() => commandHandlers.delete(id));
+  },
+  executeCommand: async (id: string, ...args: unknown[]) => commandHandlers.get(id)?.(...args),
+};
+
+export const env = { clipboard: { writeText: async () => undefined, readText: async () => '' } };
+
+// ---- bench helpers (not part of the vscode API) --------------------------------------------------------------
+
+/** An in-memory Memento, optionally restored from the JSON text VS Code keeps globalState in. */
+export class StubMemento {
+  private readonly values: Map<string, unknown>;
+  constructor(json?: string) {
+    this.values = new Map(Object.entries(json ? (JSON.parse(json) as Record<string, unknown>) : {}));
+  }
+  keys(): readonly string[] {
+    return [...this.values.keys()];
+  }
+  get<T>(key: string, fallback?: T): T | undefined {
+    return this.values.has(key) ? (this.values.get(key) as T) : fallback;
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    this.values.set(key, value);
+  }
+  setKeysForSync(): void {}
+  toJSON(): Record<string, unknown> {
+    return Object.fromEntries(this.values);
+  }
+}
+
+/** An in-memory SecretStorage. */
+export class StubSecrets {
+  private readonly values = new Map<string, string>();
+  private readonly changed = new EventEmitter<{ key: string }>();
+  readonly onDidChange = this.changed.event;
+  async get(key: string): Promise<string | undefined> {
+    return this.values.get(key);
+  }
+  async store(key: string, value: string): Promise<void> {
+    this.values.set(key, value);
+    this.changed.fire({ key });
+  }
+  async delete(key: string): Promise<void> {
+    this.values.delete(key);
+    this.changed.fire({ key });
+  }
+  async keys(): Promise<string[]> {
+    return [...this.values.keys()];
+  }
+}
+
+/** The ExtensionContext fields the extension reads. */
+export function stubContext(globalState = new StubMemento()): Record<string, unknown> {
+  return {
+    subscriptions: [] as { dispose(): unknown }[],
+    globalState,
+    workspaceState: new StubMemento(),
+    secrets: new StubSecrets(),
+    extensionMode: ExtensionMode.Test,
+    extensionUri: Uri.file('/bench/extension'),
+    extensionPath: '/bench/extension',
+    globalStorageUri: Uri.file('/bench/global'),
+    logUri: Uri.file('/bench/log'),
+  };
+}
+
+/** Closes every stub document (between benchmark rows). */
+export function closeAllDocuments(): void {
+  for (const d of documents) {
+    d.isClosed = true;
+    documentClosed.fire(d);
+  }
+  documents.length = 0;
+}
