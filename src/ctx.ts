@@ -41,6 +41,10 @@ export class Ctx implements vscode.Disposable {
         void this.updateContext();
       }),
       this.gates.onDidChangeSecret((idGate) => this.store.forgetGate(idGate)),
+      // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
+      this.treeView.onDidChangeVisibility((e) => {
+        if (e.visible) this.tree.refresh();
+      }),
     );
     void this.updateContext();
   }

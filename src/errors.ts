@@ -7,7 +7,7 @@ export function errorMessage(error: unknown): string {
   const e = error as Error & { status?: number; code?: string; timeoutMs?: number; path?: string };
   switch (e.name) {
     case 'LogUpHttpError':
-      if ((e.status === 401 || e.status === 403) && e.path?.endsWith('/oauth/token')) {
+      if ((e.status === 400 || e.status === 401 || e.status === 403) && e.path?.endsWith('/oauth/token')) {
         return `${e.message}. The gate id or secret key was refused: run "LogUp: Add Gate" to enter them again.`;
       }
       if (e.status === 404) return `${e.message}. Check the subscription id and that it belongs to this gate.`;

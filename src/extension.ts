@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import { registerCommands } from './commands/registry';
-import { addGate, addSandboxGate, removeGate } from './commands/gates';
+import { addGate, addSandboxGate, ensureSandboxDemoGate, removeGate } from './commands/gates';
 import { verifyToken } from './commands/verifyToken';
 import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
@@ -32,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
       'logup.showLog': (c: Ctx) => c.log.show(),
     }),
   );
+  if (process.env.LOGUP_SANDBOX_URL) void ensureSandboxDemoGate(ctx).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
   // Internals are handed out only to the in-editor tests, never to other extensions (the gate store reads secrets).
   return context.extensionMode === vscode.ExtensionMode.Test ? ctx : undefined;
 }

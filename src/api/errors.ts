@@ -15,7 +15,6 @@ export abstract class LogUpError extends Error {
 
   protected constructor(message: string, method: string, path: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
     this.method = method;
     this.path = path;
   }
@@ -23,6 +22,8 @@ export abstract class LogUpError extends Error {
 
 /** The server answered with a non-success status; `serverMessage` holds the server's own words, if any. */
 export class LogUpHttpError extends LogUpError {
+  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
+  override readonly name = 'LogUpHttpError';
   /** HTTP status code. */
   readonly status: number;
   /** The server's message (from `errorMessage`, `error` or `message`, or a sanitized excerpt of a non-JSON body). */
@@ -37,6 +38,8 @@ export class LogUpHttpError extends LogUpError {
 
 /** The server could not be reached or dropped the connection; `code` is e.g. `ECONNREFUSED` or `UND_ERR_SOCKET`. */
 export class LogUpNetworkError extends LogUpError {
+  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
+  override readonly name = 'LogUpNetworkError';
   /** Error code unwrapped from undici's error or its `cause` chain. */
   readonly code: string | undefined;
 
@@ -49,6 +52,8 @@ export class LogUpNetworkError extends LogUpError {
 
 /** One attempt took longer than the client's per-request timeout. */
 export class LogUpTimeoutError extends LogUpError {
+  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
+  override readonly name = 'LogUpTimeoutError';
   /** The per-attempt timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
@@ -60,6 +65,8 @@ export class LogUpTimeoutError extends LogUpError {
 
 /** The caller's AbortSignal fired before the call finished. */
 export class LogUpCancelledError extends LogUpError {
+  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
+  override readonly name = 'LogUpCancelledError';
   constructor(method: string, path: string) {
     super(`${method} ${path} was cancelled`, method, path);
   }
@@ -67,6 +74,8 @@ export class LogUpCancelledError extends LogUpError {
 
 /** A success response whose body was not what the API documents (names the field, never the value). */
 export class LogUpResponseError extends LogUpError {
+  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
+  override readonly name = 'LogUpResponseError';
   constructor(method: string, path: string, detail: string) {
     super(`${method} ${path} returned an unexpected response: ${detail}`, method, path);
   }

@@ -64,6 +64,21 @@ export function addSandboxGate(ctx: Ctx): Promise<Gate | undefined> {
   return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandboxUrl(), label: `${DEMO_GATE.idGate} (sandbox)` });
 }
 
+/**
+ * `npm start` exports LOGUP_SANDBOX_URL: the demo gate is then ready without any typing. Its credentials are the
+ * sandbox's public test data, never a real secret; nothing is sent until the user opens something.
+ */
+export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
+  const url = process.env.LOGUP_SANDBOX_URL;
+  if (!url || ctx.gates.get(DEMO_GATE.idGate)) return;
+  const { parseBaseUrl, isLoopbackHost } = await import('../api/baseUrl');
+  const parsed = parseBaseUrl(url);
+  if (!isLoopbackHost(parsed.hostname)) return;
+  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: `${DEMO_GATE.idGate} (sandbox)`, baseUrl: parsed.toString().replace(/\/$/, '') }, DEMO_GATE.secretKey);
+  await ctx.updateContext();
+  ctx.log.info(`Sandbox demo gate ready (${parsed.host})`);
+}
+
 async function askBaseUrl(): Promise<string> {
   const items: (vscode.QuickPickItem & { url?: string })[] = [
     { label: 'LogUp', description: DEFAULT_BASE_URL, detail: 'The LogUp API (production)', url: DEFAULT_BASE_URL },

@@ -93,7 +93,7 @@ export async function revertToServer(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
   const { parseDbPath } = await import('../core/dbPath');
   const ref = target?.scheme === 'logup' ? parseDbPath(target.path) : undefined;
   if (!target || !ref) throw new Error('Open a LogUp DB document first (from the LogUp view: "Open DB as JSON").');
-  await withProgress(`Reloading ${ref.idSubscription} from the server…`, (signal) => ctx.store.fetch(ref, signal));
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${ref.idSubscription}` }, () => ctx.store.fetch(ref));
   await vscode.window.showTextDocument(target, { preview: false });
   await vscode.commands.executeCommand('workbench.action.files.revert');
 }

@@ -17,6 +17,9 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
   private readonly disposables: vscode.Disposable[] = [this.changed];
   /** Subscription nodes handed out, so a change to one DB refreshes just that node. */
   private readonly subscriptionNodes = new Map<string, SubscriptionNode>();
+  private pendingAll = false;
+  private readonly pending = new Set<TreeNode>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly gates: GateStore,
@@ -31,14 +34,17 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
     );
   }
 
+  /** Refreshes the whole tree. Bursts (a gate added fires several events) are folded into one refresh. */
   refresh(): void {
-    this.subscriptionNodes.clear();
-    this.changed.fire(undefined);
+    this.pendingAll = true;
+    this.schedule();
   }
 
   refreshSubscription(ref: SubscriptionRef): void {
     const node = this.subscriptionNodes.get(`${ref.idGate}/${ref.idSubscription}`);
-    this.changed.fire(node);
+    if (!node) return;
+    this.pending.add(node);
+    this.schedule();
   }
 
   /** The node of a subscription, for `TreeView.reveal`. */
@@ -97,7 +103,28 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
   }
 
   dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
     for (const d of this.disposables) d.dispose();
+  }
+
+  /**
+   * Fires the pending refreshes once the current burst of events is over. Refreshing element by element while VS Code
+   * is still asking for the previous children makes it lose track of them ("No tree item with id … found").
+   */
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.pendingAll) {
+        this.pendingAll = false;
+        this.pending.clear();
+        this.subscriptionNodes.clear();
+        this.changed.fire(undefined);
+        return;
+      }
+      for (const node of this.pending) this.changed.fire(node);
+      this.pending.clear();
+    }, 30);
   }
 
   private remember(node: SubscriptionNode): SubscriptionNode {
@@ -113,7 +140,7 @@ function buildItem(node: TreeNode): vscode.TreeItem {
   switch (node.kind) {
     case 'gate': {
       const item = new vscode.TreeItem(node.gate.label, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = node.gate.label === node.gate.idGate ? hostOf(node.gate.baseUrl) : node.gate.idGate;
+      item.description = hostOf(node.gate.baseUrl);
       item.tooltip = new vscode.MarkdownString(`**${node.gate.idGate}**\n\n${node.gate.baseUrl}`);
       item.iconPath = new vscode.ThemeIcon('shield');
       item.contextValue = 'gate';
