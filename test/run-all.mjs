@@ -9,6 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runE2e } from './harness/e2eRunner.mjs';
+import { runLeakScan } from './harness/leakScan.mjs';
 import { reportIntegration, runIntegration } from './harness/runIntegration.mjs';
 import { ensureToolchain } from './harness/toolchain.mjs';
 import { harnessLog, installSignalHandlers, repoRoot, run, runCleanups } from './harness/util.mjs';
@@ -25,6 +26,9 @@ const LAYERS = [
   { name: 'toolchain', run: runToolchain },
   { name: 'integration', tests: true, needs: ['build', 'toolchain'], run: runIntegrationLayer },
   { name: 'e2e', tests: true, needs: ['package', 'toolchain'], run: runE2eLayer },
+  // Last: every file the editor runs wrote (user data, logs, browser storage, screenshots' text) must be free of
+  // gate secrets, access tokens and logupTokens.
+  { name: 'secrets', tests: true, run: runSecretsLayer },
 ];
 
 function selectLayers(argv) {
@@ -44,6 +48,9 @@ function selectLayers(argv) {
     for (const name of only.split(',').filter(Boolean)) add(name);
   } else wanted = new Set(LAYERS.map((l) => l.name));
   if (argv.includes('--skip-e2e')) wanted.delete('e2e');
+  // the scan reads what the editor layers wrote: it runs exactly when one of them does
+  if (wanted.has('integration') || wanted.has('e2e')) wanted.add('secrets');
+  else wanted.delete('secrets');
   return LAYERS.filter((l) => wanted.has(l.name));
 }
 
@@ -84,6 +91,12 @@ async function runE2eLayer(state) {
   return outcome;
 }
 
+async function runSecretsLayer(state) {
+  const runs = ['integration', 'e2e'].filter((name) => state.ran?.has(name));
+  if (runs.length === 0) return { ok: false, reason: 'no editor layer ran, nothing to scan' };
+  return runLeakScan({ runs });
+}
+
 // ---- driver ------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -103,6 +116,7 @@ async function main() {
     let outcome;
     try {
       outcome = layer.run ? await layer.run(state) : await runCommand(layer);
+      (state.ran ??= new Set()).add(layer.name);
     } catch (error) {
       outcome = { ok: false, reason: error instanceof Error ? error.message : String(error) };
       console.error(outcome.reason);

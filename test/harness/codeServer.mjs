@@ -28,6 +28,8 @@ export const BASE_SETTINGS = {
   'editor.autoClosingQuotes': 'never',
   'editor.autoSurround': 'never',
   'editor.autoIndent': 'none',
+  // saves happen when a test (or the e2e's Ctrl+S) says so, never behind its back
+  'files.autoSave': 'off',
 };
 
 /**

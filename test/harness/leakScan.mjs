@@ -198,7 +198,10 @@ async function importTs(relPath, root) {
 export async function runNeedles(root = repoRoot) {
   const demo = await importTs('src/sandbox/demoData.ts', root);
   const test = await importTs('test/integration/secrets.ts', root);
+  const e2e = await import(pathToFileURL(join(root, 'test', 'e2e', 'secrets.mjs')).href);
   return [
+    { label: 'e2e gate secret', value: e2e.E2E_GATE_SECRET },
+    { label: 'e2e logupToken', value: e2e.E2E_LOGUP_TOKEN },
     { label: 'demo gate secret', value: demo.DEMO_GATE.secretKey },
     { label: 'trust test gate secret', value: test.TRUST_TEST_SECRET },
     ...demo.DEMO_LOGUP_TOKENS.map((t) => ({ label: `demo logupToken of ${t.idSubscription}`, value: t.logupToken })),

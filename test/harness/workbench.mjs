@@ -5,6 +5,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { harnessLog, onCleanup, requireFromRepo } from './util.mjs';
+import { saveBrowserStorage, savePageText } from './leakScan.mjs';
 
 const DEFAULT_VIEWPORT = { width: 1400, height: 900 };
 
@@ -64,6 +65,8 @@ export async function openWorkbench({
   const screenshot = async (name) => {
     const file = join(shotsDir, `${name}.png`);
     await page.screenshot({ path: file });
+    // the screenshot's text goes next to it, so the secrets scan can read what the picture shows
+    await savePageText(page, file);
     log(`screenshot ${file}`);
     return file;
   };
@@ -71,6 +74,8 @@ export async function openWorkbench({
   const close = async () => {
     if (closed) return;
     closed = true;
+    // the workbench keeps globalState and secrets in the browser: bring them into the run folder for the scan
+    await saveBrowserStorage(page, join(codeServer.runDir, 'browser-storage.json')).catch((error) => log(`could not save the browser storage: ${error.message}`));
     unregister();
     await context.close().catch(() => {});
     if (ownBrowser) await theBrowser.close().catch(() => {});
