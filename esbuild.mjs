@@ -41,6 +41,19 @@ const integrationTests = readdirSync('test/integration')
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `test/integration/${f}`);
 
+/**
+ * Keeps `import('../api')` out of the extension bundle: the api (undici, zod) is its own file, dist/api.js, read
+ * only when the first client is made, so activation does not pay for parsing it.
+ */
+const lazyApi = {
+  name: 'lazy-api',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/api$/ }, (args) =>
+      args.kind === 'dynamic-import' && args.importer.includes('src/model') ? { path: './api.js', external: true } : undefined,
+    );
+  },
+};
+
 const builds = [
   {
     ...common,
@@ -48,7 +61,11 @@ const builds = [
     outdir: 'dist',
     external: ['vscode'],
     metafile: true,
+    plugins: [...common.plugins, lazyApi],
+    // lowered to require(): the extension host loads CommonJS, and require is what VS Code's loader hooks
+    supported: { 'dynamic-import': false },
   },
+  { ...common, entryPoints: { api: 'src/api/index.ts' }, outdir: 'dist', metafile: true },
   { ...common, entryPoints: { sandbox: 'src/sandbox/cli.ts' }, outdir: 'dist' },
 ];
 if (!production && integrationTests.length > 0) {
@@ -67,5 +84,7 @@ if (watch) {
 } else {
   const results = await Promise.all(builds.map((b) => esbuild.build(b)));
   mkdirSync('dist', { recursive: true });
-  writeFileSync('dist/meta.json', JSON.stringify(results[0].metafile));
+  // one metafile for the shipped code: the extension bundle and the lazily loaded api bundle
+  const [extension, api] = [results[0].metafile, results[1].metafile];
+  writeFileSync('dist/meta.json', JSON.stringify({ inputs: { ...extension.inputs, ...api.inputs }, outputs: { ...extension.outputs, ...api.outputs } }));
 }

@@ -85,7 +85,7 @@ export class ClientRegistry implements vscode.Disposable {
 
   /** A client with its own connection pool, routed by VS Code's proxy settings; close() closes that pool. */
   private async build(gate: Pick<LogUpClientOptions, 'idGate' | 'baseUrl' | 'secretKey'>): Promise<LogUpClient> {
-    const [{ LogUpClient }, { createDispatcher }] = await Promise.all([import('../api/logUpClient'), import('../api/proxy')]);
+    const { LogUpClient, createDispatcher } = await import('../api');
     const options = this.options();
     const dispatcher = createDispatcher({ ...this.network(), connectTimeoutMs: Math.min(options.timeoutMs, 10_000) });
     try {
