@@ -171,7 +171,7 @@ export class LogUpClient {
         path: '/verification',
         body: { logupToken },
         repeatable: false,
-        parse: (_s, json) => validate(VerificationSchema, json, 'POST', '/verification'),
+        parse: (_s, json) => safeVerification(validate(VerificationSchema, json, 'POST', '/verification'), json),
       },
       opts?.signal,
       [logupToken],
@@ -198,7 +198,7 @@ export class LogUpClient {
         path,
         ...(query !== undefined ? { query } : {}),
         repeatable: true,
-        parse: (_s, json) => validate(DbSchema, requireBody(json, 'GET', path), 'GET', path),
+        parse: (_s, json) => parseDb(requireBody(json, 'GET', path), 'GET', path),
       },
       opts?.signal,
     );
@@ -213,7 +213,7 @@ export class LogUpClient {
         path,
         body: { data: entries.map(({ key, value }) => ({ key, value })) },
         repeatable: false,
-        parse: (_s, json) => validate(DbSchema, requireBody(json, 'PUT', path), 'PUT', path),
+        parse: (_s, json) => parseDb(requireBody(json, 'PUT', path), 'PUT', path),
       },
       opts?.signal,
     );
@@ -233,7 +233,7 @@ export class LogUpClient {
         body: { keys: [...keys] },
         repeatable: false,
         parse: (status, json) =>
-          status === 204 || json === undefined ? undefined : validate(DbSchema, json, 'DELETE', path),
+          status === 204 || json === undefined ? undefined : parseDb(json, 'DELETE', path),
       },
       opts?.signal,
     );
@@ -454,6 +454,30 @@ function dbPath(idSubscription: string): string {
     );
   }
   return `/subscription/${encodeURIComponent(idSubscription)}/db`;
+}
+
+/** A verified answer whose idSubscription could not be used in a URL path (`../x`, `a/b?c#d`) is refused whole. */
+function safeVerification(verification: Verification, raw: unknown): Verification {
+  if (!verification.verified) return verification;
+  if (!SUBSCRIPTION_ID.test(verification.idSubscription)) {
+    throw new LogUpResponseError('POST', '/verification', 'field "idSubscription" is not a valid subscription id');
+  }
+  return { ...verification, db: parseDb((raw as { db: unknown }).db, 'POST', '/verification', 'db.') };
+}
+
+/**
+ * A DB map from the server. zod's record skips a "__proto__" key (unchecked) and drops it from its output, yet it
+ * is a legal DB key: every own key is checked here and kept as an own property.
+ */
+function parseDb(value: unknown, method: string, path: string, prefix = ''): Db {
+  validate(DbSchema, value, method, path);
+  const entries = Object.entries(value as Record<string, unknown>);
+  for (const [key, v] of entries) {
+    if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
+      throw new LogUpResponseError(method, path, `field "${clean(prefix + key, 80)}" has the wrong type`);
+    }
+  }
+  return Object.fromEntries(entries) as Db;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, method: string, path: string): void {

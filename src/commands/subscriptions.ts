@@ -16,8 +16,10 @@ export function refOf(arg: SubscriptionArg): SubscriptionRef {
 
 /** Shows the subscription in the tree, expanded, without stealing focus from an editor. */
 export async function revealSubscription(ctx: Ctx, ref: SubscriptionRef): Promise<void> {
+  if (!ctx.treeView.visible) return;
+  ctx.tree.flush();
   const node = ctx.tree.subscriptionNode(ref);
-  if (!node || !ctx.treeView.visible) return;
+  if (!node) return;
   try {
     await ctx.treeView.reveal(node, { expand: true, select: true, focus: false });
   } catch (error) {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { SCHEME } from '../constants';
 import type { DbStore, SubscriptionRef } from '../model/dbStore';
 import { errorMessage } from '../errors';
-import { dbPath, parseDbPath } from '../core/dbPath';
+import { dbPath, isSafeId, parseDbPath } from '../core/dbPath';
 
 /** How long a GET made by `stat` right before a save counts as "the server's state now" for that save. */
 const FRESH_MS = 3000;
@@ -34,6 +34,9 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    // VS Code takes a failed stat before a save for "the file does not exist" and then creates its parent folders
+    // first: the root and each gate are folders, so that step passes and writeFile reports the real failure.
+    if (isFolder(uri.path)) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     const ref = this.refOf(uri);
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     // A dirty document is about to be saved (VS Code stats right before writing): re-read the server so a change
@@ -49,7 +52,7 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const ref = this.refOf(uri);
     const { serializeDb } = await import('../core/dbDocument');
-    const observation = await this.guard(() => this.store.fetch(ref));
+    const observation = await this.guard(() => this.store.fetchShared(ref));
     return new TextEncoder().encode(serializeDb(observation.db));
   }
 
@@ -61,7 +64,9 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
       const [first] = analysis.problems;
       const n = analysis.problems.length;
       throw vscode.FileSystemError.NoPermissions(
-        `Not saved, nothing was sent: ${n} problem${n === 1 ? '' : 's'} in the document. First: ${first?.message ?? 'invalid document'} Fix ${n === 1 ? 'it' : 'them'} (see Problems) and save again.`,
+        n === 1
+          ? `Not saved, nothing was sent. ${first?.message ?? 'The document is not a valid LogUp DB.'}`
+          : `Not saved, nothing was sent: ${n} problems (see Problems). First: ${first?.message ?? ''}`,
       );
     }
     await this.guard(async () => {
@@ -69,7 +74,10 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
       let server = before;
       if (!server || Date.now() - server.fetchedAt > FRESH_MS) {
         // No stat just before this write (e.g. workspace.fs.writeFile): check for a change made elsewhere ourselves.
-        server = await this.store.fetch(ref);
+        server = await this.store.fetch(ref).catch((error: unknown) => {
+          if (isNotFound(error)) throw error;
+          throw new Error(`Not saved: ${sentence(errorMessage(error))} Nothing was changed on the server.`);
+        });
         if (before && server.mtime !== before.mtime) {
           throw new Error(`The DB of ${ref.idSubscription} changed on the server since it was read; nothing was saved. Save again to compare, or run "LogUp: Revert to Server".`);
         }
@@ -120,6 +128,14 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
 /** The `logup:` URI of a subscription's DB document. */
 export function uriFor(ref: SubscriptionRef): vscode.Uri {
   return vscode.Uri.from({ scheme: SCHEME, path: dbPath(ref.idGate, ref.idSubscription) });
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+function isFolder(path: string): boolean {
+  return path === '/' || (path.startsWith('/') && isSafeId(path.slice(1)));
 }
 
 async function isValid(text: string): Promise<boolean> {

@@ -77,6 +77,9 @@ const refKey = (ref: SubscriptionRef): string => `${ref.idGate}/${ref.idSubscrip
 export class DbStore implements vscode.Disposable {
   private readonly observations = new Map<string, Observation>();
   private readonly sizesSeen = new Map<string, Set<number>>();
+  private readonly inflight = new Map<string, Promise<Observation>>();
+  /** The DB a write of unknown outcome (timeout, dropped connection, 5xx) would have left: seeing it is no conflict. */
+  private readonly maybeWritten = new Map<string, Db>();
   private readonly changed = new vscode.EventEmitter<DbChange>();
   readonly onDidChange = this.changed.event;
 
@@ -91,7 +94,21 @@ export class DbStore implements vscode.Disposable {
 
   /** The last observation, or a fresh GET when there is none. */
   async ensure(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
-    return this.peek(ref) ?? this.fetch(ref, signal);
+    return this.peek(ref) ?? this.fetchShared(ref, signal);
+  }
+
+  /**
+   * A GET that joins one already under way for the same subscription: VS Code opens a document with `stat` and
+   * `readFile` at once, and that must cost one request. Conflict checks use `fetch`, which always asks anew.
+   */
+  fetchShared(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
+    const key = refKey(ref);
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fetch(ref, signal).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
   }
 
   /** GETs the DB and records it; a DB that differs from the last one seen gets a newer version. */
@@ -113,6 +130,7 @@ export class DbStore implements vscode.Disposable {
   forget(ref: SubscriptionRef): void {
     this.observations.delete(refKey(ref));
     this.sizesSeen.delete(refKey(ref));
+    this.maybeWritten.delete(refKey(ref));
   }
 
   forgetGate(idGate: string): void {
@@ -120,6 +138,7 @@ export class DbStore implements vscode.Disposable {
       if (key.startsWith(`${idGate}/`)) {
         this.observations.delete(key);
         this.sizesSeen.delete(key);
+        this.maybeWritten.delete(key);
       }
     }
   }
@@ -150,6 +169,8 @@ export class DbStore implements vscode.Disposable {
     let db = server.db;
     const done: string[] = [];
     const steps = plan.deleteFirst ? (['delete', 'put'] as const) : (['put', 'delete'] as const);
+    // This save supersedes an earlier write of unknown outcome.
+    this.maybeWritten.delete(refKey(ref));
     for (const step of steps) {
       try {
         if (step === 'delete' && plan.deleteKeys.length > 0) {
@@ -167,6 +188,15 @@ export class DbStore implements vscode.Disposable {
         const reason = error instanceof Error ? error.message : String(error);
         this.log.warn(`${ref.idSubscription}: ${failed} failed: ${reason}`);
         if (done.length > 0) this.changed.fire({ ref, reload: false });
+        if (mayHaveArrived(error)) {
+          // The server may still apply this call: its result must not later look like someone else's change.
+          const stepOnly = step === 'delete'
+            ? { deleteKeys: plan.deleteKeys, putEntries: [], deleteFirst: true }
+            : { deleteKeys: [], putEntries: plan.putEntries, deleteFirst: false };
+          this.maybeWritten.set(refKey(ref), planning.applyPlan(db, stepOnly));
+          const saved = done.length === 0 ? 'Saving failed:' : `Saved ${done.join(' and ')}, but`;
+          throw new PartialSaveError(`${saved} ${failed} failed: ${reason}. The server may or may not have applied it; save again to check and send what is left.`, error);
+        }
         if (done.length === 0) throw new PartialSaveError(`Saving failed: ${failed} failed: ${reason}. Nothing was changed on the server.`, error);
         throw new PartialSaveError(`Saved ${done.join(' and ')}, but ${failed} failed: ${reason}. Save again to send the rest.`, error);
       }
@@ -189,8 +219,12 @@ export class DbStore implements vscode.Disposable {
     const { serializeDb } = await import('../core/dbDocument');
     const key = refKey(ref);
     const previous = this.peek(ref);
-    if (previous && !forceNewVersion && dbEquals(previous.db, db)) {
-      const observation = { ...previous, fetchedAt: Date.now() };
+    const maybe = this.maybeWritten.get(key);
+    // Kept while the server still shows the old DB: the late write may land after this read.
+    const ours = maybe !== undefined && dbEquals(maybe, db);
+    if (ours) this.maybeWritten.delete(key);
+    if (previous && !forceNewVersion && (ours || dbEquals(previous.db, db))) {
+      const observation = { ...previous, db, fetchedAt: Date.now() };
       this.observations.set(key, observation);
       return { observation, changed: false };
     }
@@ -212,6 +246,22 @@ export class DbStore implements vscode.Disposable {
 
 function nextVersion(previous: Observation | undefined): number {
   return Math.max(Date.now(), (previous?.mtime ?? 0) + 1);
+}
+
+// Failures that prove the request never reached the server (mirrors the client's own list).
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * True when a failed write may have been applied: it timed out, its connection broke after sending, the server
+ * said yes (2xx) with a body we could not use, or it failed on the server's side (5xx other than 503, which the
+ * client's own retry policy treats as "refused without acting").
+ */
+function mayHaveArrived(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'LogUpTimeoutError' || error.name === 'LogUpResponseError') return true;
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  if (error.name === 'LogUpHttpError') return typeof status === 'number' && status >= 500 && status !== 503;
+  return error.name === 'LogUpNetworkError' && !(typeof code === 'string' && NOT_SENT_CODES.has(code));
 }
 
 function count(n: number): string {

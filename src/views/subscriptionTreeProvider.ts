@@ -113,18 +113,22 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
    */
   private schedule(): void {
     if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.pendingAll) {
-        this.pendingAll = false;
-        this.pending.clear();
-        this.subscriptionNodes.clear();
-        this.changed.fire(undefined);
-        return;
-      }
-      for (const node of this.pending) this.changed.fire(node);
+    this.timer = setTimeout(() => this.flush(), 30);
+  }
+
+  /** Fires what is pending now, e.g. before revealing a node that a pending refresh adds. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pendingAll) {
+      this.pendingAll = false;
       this.pending.clear();
-    }, 30);
+      this.subscriptionNodes.clear();
+      this.changed.fire(undefined);
+      return;
+    }
+    for (const node of this.pending) this.changed.fire(node);
+    this.pending.clear();
   }
 
   private remember(node: SubscriptionNode): SubscriptionNode {

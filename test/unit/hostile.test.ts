@@ -1,0 +1,246 @@
+// Malformed and hostile server answers against the real LogUpClient: bodies too big to hold (with and without a
+// Content-Length), bodies that never end, ids that would become paths, keys that zod drops, numbers JSON cannot
+// carry, redirects that would carry the secret elsewhere, and messages built to mislead a notification.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, test, type TestContext } from 'node:test';
+import { LogUpHttpError, LogUpResponseError, LogUpTimeoutError } from '../../src/api/errors';
+import { LogUpClient, type LogUpClientOptions } from '../../src/api/logUpClient';
+import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
+import type { Db } from '../../src/core/db';
+import { planSave } from '../../src/core/savePlan';
+import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+
+const ALPHA = DEMO_SUBSCRIPTIONS[0]!;
+const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
+const TEN_MB = 10 * 1024 * 1024;
+
+async function sandboxClient(t: TestContext, options: Partial<LogUpClientOptions> = {}): Promise<{ sb: SandboxHandle; client: LogUpClient }> {
+  const sb = await startSandbox();
+  const client = new LogUpClient({ baseUrl: sb.url, idGate: DEMO_GATE.idGate, secretKey: async () => DEMO_GATE.secretKey, sleep: async () => undefined, ...options });
+  t.after(async () => {
+    await client.close();
+    await sb.close();
+  });
+  await client.checkCredentials();
+  return { sb, client };
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A raw server for answers the sandbox cannot give (chunked, endless, redirects); the token call always works. */
+async function rawServer(t: TestContext, handler: Handler): Promise<{ url: string; server: Server; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    req.resume();
+    if (req.url === '/v1_0/oauth/token') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"tok-raw","token_type":"Baerer","expires_in":3600}');
+      return;
+    }
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1_0`, server, requests };
+}
+
+function rawClient(t: TestContext, url: string, options: Partial<LogUpClientOptions> = {}): LogUpClient {
+  const client = new LogUpClient({ baseUrl: url, idGate: DEMO_GATE.idGate, secretKey: async () => DEMO_GATE.secretKey, sleep: async () => undefined, maxRetries: 0, ...options });
+  t.after(() => client.close());
+  return client;
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof Error);
+    assert.ok(!e.message.includes(DEMO_GATE.secretKey), 'no secret in the message');
+    return e;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('bodies too large to hold', () => {
+  test('a 10 MB success body sent chunked (no Content-Length) is cut off at 2 MB, fast', async (t) => {
+    let written = 0;
+    const { url } = await rawServer(t, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"a":"');
+      const chunk = 'x'.repeat(64 * 1024);
+      const pump = (): void => {
+        while (written < TEN_MB) {
+          written += chunk.length;
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        res.end('"}');
+      };
+      res.on('error', () => undefined);
+      pump();
+    });
+    const client = rawClient(t, url);
+    const started = Date.now();
+    const e = await failure(client.getDb('sub_big'));
+    assert.ok(e instanceof LogUpResponseError, e.message);
+    assert.match(e.message, /larger than 2 MB/);
+    assert.ok(Date.now() - started < 3000, 'refused without waiting for the whole body');
+    assert.ok(written < TEN_MB, `the client stopped reading (server wrote ${written} bytes)`);
+  });
+
+  test('a 10 MB error body gives a short message, and the call does not hang', async (t) => {
+    const { url } = await rawServer(t, (_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.on('error', () => undefined);
+      res.end(JSON.stringify({ errorMessage: `DB_BROKEN ${'y'.repeat(TEN_MB)}` }));
+    });
+    const e = await failure(rawClient(t, url).getDb('sub_big'));
+    assert.ok(e instanceof LogUpHttpError);
+    assert.equal(e.status, 500);
+    assert.ok(e.message.length < 300, `short: ${e.message.length} characters`);
+    assert.match(e.message, /^GET \/subscription\/sub_big\/db failed: 500 /);
+  });
+
+  test('a body that never ends times out instead of hanging', async (t) => {
+    const timers: NodeJS.Timeout[] = [];
+    t.after(() => timers.forEach(clearInterval));
+    const { url } = await rawServer(t, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"a":');
+      timers.push(setInterval(() => res.write(' '), 50));
+    });
+    const e = await failure(rawClient(t, url, { timeoutMs: 400 }).getDb('sub_slow'));
+    assert.ok(e instanceof LogUpTimeoutError, e.message);
+  });
+
+  test('JSON nested a million levels deep is refused without a crash', async (t) => {
+    const { sb, client } = await sandboxClient(t);
+    sb.failNext('getDb', 1, { status: 200, body: `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}` });
+    const e = await failure(client.getDb(ALPHA.idSubscription));
+    assert.ok(e instanceof LogUpResponseError, e.message);
+    assert.deepEqual(await client.getDb(ALPHA.idSubscription), ALPHA.db, 'the client still works');
+  });
+});
+
+describe('ids from the server that would become paths', () => {
+  for (const idSubscription of ['../x', 'a/b?c#d', '..', '.', 'sub_ok/../../etc', '%2e%2e%2f', 'sub x', 'süb', 'sub\u202eevil', 'a'.repeat(129)]) {
+    test(`a verified answer naming ${JSON.stringify(idSubscription)} is refused, the id not echoed`, async (t) => {
+      const { sb, client } = await sandboxClient(t);
+      sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: true, idActor: 'acr_x', idSubscription, db: {} }) });
+      const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
+      assert.ok(e instanceof LogUpResponseError);
+      assert.equal(e.message, 'POST /verification returned an unexpected response: field "idSubscription" is not a valid subscription id');
+      assert.ok(!e.message.includes(ALPHA_TOKEN.logupToken));
+    });
+  }
+
+  test('a not-verified answer may carry any idSubscription: it is never used', async (t) => {
+    const { sb, client } = await sandboxClient(t);
+    sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: false, errorMessage: 'INVALID_LOGUP_TOKEN', idSubscription: '../x', idActor: null, db: {} }) });
+    const v = await client.verify(ALPHA_TOKEN.logupToken);
+    assert.equal(v.verified, false);
+  });
+});
+
+describe('DB maps: every legal key kept, every illegal value refused', () => {
+  const proto = JSON.parse('{"__proto__": "kept", "constructor": 1, "toString": true, "plain": "x"}') as Db;
+
+  test('"__proto__" survives GET, PUT and DELETE answers and a verification, as an own key', async (t) => {
+    const { sb, client } = await sandboxClient(t);
+    sb.setVariants({ deleteStatus: 200 });
+    sb.setDb(DEMO_GATE.idGate, 'sub_proto', proto);
+    const read = await client.getDb('sub_proto');
+    assert.ok(Object.hasOwn(read, '__proto__'), 'GET keeps it');
+    assert.equal(read.__proto__, 'kept');
+    assert.equal(Object.getPrototypeOf(read), Object.prototype, 'and it is not the prototype');
+    assert.deepEqual(Object.keys(read).sort(), Object.keys(proto).sort());
+
+    const put = await client.putDb('sub_proto', [{ key: 'plain', value: 'y' }]);
+    assert.ok(Object.hasOwn(put, '__proto__'), 'PUT answer keeps it');
+    const deleted = await client.deleteDb('sub_proto', ['toString']);
+    assert.ok(deleted && Object.hasOwn(deleted, '__proto__'), 'DELETE answer keeps it');
+
+    sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: true, idActor: 'acr_p', idSubscription: 'sub_proto', db: proto }) });
+    const v = await client.verify(ALPHA_TOKEN.logupToken);
+    assert.ok(v.verified && Object.hasOwn(v.db, '__proto__'), 'verification keeps it');
+
+    // What the editor shows round-trips, so an untouched "__proto__" is never planned as a deletion.
+    const shown = analyzeDbDocument(serializeDb(read));
+    assert.ok(shown.ok);
+    assert.deepEqual(planSave(read, shown.db), { deleteKeys: [], putEntries: [], deleteFirst: false });
+  });
+
+  const badMaps: [string, string][] = [
+    ['{"__proto__": [1]}', '__proto__'],
+    ['{"__proto__": {"polluted": true}}', '__proto__'],
+    ['{"a": 1e999}', 'a'],
+    ['{"a": -1e999}', 'a'],
+    ['{"a": null}', 'a'],
+    ['{"a": {"b": 1}}', 'a'],
+    ['{"ok": 1, "list": ["x"]}', 'list'],
+  ];
+  for (const [body, field] of badMaps) {
+    test(`a DB ${body} is refused naming field "${field}"`, async (t) => {
+      const { sb, client } = await sandboxClient(t);
+      sb.failNext('getDb', 1, { status: 200, body });
+      const e = await failure(client.getDb(ALPHA.idSubscription));
+      assert.ok(e instanceof LogUpResponseError, e.message);
+      assert.match(e.message, new RegExp(`field "${field}" (has the wrong type|should be)`));
+      assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+    });
+  }
+
+  test('a verification whose DB holds a bad "__proto__" is refused too', async (t) => {
+    const { sb, client } = await sandboxClient(t);
+    sb.failNext('verification', 1, { status: 200, body: '{"verified": true, "idActor": "acr_x", "idSubscription": "sub_x", "db": {"__proto__": {"a": 1}}}' });
+    const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
+    assert.match(e.message, /field "db\.__proto__" has the wrong type/);
+  });
+});
+
+describe('answers built to mislead', () => {
+  test('a token answer with wrong types is refused, and no request carries a bogus token', async (t) => {
+    const { sb, client } = await sandboxClient(t);
+    for (const body of ['{"access_token": 12345, "expires_in": 3600}', '{"access_token": "", "expires_in": 3600}', '{"access_token": "t", "expires_in": -5}', '{"access_token": "t", "expires_in": "soon"}']) {
+      sb.failNext('token', 1, { status: 200, body });
+      const e = await failure(client.checkCredentials());
+      assert.ok(e instanceof LogUpResponseError, `${body}: ${e.message}`);
+      assert.match(e.message, /^POST \/oauth\/token returned an unexpected response: field "(access_token|expires_in)"/);
+    }
+    sb.clearJournal();
+    assert.deepEqual(await client.getDb(ALPHA.idSubscription), ALPHA.db, 'a good token is fetched next time');
+    assert.equal(sb.count('token'), 1);
+  });
+
+  test('a redirect is not followed: the secret and the token never reach another host', async (t) => {
+    const elsewhere = await rawServer(t, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    const { url } = await rawServer(t, (_req, res) => res.writeHead(307, { location: `${elsewhere.url}/subscription/sub_x/db` }).end());
+    const e = await failure(rawClient(t, url).getDb('sub_x'));
+    assert.ok(e instanceof LogUpHttpError);
+    assert.equal(e.status, 307);
+    assert.deepEqual(elsewhere.requests, [], 'nothing was sent to the other host');
+  });
+
+  test('control characters, bidi overrides and HTML in a server message are neutralised', async (t) => {
+    const { sb, client } = await sandboxClient(t);
+    sb.failNext('getDb', 1, { status: 400, body: JSON.stringify({ errorMessage: 'BAD\u001b[31m red\u202e desrever\r\nInjected: line <b>bold</b>' }) });
+    const e = await failure(client.getDb(ALPHA.idSubscription));
+    assert.ok(e instanceof LogUpHttpError);
+    assert.ok(![...e.message].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f' || (c >= '\u202a' && c <= '\u202e')), 'no control or bidi character');
+    assert.match(e.message, /BAD \[31m red desrever Injected: line/);
+
+    sb.failNext('getDb', 1, { status: 502, body: `<html><head><title>Bad &amp; Gateway</title><style>p{}</style></head><body><script>steal()</script></body></html>` });
+    sb.failNext('getDb', 2, { status: 502, body: '<h1>still bad</h1>' });
+    const html = await failure(client.getDb(ALPHA.idSubscription));
+    assert.ok(html instanceof LogUpHttpError);
+    assert.doesNotMatch(html.message, /[<>]|steal/);
+  });
+});
