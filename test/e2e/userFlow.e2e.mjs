@@ -2,6 +2,8 @@
 // extension runs in code-server against the in-process sandbox; every request is checked in the sandbox journal.
 // Screenshots (test-results/e2e/screenshots/NN-*.png) feed the README.
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { E2E_GATE_SECRET as SECRET, E2E_LOGUP_TOKEN as TOKEN } from './secrets.mjs';
 
 const GATE = 'gate_e2e';
@@ -61,6 +63,21 @@ async function saveAndWaitClean(page) {
   await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
 }
 
+/**
+ * A screenshot for the README too: `LOGUP_README_SCREENSHOTS=1 npm run test:e2e` copies it to
+ * media/screenshots/<name>.png, so the README shows what this run saw, never a drawing.
+ */
+async function readmeShot(ctx, name) {
+  // toasts slide in and fade out: let them settle so the picture shows what a person sees
+  await ctx.page.waitForTimeout(1000);
+  const file = await ctx.screenshot(name);
+  if (process.env.LOGUP_README_SCREENSHOTS === '1') {
+    const dir = join(import.meta.dirname, '..', '..', 'media', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(file, join(dir, `${name}.png`));
+  }
+}
+
 function serialize(db) {
   const keys = Object.keys(db).sort();
   if (keys.length === 0) return '{}\n';
@@ -77,6 +94,7 @@ export async function run(ctx) {
     // the palette lists an extension's commands once the remote extension host has registered it: its
     // activity-bar container appearing says so
     await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
+    await logupContainer(page).click();
     await ctx.runCommand('LogUp: Add Gate');
     await answer(page, '(1/3)', GATE);
     await answer(page, '(2/3)', SECRET);
@@ -94,7 +112,7 @@ export async function run(ctx) {
     const toast = await ctx.waitForNotification(`Verified: ${ACTOR} logged up to ${SUB}`);
     assert.match(await toast.innerText(), /New user/);
   });
-  await ctx.screenshot('verify-token-result');
+  await readmeShot(ctx, 'verify-token');
 
   await ctx.step('the subscription and its DB entries are in the tree', async () => {
     // clicking an active activity-bar item would hide the side bar: open the LogUp view only if it is not shown
@@ -104,7 +122,7 @@ export async function run(ctx) {
     if ((await sub.getAttribute('aria-expanded')) !== 'true') await sub.click();
     for (const key of Object.keys(START_DB)) await treeRow(page, key).waitFor({ state: 'visible', timeout: 15_000 });
   });
-  await ctx.screenshot('tree');
+  await readmeShot(ctx, 'tree');
 
   const edited = { ...START_DB, country: 'spain', score: 42 };
   delete edited.plan;
@@ -140,7 +158,7 @@ export async function run(ctx) {
     assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 1, 'the tab stays dirty');
     assert.equal(sandbox.journal.length, 0, 'no request at all');
   });
-  await ctx.screenshot('invalid-document');
+  await readmeShot(ctx, 'invalid-document');
 
   await ctx.step('a change on the server meanwhile is not overwritten until the user chooses', async () => {
     await page.keyboard.press('Escape');
@@ -148,7 +166,7 @@ export async function run(ctx) {
     await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
     const theirs = { ...edited, visits: 4 };
     sandbox.setDb(GATE, SUB, theirs);
-    await ctx.runCommand('View: Close Panel');
+    await ctx.runCommand('View: Toggle Panel Visibility');
     await clearNotifications(ctx);
     const mine = { ...edited, name: 'Grace B. Hopper' };
     await retype(page, serialize(mine));
@@ -157,7 +175,7 @@ export async function run(ctx) {
     const toast = await ctx.waitForNotification('newer');
     assert.deepEqual(writes(sandbox), [], 'nothing written before the user chooses');
     assert.deepEqual(sandbox.getDb(GATE, SUB), theirs);
-    await ctx.screenshot('conflict');
+    await readmeShot(ctx, 'conflict');
     await toast.locator('.monaco-button', { hasText: 'Overwrite' }).click();
     await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
     assert.deepEqual(writes(sandbox), [

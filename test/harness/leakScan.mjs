@@ -30,11 +30,12 @@ export const SKIPPED_DIRS = {
 /**
  * The sandbox mints access tokens as 72 random bytes in base64url: exactly 96 characters of [A-Za-z0-9_-]. They
  * carry no prefix, so they are found by shape; requiring a lower-case letter, an upper-case letter and a digit
- * keeps long identifiers and hex digests from matching.
+ * keeps long identifiers and hex digests from matching. A run inside standard base64 (next to `+`, `/` or `=`) is
+ * part of an encoded blob (the workbench's sealed secret store is one), not a token written out.
  */
 export const ACCESS_TOKEN_PATTERN = {
   label: 'sandbox access token (96 base64url characters)',
-  regex: /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{96}(?![A-Za-z0-9_-])/g,
+  regex: /(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_-]{96}(?![A-Za-z0-9_+/=-])/g,
   accept: (match) => /[a-z]/.test(match) && /[A-Z]/.test(match) && /[0-9]/.test(match),
 };
 
