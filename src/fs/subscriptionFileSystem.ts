@@ -23,9 +23,9 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
 
   constructor(private readonly store: DbStore) {
     this.disposables.push(
-      store.onDidChange(({ ref, reload }) => {
-        if (reload) this.changed.fire([{ type: vscode.FileChangeType.Changed, uri: uriFor(ref) }]);
-      }),
+      // Every change to a DB, ours included: clean editors reload (dirty ones keep the user's text), and other
+      // listeners of the logup: scheme learn about it. Our own save leaves the version as is, so that costs no GET.
+      store.onDidChange(({ ref }) => this.changed.fire([{ type: vscode.FileChangeType.Changed, uri: uriFor(ref) }])),
     );
   }
 

@@ -76,7 +76,8 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
       if (subs.length === 0) {
         return [{
           kind: 'message', parentId: nodeId(node), icon: 'info',
-          text: 'No subscription opened yet: verify a token or open one by id',
+          text: 'No subscriptions yet: verify a token',
+          tooltip: 'Subscriptions appear here when you verify a logupToken or open one by ID (right-click the gate).',
           command: { command: 'logup.verifyToken', title: 'Verify Token', arguments: [{ idGate: node.gate.idGate }] },
         }];
       }
