@@ -19,6 +19,7 @@ export class Ctx implements vscode.Disposable {
   readonly store: DbStore;
   readonly tree: SubscriptionTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
+  readonly fileSystem: SubscriptionFileSystem;
   /** The last error shown to the user (read by the in-editor tests). */
   lastError: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -30,10 +31,10 @@ export class Ctx implements vscode.Disposable {
     this.store = new DbStore(this.clients, this.log);
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
-    const fileSystem = new SubscriptionFileSystem(this.store);
+    this.fileSystem = new SubscriptionFileSystem(this.store);
     this.disposables.push(
-      this.treeView, this.tree, fileSystem, this.store, this.clients, this.opened, this.gates,
-      vscode.workspace.registerFileSystemProvider(SCHEME, fileSystem, { isCaseSensitive: true }),
+      this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
+      vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
       new DbDiagnostics(),
       // A gate added or removed in another window shows up here too.
       this.gates.onDidChange(() => {

@@ -362,14 +362,10 @@ type Spied = Pick<vscode.FileSystemProvider, 'writeFile' | 'createDirectory'>;
 
 /**
  * Records what the logup: provider throws at VS Code when a save fails: that error's message is what the user
- * reads ("Unable to write file …: <message>"). The provider is not part of Ctx's public surface, so it is found
- * among Ctx's disposables by shape (the test bundle has its own copy of the class, so instanceof cannot work).
+ * reads ("Unable to write file …: <message>").
  */
 function spyOnFileSystem(ctx: Ctx, failures: unknown[]): () => void {
-  const owned = (ctx as unknown as { disposables: unknown[] }).disposables;
-  const provider = owned.find((d): d is Spied & vscode.FileSystemProvider =>
-    typeof d === 'object' && d !== null && 'writeFile' in d && 'readFile' in d && 'onDidChangeFile' in d);
-  assert.ok(provider, 'the logup: file system provider is found');
+  const provider: Spied = ctx.fileSystem;
   const spy = <K extends keyof Spied>(name: K): void => {
     const original = (provider[name] as (...a: unknown[]) => unknown).bind(provider);
     (provider as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
