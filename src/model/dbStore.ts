@@ -29,14 +29,6 @@ export interface DbChange {
   readonly reload: boolean;
 }
 
-/** The save found the server's DB different from the one the edit was based on. Nothing was written. */
-export class ConflictError extends Error {
-  constructor(readonly ref: SubscriptionRef) {
-    super(`The DB of ${ref.idSubscription} changed on the server since you opened it. Nothing was saved.`);
-    this.name = 'ConflictError';
-  }
-}
-
 /** The edit breaks a DB limit. Nothing was sent. */
 export class InvalidDbError extends Error {
   constructor(message: string) {
@@ -54,8 +46,6 @@ export class PartialSaveError extends Error {
 }
 
 export interface SaveOptions {
-  /** The DB the edit was made on; when given and the server holds something else, the save is refused. */
-  readonly expected?: Db;
   /** A server state fetched just now, to spare a GET. */
   readonly server?: Observation;
   /** Editor saves keep the version (VS Code adopts it); other writes bump it so open editors reload. */
@@ -145,7 +135,8 @@ export class DbStore implements vscode.Disposable {
 
   /**
    * Makes the server's DB equal `edited` with at most one DELETE and one PUT, after checking the limits (nothing is
-   * sent when one is broken) and, when `expected` is given, that nobody changed the DB meanwhile.
+   * sent when one is broken). Callers decide what counts as a conflict before calling: the file system provider
+   * through VS Code's version check, tree edits by comparing the touched key.
    */
   async save(ref: SubscriptionRef, edited: Db, options: SaveOptions): Promise<SaveResult> {
     const core = await import('../core/dbDocument');
@@ -157,7 +148,6 @@ export class DbStore implements vscode.Disposable {
       throw new InvalidDbError(`${first}${more}`);
     }
     const server = options.server ?? (await this.fetch(ref, options.signal));
-    if (options.expected && !planning.dbEquals(options.expected, server.db)) throw new ConflictError(ref);
 
     const plan = planning.planSave(server.db, edited);
     if (planning.isEmptyPlan(plan)) {
