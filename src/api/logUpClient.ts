@@ -39,7 +39,12 @@ export interface LogUpClientOptions {
   idGate: string;
   /** Read lazily each time a token is needed, so the secret stays in SecretStorage the rest of the time. */
   secretKey: () => Promise<string>;
-  /** Per request attempt, default 15000. */
+  /**
+   * Per request attempt, default 15000: the longest wait for the response headers once the request is sent, and
+   * the longest silence while the body arrives (a timeout is "no progress for this long"); a body still arriving
+   * this long after the attempt began is abandoned at its next chunk. Connecting has its own limit (this value, at
+   * most 10 s). undici checks these timers about twice a second, so a timeout may fire up to about 1 s late.
+   */
   timeoutMs?: number;
   /** Retries of transient failures, default 2. */
   maxRetries?: number;
@@ -75,6 +80,8 @@ const USER_AGENT = 'logup-vscode';
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 // The connection broke after the request may have been received: only repeatable calls are sent again.
 const CONNECTION_LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'ETIMEDOUT']);
+// undici's per-request timers (headersTimeout, bodyTimeout), reported as the client's own timeout.
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -359,19 +366,9 @@ export class LogUpClient {
   ): Promise<T> {
     const { method, path } = spec;
     throwIfAborted(signal, method, path);
-    const controller = new AbortController();
-    let timedOut = false;
-    let cancelled = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
-    const onAbort = (): void => {
-      cancelled = true;
-      controller.abort();
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
     const started = performance.now();
+    // undici's bodyTimeout only notices a body that stops; one that keeps dripping is cut off at this point.
+    const deadline = started + this.timeoutMs;
     let status: number | undefined;
     let outcome: RequestLogEntry['outcome'] = 'network-error';
     try {
@@ -388,13 +385,17 @@ export class LogUpClient {
         method,
         headers,
         body: body ?? null,
-        signal: controller.signal,
+        // undici's own per-request timers instead of an AbortController and a timer of ours on every attempt
+        // (about 15 % of a loopback call); the caller's signal goes straight to undici, and only when there is one.
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        ...(signal !== undefined ? { signal } : {}),
         dispatcher: this.dispatcher,
       });
       status = res.statusCode;
       if (status >= 200 && status < 300) {
         outcome = 'http-error';
-        const read = await readCapped(res.body, MAX_BODY_BYTES, res.headers['content-length'], false);
+        const read = await readCapped(res.body, MAX_BODY_BYTES, res.headers['content-length'], false, deadline);
         if (read.overflow) {
           throw new LogUpResponseError(method, path, `the body is larger than ${MAX_BODY_BYTES / (1024 * 1024)} MB`);
         }
@@ -403,18 +404,18 @@ export class LogUpClient {
         return result;
       }
       outcome = 'http-error';
-      const read = await readCapped(res.body, MAX_ERROR_BODY_BYTES, res.headers['content-length'], true);
+      const read = await readCapped(res.body, MAX_ERROR_BODY_BYTES, res.headers['content-length'], true, deadline);
       const statusText = res.statusText || STATUS_CODES[status] || 'HTTP error';
       const error = new LogUpHttpError(method, path, status, serverMessage(read, secrets), statusText);
       const retryAfter = parseRetryAfter(res.headers['retry-after']);
       if (retryAfter !== undefined) retryAfterOf.set(error, retryAfter);
       throw error;
     } catch (e) {
-      if (cancelled) {
+      if (signal?.aborted) {
         outcome = 'cancelled';
         throw new LogUpCancelledError(method, path);
       }
-      if (timedOut) {
+      if (e instanceof DeadlineExceeded || TIMEOUT_CODES.has(errorCode(e) ?? '')) {
         outcome = 'timeout';
         throw new LogUpTimeoutError(method, path, this.timeoutMs);
       }
@@ -422,8 +423,6 @@ export class LogUpClient {
       outcome = 'network-error';
       throw new LogUpNetworkError(method, path, errorCode(e), e);
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
       this.log({
         method,
         path,
@@ -471,13 +470,15 @@ function safeVerification(verification: Verification, raw: unknown): Verificatio
  */
 function parseDb(value: unknown, method: string, path: string, prefix = ''): Db {
   validate(DbSchema, value, method, path);
-  const entries = Object.entries(value as Record<string, unknown>);
-  for (const [key, v] of entries) {
+  const db = value as Record<string, unknown>;
+  for (const key of Object.keys(db)) {
+    const v = db[key];
     if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
       throw new LogUpResponseError(method, path, `field "${clean(prefix + key, 80)}" has the wrong type`);
     }
   }
-  return Object.fromEntries(entries) as Db;
+  // JSON.parse made every key, "__proto__" included, an own data property of a fresh object: no copy needed.
+  return db as Db;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, method: string, path: string): void {
@@ -568,29 +569,71 @@ interface ReadResult {
   overflow: boolean;
 }
 
-async function readCapped(
+// A body still arriving after the attempt's deadline; reported as LogUpTimeoutError.
+class DeadlineExceeded extends Error {}
+
+/**
+ * Reads a body up to `cap` bytes. Still arriving, it is read with plain 'data' events (`for await` costs 5–12 % of a
+ * loopback call) and each chunk is checked against the deadline, so a body that never ends cannot hold a call open.
+ */
+function readCapped(
   body: Dispatcher.ResponseData['body'],
   cap: number,
   contentLength: string | string[] | undefined,
   truncate: boolean,
+  deadline: number,
 ): Promise<ReadResult> {
   const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
   if (!truncate && Number.isFinite(declared) && declared > cap) {
     body.destroy();
-    return { text: '', overflow: true };
+    return Promise.resolve({ text: '', overflow: true });
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (size + chunk.length > cap) {
-      if (truncate) chunks.push(chunk.subarray(0, cap - size));
-      body.destroy();
-      return { text: Buffer.concat(chunks).toString('utf8'), overflow: true };
-    }
-    chunks.push(chunk);
-    size += chunk.length;
+  // Already all here (the usual case for a DB, which arrives with its headers): undici's text() is the fastest read,
+  // and with nothing left to wait for it cannot be held open by a server that drips.
+  if (Number.isFinite(declared) && declared <= cap && body.readableLength >= declared) {
+    return body.text().then((text) => ({ text, overflow: false }));
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), overflow: false };
+  return new Promise<ReadResult>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: ReadResult | Error): void => {
+      if (settled) return;
+      settled = true;
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      if (performance.now() > deadline) {
+        finish(new DeadlineExceeded());
+        body.destroy();
+        return;
+      }
+      if (size + chunk.length > cap) {
+        if (truncate) chunks.push(chunk.subarray(0, cap - size));
+        finish({ text: decode(chunks), overflow: true });
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    body.on('end', () => finish({ text: decode(chunks), overflow: false }));
+    body.on('error', (e: Error) => finish(e));
+    // Destroyed (e.g. aborted) before 'end' without an 'error' reaching us: fail as `for await` would.
+    const closed = (): void =>
+      finish(body.errored ?? Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    body.on('close', closed);
+    if (body.destroyed) closed();
+  });
+}
+
+/** UTF-8 without a leading byte-order mark, as undici's text() decodes, so both read paths agree. */
+function decode(chunks: Buffer[]): string {
+  const buffer = Buffer.concat(chunks);
+  const start = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.toString('utf8', start);
 }
 
 function parseJson(text: string, method: string, path: string): unknown {
