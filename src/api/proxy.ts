@@ -1,4 +1,4 @@
-import { Agent, Dispatcher, ProxyAgent } from 'undici';
+import { Agent, Dispatcher, Pool, ProxyAgent } from 'undici';
 import { isLoopbackHost } from './baseUrl';
 import { LogUpConfigError } from './errors';
 
@@ -36,7 +36,16 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const tls = { timeout, ...(options.strictSSL === false ? { rejectUnauthorized: false } : {}) };
   const proxies = new Map<string, ProxyAgent>();
   for (const uri of new Set([plan.http, plan.https])) {
-    if (uri !== '') proxies.set(uri, new ProxyAgent({ uri, proxyTls: tls, requestTls: tls }));
+    if (uri !== '') {
+      proxies.set(uri, new ProxyAgent({
+        uri,
+        proxyTls: tls,
+        requestTls: tls,
+        // The tunnel (CONNECT) is part of connecting: a proxy that never answers it must fail like a dead host,
+        // not after undici's 300 s default (the client's own timeouts only start once the tunnel is up).
+        clientFactory: (origin, opts) => new Pool(origin, { ...opts, headersTimeout: timeout, bodyTimeout: timeout }),
+      }));
+    }
   }
   return new RoutingDispatcher(plan, direct, proxies);
 }

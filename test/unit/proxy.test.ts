@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { LogUpConfigError, LogUpNetworkError } from '../../src/api/errors';
+import { LogUpConfigError, LogUpNetworkError, LogUpTimeoutError } from '../../src/api/errors';
 import { LogUpClient } from '../../src/api/logUpClient';
 import { createDispatcher, routeFor, type DispatcherOptions } from '../../src/api/proxy';
 import { DEMO_GATE, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
@@ -229,6 +229,27 @@ describe('requests through a CONNECT proxy on loopback', () => {
     }
     assert.deepEqual(proxy.seen, [], 'the clear-text secret never went to the proxy');
     assert.equal(sandbox.count('token'), 1);
+  });
+});
+
+describe('a proxy that accepts the tunnel request and never answers it', () => {
+  test('the call fails like a dead host after the connect timeout, instead of hanging for minutes', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createHttpServer();
+    silent.on('connect', (_req, socket: Socket) => sockets.add(socket)); // CONNECT received, no answer ever
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const client = clientOn(FAKE_BASE_URL, createDispatcher({ proxyUrl: `http://127.0.0.1:${port}`, env: {}, connectTimeoutMs: 500 }));
+    try {
+      const started = Date.now();
+      const error = await client.getDb(DEMO_SUBSCRIPTIONS[0]!.idSubscription).then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof LogUpNetworkError || error instanceof LogUpTimeoutError, `a network error or timeout, got ${String(error)}`);
+      assert.ok(Date.now() - started < 4_000, 'well before the client\'s own 5 s timeout would even start');
+    } finally {
+      await client.close();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
 
