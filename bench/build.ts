@@ -1,7 +1,7 @@
 // Bundles the benchmark programs into out/bench/ with the same esbuild options as the shipped extension, so what is
 // measured is the code as it ships (lazy `import()` included), with `vscode` replaced by bench/vscodeStub.ts.
 import * as esbuild from 'esbuild';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
@@ -73,63 +73,4 @@ export async function buildBench(): Promise<void> {
       plugins: [initMarker],
     }),
   ]);
-}
-
-/** A change to the shipped build, measured next to it but not shipped. */
-export interface Variant {
-  readonly name: string;
-  readonly change: string;
-  readonly dir: string;
-}
-
-/** Replaces schemas.ts's named import of `z` with a namespace import, so esbuild can drop what is not used. */
-const zodNamespaceImport: esbuild.Plugin = {
-  name: 'zod-namespace-import',
-  setup(build) {
-    build.onLoad({ filter: /src[\\/]api[\\/]schemas\.ts$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replace(/import \{ z \} from 'zod';/, "import * as z from 'zod';"),
-      loader: 'ts',
-    }));
-  },
-};
-
-/** Moves src/api (all but the tiny baseUrl check) into dist/api.js, which is required only when a client is made. */
-const apiInItsOwnFile: esbuild.Plugin = {
-  name: 'api-in-its-own-file',
-  setup(build) {
-    build.onResolve({ filter: /^\.\.?\/(api\/)?[A-Za-z]+$/ }, (args) => {
-      const fromApi = /[\\/]src[\\/]api[\\/]/.test(args.importer);
-      const target = resolve(args.resolveDir, args.path);
-      const inApi = /[\\/]src[\\/]api[\\/][A-Za-z]+$/.test(target) && !target.endsWith('baseUrl');
-      return !fromApi && inApi && args.kind === 'dynamic-import' ? { path: './api.js', external: true } : undefined;
-    });
-    build.onResolve({ filter: /^bench-api-entry$/ }, () => ({ path: 'bench-api-entry', namespace: 'bench' }));
-    build.onLoad({ filter: /.*/, namespace: 'bench' }, () => ({
-      contents: readdirSync(resolve(ROOT, 'src/api'))
-        .filter((f) => f.endsWith('.ts') && f !== 'baseUrl.ts')
-        .map((f) => `export * from './src/api/${f.replace(/\.ts$/, '')}';`)
-        .join('\n'),
-      resolveDir: ROOT,
-      loader: 'ts',
-    }));
-  },
-};
-
-/** Builds the what-if variants of dist/extension.js into out/bench/variants/<name>/. */
-export async function buildVariants(): Promise<Variant[]> {
-  const variants: { name: string; change: string; plugins: esbuild.Plugin[]; split: boolean }[] = [
-    { name: 'zod-namespace', change: "schemas.ts: `import * as z from 'zod'`", plugins: [zodNamespaceImport], split: false },
-    { name: 'zod-namespace+api-file', change: 'the same, and src/api bundled to dist/api.js, required on first use', plugins: [zodNamespaceImport, apiInItsOwnFile], split: true },
-  ];
-  return Promise.all(variants.map(async (v) => {
-    const dir = resolve(OUT, 'variants', v.name);
-    await esbuild.build({
-      ...common,
-      entryPoints: v.split ? { extension: 'src/extension.ts', api: 'bench-api-entry' } : { extension: 'src/extension.ts' },
-      outdir: dir,
-      external: ['vscode'],
-      plugins: v.plugins,
-    });
-    return { name: v.name, change: v.change, dir };
-  }));
 }

@@ -7,7 +7,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { arch, cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { OUT, ROOT, buildBench, buildVariants, type Variant } from './build';
+import { OUT, ROOT, buildBench } from './build';
 import type { OverheadResult } from './clientOverhead';
 import type { Counts, RoundTripRow } from './roundTrips';
 import type { TreeScaleResult } from './treeScale';
@@ -95,11 +95,10 @@ function clientOverhead(): void {
 interface Sample { loadMs: number; activateMs: number; totalMs: number }
 interface Probe { afterActivate: string[]; afterDocumentCheck: string[]; afterFirstClient: string[] }
 
-function activation(variants: Variant[]): void {
+function activation(): void {
   const bundles: { label: string; path: string }[] = [
     { label: 'empty extension (baseline)', path: join(OUT, 'emptyExtension.js') },
     { label: 'dist/extension.js (shipped)', path: resolve(ROOT, 'dist/extension.js') },
-    ...variants.map((v) => ({ label: `what-if: ${v.name}`, path: join(v.dir, 'extension.js') })),
   ];
   const samples = new Map<string, Sample[]>(bundles.map((b) => [b.label, []]));
   // Interleaved, so a busy moment of the machine lands on every bundle alike.
@@ -117,7 +116,6 @@ function activation(variants: Variant[]): void {
       return [b.label, ms(median(s.map((x) => x.loadMs))), ms(median(s.map((x) => x.activateMs))), ms(total),
         i === 0 ? '' : ms(total - baseline), shipped ? `< ${GOALS.activationMs} ms` : '', shipped ? verdict(total - baseline < GOALS.activationMs) : ''];
     }),
-    notes: variants.map((v) => `what-if ${v.name}: ${v.change} (not shipped; see BENCHMARKS.md).`),
   });
 
   const probe = child<Probe>('activationChild.js', [join(OUT, 'instrumentedExtension.js'), '--probe']);
@@ -134,9 +132,6 @@ function activation(variants: Variant[]): void {
     ],
     notes: ['The last row shows the probe can see a package load. "Developer: Show Running Extensions" (code-server) is not read: it needs a second editor run.'],
   });
-  // The split variant must still work: make a client through it (it requires ./api.js).
-  const split = variants.find((v) => v.name.includes('api-file'));
-  if (split) child<Probe>('activationChild.js', [join(split.dir, 'extension.js'), '--probe']);
 }
 
 // ---- 4. package size -----------------------------------------------------------------------------------------
@@ -152,7 +147,7 @@ function packageOf(input: string): string {
   return name === 'zod' && input.includes('/locales/') ? 'zod (locales)' : name;
 }
 
-function packageSize(variants: Variant[]): void {
+function packageSize(): void {
   const vsix = resolve(ROOT, 'dist/logup-vscode.vsix');
   execFileSync(process.execPath, [resolve(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', vsix], { cwd: ROOT, stdio: 'pipe' });
   const vsixBytes = statSync(vsix).size;
@@ -176,11 +171,6 @@ function packageSize(variants: Variant[]): void {
       ...outputs.map(([file, o]) => [file, String(o.bytes), kb(o.bytes), '', '']),
       ...[...byPackage.entries()].sort((a, b) => b[1] - a[1]).map(([name, bytes]) => [`  ${name}`, String(bytes), kb(bytes), '', '']),
       ['dist/*.js deflated (≈ their share of the .vsix)', String(deflated(jsFiles)), kb(deflated(jsFiles)), '', ''],
-      ...variants.map((v) => {
-        const files = ['extension.js', ...(v.name.includes('api-file') ? ['api.js'] : [])].map((f) => join(v.dir, f));
-        const raw = files.reduce((n, f) => n + statSync(f).size, 0);
-        return [`what-if ${v.name}: JS raw / deflated`, `${raw} / ${deflated(files)}`, `${kb(raw)} / ${kb(deflated(files))}`, '', ''];
-      }),
     ],
     notes: ['Bytes per package are esbuild\'s bytesInOutput from dist/meta.json (minified, before compression).'],
   });
@@ -246,13 +236,12 @@ async function main(): Promise<void> {
     throw new Error('dist/extension.js is a development build: run `node esbuild.mjs --production` first (npm run bench does).');
   }
   await buildBench();
-  const variants = await buildVariants();
   const only = process.argv.slice(2);
   const want = (n: string): boolean => only.length === 0 || only.includes(n);
   if (want('1')) roundTrips();
   if (want('2')) clientOverhead();
-  if (want('3')) activation(variants);
-  if (want('4')) packageSize(variants);
+  if (want('3')) activation();
+  if (want('4')) packageSize();
   if (want('5')) treeScale();
   const seconds = (performance.now() - t0) / 1000;
   console.log(`\nDone in ${seconds.toFixed(0)} s.`);
