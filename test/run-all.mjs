@@ -25,6 +25,8 @@ const LAYERS = [
   { name: 'package', ...npm('package') },
   { name: 'toolchain', run: runToolchain },
   { name: 'integration', tests: true, needs: ['build', 'toolchain'], run: runIntegrationLayer },
+  // The same extension host with workspace trust on and the folder untrusted: Restricted Mode, as declared.
+  { name: 'restricted', tests: true, needs: ['build', 'toolchain'], run: runRestrictedLayer },
   { name: 'e2e', tests: true, needs: ['package', 'toolchain'], run: runE2eLayer },
   // Last: every file the editor runs wrote (user data, logs, browser storage, screenshots' text) must be free of
   // gate secrets, access tokens and logupTokens.
@@ -48,6 +50,8 @@ function selectLayers(argv) {
     for (const name of only.split(',').filter(Boolean)) add(name);
   } else wanted = new Set(LAYERS.map((l) => l.name));
   if (argv.includes('--skip-e2e')) wanted.delete('e2e');
+  // restricted mode is part of the in-editor layer
+  if (wanted.has('integration')) wanted.add('restricted');
   // the scan reads what the editor layers wrote: it runs exactly when one of them does
   if (wanted.has('integration') || wanted.has('e2e')) wanted.add('secrets');
   else wanted.delete('secrets');
@@ -78,6 +82,19 @@ async function runToolchain(state) {
   return { ok: true };
 }
 
+async function runRestrictedLayer(state) {
+  const outcome = await runIntegration({
+    toolchain: state.toolchain,
+    runName: 'restricted',
+    workspaceTrust: true,
+    // no trust prompt: the folder simply stays untrusted, as when a person picks "Don't Trust"
+    settings: { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' },
+    env: { LOGUP_TEST_FILES: 'restricted' },
+  });
+  reportIntegration(outcome);
+  return outcome;
+}
+
 async function runIntegrationLayer(state) {
   const outcome = await runIntegration({ toolchain: state.toolchain });
   reportIntegration(outcome);
@@ -92,7 +109,7 @@ async function runE2eLayer(state) {
 }
 
 async function runSecretsLayer(state) {
-  const runs = ['integration', 'e2e'].filter((name) => state.ran?.has(name));
+  const runs = ['integration', 'restricted', 'e2e'].filter((name) => state.ran?.has(name));
   if (runs.length === 0) return { ok: false, reason: 'no editor layer ran, nothing to scan' };
   return runLeakScan({ runs });
 }

@@ -26,7 +26,8 @@ const SUITE_START_MARKER = 'LogUp integration suite:';
  * Runs the suite and returns { ok, passed, failed, pending, failures, runner, reason, runDir }.
  * Options: toolchain (from ensureToolchain; resolved when omitted and code-server is used), extensionPath,
  * testsPath, env (extra env for the extension host), workspaceTrust (false: trust disabled, as for a person who
- * turned it off; true: VS Code's own trust handling), timeoutMs, log.
+ * turned it off; true: VS Code's own trust handling), settings (extra user settings), runName (the run folder under
+ * test-results/), timeoutMs, log.
  */
 export async function runIntegration({
   toolchain,
@@ -34,10 +35,12 @@ export async function runIntegration({
   testsPath = join(extensionPath, 'out', 'test', 'integration', 'index.js'),
   env = {},
   workspaceTrust = false,
+  settings = {},
+  runName = 'integration',
   timeoutMs = OVERALL_TIMEOUT_MS,
   log = harnessLog,
 } = {}) {
-  const runDir = freshRunDir('integration', extensionPath);
+  const runDir = freshRunDir(runName, extensionPath);
   const summaryPath = join(runDir, 'summary.json');
   if (!existsSync(testsPath)) {
     return result({ runDir, runner: 'none', reason: `${testsPath} does not exist: run \`npm run build\` first` });
@@ -48,10 +51,10 @@ export async function runIntegration({
     const outcome = await runWithTestElectron({ extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, timeoutMs, log });
     if (outcome) return outcome;
   }
-  return runInCodeServer({ toolchain: toolchain ?? (await ensureToolchain({ log })), extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, timeoutMs, log });
+  return runInCodeServer({ toolchain: toolchain ?? (await ensureToolchain({ log })), extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, settings, timeoutMs, log });
 }
 
-async function runInCodeServer({ toolchain, extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, timeoutMs, log }) {
+async function runInCodeServer({ toolchain, extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, settings, timeoutMs, log }) {
   const t0 = Date.now();
   let codeServer;
   let workbench;
@@ -59,7 +62,7 @@ async function runInCodeServer({ toolchain, extensionPath, testsPath, runDir, su
   let reason;
   let echo;
   try {
-    codeServer = await startCodeServer({ toolchain, runDir, smokeTestDriver: true, workspaceTrust, env: suiteEnv, log });
+    codeServer = await startCodeServer({ toolchain, runDir, smokeTestDriver: true, workspaceTrust, settings, env: suiteEnv, log });
     let reportExit;
     const exited = new Promise((resolve) => {
       reportExit = resolve;

@@ -18,8 +18,11 @@ export interface SuiteSummary {
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', timeout: 20_000, color: false, reporter: 'spec' });
+  // restricted.*.test.js run only in the restricted-mode run (LOGUP_TEST_FILES=restricted), the rest only outside it
+  const only = process.env['LOGUP_TEST_FILES'];
   const files = readdirSync(__dirname)
     .filter((name) => name.endsWith('.test.js'))
+    .filter((name) => (only ? name.startsWith(`${only}.`) : !name.startsWith('restricted.')))
     .sort();
   for (const file of files) mocha.addFile(join(__dirname, file));
   console.log(`${SUITE_START_MARKER} ${files.length} test file(s) in ${__dirname}; ${vscode.env.appName} ${vscode.version}, Node ${process.version}`);
