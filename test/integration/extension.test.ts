@@ -202,6 +202,17 @@ suite('LogUp extension in a real VS Code', () => {
     assert.deepEqual(calls(sandbox).filter((c) => c.route !== 'getDb'), [{ route: 'deleteDb', status: 204, body: { keys: ['vip'] } }]);
   });
 
+  test('Refresh shows a change made on the server in the tree and in a clean open editor', async () => {
+    const editor = await openDbEditor(alpha);
+    const theirs: Db = { ...sandbox.getDb(idGate, ALPHA.idSubscription)!, refreshedKey: 'from elsewhere' };
+    sandbox.setDb(idGate, ALPHA.idSubscription, theirs);
+    await vscode.commands.executeCommand('logup.refresh');
+    const sub = ctx.tree.subscriptionNode(alpha)!;
+    assert.deepEqual((await ctx.tree.getChildren(sub)).map(labelOf), Object.keys(theirs).sort(), 'the tree shows the server');
+    await waitFor('the clean editor to reload', () => (editor.document.getText() === serializeDb(theirs) ? true : undefined));
+    assert.ok(!editor.document.isDirty);
+  });
+
   test('Remove Gate leaves no secret, no gate and no opened subscription behind', async () => {
     assert.ok(ctx.gates.get(idGate));
     await vscode.commands.executeCommand('logup.removeGate', { idGate, confirmed: true });
