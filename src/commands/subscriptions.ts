@@ -45,12 +45,25 @@ export async function openSubscriptionById(ctx: Ctx, args: { idGate?: string; id
   return ref;
 }
 
-/** "Open DB as JSON": the subscription's DB as a `logup:` JSON document. */
-export async function openDb(ctx: Ctx, arg?: SubscriptionArg): Promise<vscode.TextEditor> {
+/** "Open DB as JSON": the subscription's DB as a `logup:` JSON document; with `key`, that key is selected. */
+export async function openDb(ctx: Ctx, arg?: SubscriptionArg, key?: string): Promise<vscode.TextEditor> {
   const ref = arg ? refOf(arg) : await openSubscriptionById(ctx);
   const document = await vscode.workspace.openTextDocument(uriFor(ref));
   const json = document.languageId === 'json' ? document : await vscode.languages.setTextDocumentLanguage(document, 'json');
-  return vscode.window.showTextDocument(json, { preview: false });
+  const editor = await vscode.window.showTextDocument(json, { preview: false });
+  if (key !== undefined) selectKey(editor, key);
+  return editor;
+}
+
+/** Puts the cursor on a key's name, wherever the (possibly edited) document has it. */
+function selectKey(editor: vscode.TextEditor, key: string): void {
+  const quoted = JSON.stringify(key);
+  const match = new RegExp(`${quoted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).exec(editor.document.getText());
+  if (!match) return;
+  const start = editor.document.positionAt(match.index);
+  const range = new vscode.Range(start, editor.document.positionAt(match.index + quoted.length));
+  editor.selection = new vscode.Selection(range.start, range.end);
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
 /** "Refresh": re-reads every opened subscription whose DB was loaded; clean editors follow. */

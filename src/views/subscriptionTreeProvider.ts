@@ -167,6 +167,11 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       item.tooltip = new vscode.MarkdownString().appendCodeblock(`${JSON.stringify(node.key)}: ${JSON.stringify(node.value)}`, 'json').appendText(`\n${type}`);
       item.iconPath = new vscode.ThemeIcon(type === 'string' ? 'symbol-string' : type === 'number' ? 'symbol-number' : 'symbol-boolean');
       item.contextValue = 'entry';
+      item.command = {
+        command: 'logup.openDb',
+        title: 'Open DB as JSON',
+        arguments: [{ idGate: node.idGate, idSubscription: node.idSubscription }, node.key],
+      };
       item.accessibilityInformation = { label: `${node.key}, ${type} ${JSON.stringify(node.value)}` };
       return item;
     }

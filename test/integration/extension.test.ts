@@ -202,6 +202,14 @@ suite('LogUp extension in a real VS Code', () => {
     assert.deepEqual(calls(sandbox).filter((c) => c.route !== 'getDb'), [{ route: 'deleteDb', status: 204, body: { keys: ['vip'] } }]);
   });
 
+  test('clicking a DB entry in the tree opens the DB with that key selected', async () => {
+    const sub = ctx.tree.subscriptionNode(alpha)!;
+    const entry = (await ctx.tree.getChildren(sub)).find((e) => e.kind === 'entry' && e.key === 'country')!;
+    const command = ctx.tree.getTreeItem(entry).command!;
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>(command.command, ...(command.arguments ?? []));
+    assert.equal(editor.document.getText(editor.selection), '"country"');
+  });
+
   test('Refresh shows a change made on the server in the tree and in a clean open editor', async () => {
     const editor = await openDbEditor(alpha);
     const theirs: Db = { ...sandbox.getDb(idGate, ALPHA.idSubscription)!, refreshedKey: 'from elsewhere' };
