@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { LogUpClient, LogUpClientOptions } from '../api/logUpClient';
+import type { LogUpClient, LogUpClientOptions, RequestLogEntry } from '../api/logUpClient';
 import type { DispatcherOptions } from '../api/proxy';
 import type { GateStore } from '../credentials/gateStore';
 import type { Log } from '../log';
@@ -121,7 +121,7 @@ export class ClientRegistry implements vscode.Disposable {
     return {
       timeoutMs: Math.max(1, timeoutSeconds) * 1000,
       maxRetries: Math.max(0, Math.min(5, Math.floor(maxRetries))),
-      logger: (e: { method: string; path: string; status?: number; durationMs: number; attempt: number; outcome: string }) => {
+      logger: (e: RequestLogEntry) => {
         const line = `${e.method} ${e.path} → ${e.status ?? e.outcome} in ${Math.round(e.durationMs)} ms${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
         if (e.outcome === 'ok') this.log.info(line);
         else this.log.warn(line);
