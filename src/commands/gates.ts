@@ -38,7 +38,7 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
   })).trim();
   const baseUrl = args.baseUrl ?? (await askBaseUrl());
   const { parseBaseUrl } = await import('../api/baseUrl');
-  const url = parseBaseUrl(baseUrl).toString().replace(/\/$/, '');
+  const url = storedBaseUrl(parseBaseUrl(baseUrl));
 
   const client = await ctx.clients.createUnregistered(idGate, url, secretKey);
   try {
@@ -74,9 +74,14 @@ export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
   const { parseBaseUrl, isLoopbackHost } = await import('../api/baseUrl');
   const parsed = parseBaseUrl(url);
   if (!isLoopbackHost(parsed.hostname)) return;
-  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: `${DEMO_GATE.idGate} (sandbox)`, baseUrl: parsed.toString().replace(/\/$/, '') }, DEMO_GATE.secretKey);
+  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: `${DEMO_GATE.idGate} (sandbox)`, baseUrl: storedBaseUrl(parsed) }, DEMO_GATE.secretKey);
   await ctx.updateContext();
   ctx.log.info(`Sandbox demo gate ready (${parsed.host})`);
+}
+
+/** The form a gate's API URL is kept in: no trailing slash, since the client appends each call's path. */
+function storedBaseUrl(url: URL): string {
+  return url.toString().replace(/\/$/, '');
 }
 
 async function askBaseUrl(): Promise<string> {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { VIEW_ID } from '../constants';
 import type { Ctx } from '../ctx';
-import { isSafeId } from '../core/dbPath';
+import { isSafeId, parseDbPath } from '../core/dbPath';
 import { uriFor } from '../fs/subscriptionFileSystem';
 import type { SubscriptionRef } from '../model/dbStore';
 import type { SubscriptionNode } from '../views/treeNodes';
@@ -105,7 +105,6 @@ export async function removeSubscription(ctx: Ctx, arg: SubscriptionArg): Promis
 /** "LogUp: Revert to Server": reloads the server's DB into the editor, dropping unsaved edits. */
 export async function revertToServer(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-  const { parseDbPath } = await import('../core/dbPath');
   const ref = target?.scheme === 'logup' ? parseDbPath(target.path) : undefined;
   if (!target || !ref) throw new Error('Open a LogUp DB document first (from the LogUp view: "Open DB as JSON").');
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${ref.idSubscription}` }, () => ctx.store.fetch(ref));

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Db } from '../core/db';
+import { plural } from '../core/limits';
 import type { SavePlan } from '../core/savePlan';
 import type { ClientRegistry } from './clientRegistry';
 import type { Log } from '../log';
@@ -144,7 +145,7 @@ export class DbStore implements vscode.Disposable {
     const analysis = core.analyzeDbDocument(core.serializeDb(edited));
     if (!analysis.ok) {
       const first = analysis.problems[0]?.message ?? 'the DB breaks a limit';
-      const more = analysis.problems.length > 1 ? ` (and ${analysis.problems.length - 1} more problem${analysis.problems.length > 2 ? 's' : ''})` : '';
+      const more = analysis.problems.length > 1 ? ` (and ${plural(analysis.problems.length - 1, 'more problem')})` : '';
       throw new InvalidDbError(`${first}${more}`);
     }
     const server = options.server ?? (await this.fetch(ref, options.signal));
@@ -167,14 +168,14 @@ export class DbStore implements vscode.Disposable {
           const answer = await client.deleteDb(ref.idSubscription, plan.deleteKeys, callOptions);
           // A 204 carries no DB: what is left is what we had minus the deleted keys.
           db = answer ?? planning.applyPlan(db, { deleteKeys: plan.deleteKeys, putEntries: [], deleteFirst: true });
-          done.push(`the deletion of ${count(plan.deleteKeys.length)}`);
+          done.push(`the deletion of ${plural(plan.deleteKeys.length, 'key')}`);
         } else if (step === 'put' && plan.putEntries.length > 0) {
           db = await client.putDb(ref.idSubscription, plan.putEntries, callOptions);
-          done.push(`${count(plan.putEntries.length)} added or changed`);
+          done.push(`${plural(plan.putEntries.length, 'key')} added or changed`);
         }
         this.remember(ref, db, server);
       } catch (error) {
-        const failed = step === 'delete' ? `deleting ${count(plan.deleteKeys.length)}` : `adding or changing ${count(plan.putEntries.length)}`;
+        const failed = step === 'delete' ? `deleting ${plural(plan.deleteKeys.length, 'key')}` : `adding or changing ${plural(plan.putEntries.length, 'key')}`;
         const reason = error instanceof Error ? error.message : String(error);
         this.log.warn(`${ref.idSubscription}: ${failed} failed: ${reason}`);
         if (done.length > 0) this.changed.fire({ ref, reload: false });
@@ -254,6 +255,3 @@ function mayHaveArrived(error: unknown): boolean {
   return error.name === 'LogUpNetworkError' && !(typeof code === 'string' && NOT_SENT_CODES.has(code));
 }
 
-function count(n: number): string {
-  return `${n} key${n === 1 ? '' : 's'}`;
-}
