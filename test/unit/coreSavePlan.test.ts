@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { applyPlan, dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SavePlan } from '../../src/core/savePlan';
 import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
-import { DB_LIMITS, type Db, type DbValue } from '../../src/core/db';
+import { DB_LIMITS, sameAt, valueAt, withEntry, type Db, type DbValue } from '../../src/core/db';
 
 /** n keys k01…kNN with integer values. */
 const keys = (n: number, from = 1): Db =>
@@ -164,5 +164,48 @@ describe('planSave property: thousands of random bases and edits', () => {
     );
     // The interesting case (a full DB whose keys are swapped) must actually have been exercised.
     assert.ok(deleteFirst >= 30, `only ${deleteFirst} runs needed DELETE first`);
+  });
+});
+
+describe('keys named like Object members are plain own keys everywhere', () => {
+  const members = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+  const withMembers = (value: (i: number) => DbValue): Db => Object.fromEntries(members.map((k, i) => [k, value(i)])) as Db;
+
+  it('planSave adds, changes and deletes them like any key, and applyPlan writes them as own keys', () => {
+    const added = planSave({}, withMembers((i) => i));
+    assert.deepEqual(added.putEntries.map((e) => e.key), [...members].sort());
+    const after = applyPlan({}, added);
+    assert.deepEqual(Object.keys(after).sort(), [...members].sort());
+    assert.equal(Object.getPrototypeOf(after), Object.prototype, 'the prototype is not replaced');
+    assert.equal(after.__proto__, 0);
+    assert.ok(dbEquals(after, withMembers((i) => i)));
+
+    const changed = planSave(after, withMembers((i) => `v${i}`));
+    assert.deepEqual([changed.deleteKeys, changed.putEntries.length], [[], members.length]);
+    const removed = planSave(after, {});
+    assert.deepEqual(removed.deleteKeys, [...members].sort());
+    assert.deepEqual(applyPlan(after, removed), {});
+  });
+  it('an absent member-named key is absent, not the inherited function or prototype', () => {
+    assert.ok(isEmptyPlan(planSave({}, {})));
+    assert.ok(!dbEquals({}, withMembers(() => 1)));
+    assert.ok(!dbEquals(withMembers(() => 1), {}));
+    assert.ok(dbEquals(withMembers(() => 'x'), withMembers(() => 'x')));
+    assert.ok(!dbEquals(withMembers(() => 'x'), withMembers((i) => (i === 0 ? 'y' : 'x'))), '__proto__ values compared');
+    // Deleting a key the server does not hold leaves the object alone.
+    const after = applyPlan({ a: 1 }, { deleteKeys: ['constructor', '__proto__'], putEntries: [], deleteFirst: false });
+    assert.deepEqual(Object.keys(after), ['a']);
+    assert.equal(Object.getPrototypeOf(after), Object.prototype);
+  });
+  it('withEntry, valueAt and sameAt read and write own keys only', () => {
+    const db = withEntry({}, '__proto__', 'p');
+    assert.ok(Object.hasOwn(db, '__proto__'));
+    assert.equal(Object.getPrototypeOf(db), Object.prototype);
+    assert.equal(valueAt(db, '__proto__'), 'p');
+    assert.equal(valueAt(db, 'constructor'), undefined);
+    assert.deepEqual(Object.keys(withEntry(db, '__proto__', undefined)), []);
+    assert.ok(sameAt({}, {}, 'toString'));
+    assert.ok(!sameAt({}, withEntry({}, 'toString', 1), 'toString'));
+    assert.ok(!sameAt({ n: 1 }, { n: '1' }, 'n'), 'type counts');
   });
 });
