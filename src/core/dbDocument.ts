@@ -1,10 +1,11 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { DB_LIMITS, type Db, type DbValue } from './db';
-import { keyProblem, plural, showKey, valueTooLongMessage } from './limits';
+import { isSent, keyCountAllowed, keyProblem, plural, showKey, stringValueProblem } from './limits';
 
-/** Why a DB document cannot be saved as it is. */
-export type DbProblemCode = 'syntax' | 'empty' | 'notObject' | 'duplicateKey' | 'emptyKey' | 'keyTooLong'
-  | 'tooManyKeys' | 'nullValue' | 'floatValue' | 'unsafeInteger' | 'arrayValue' | 'objectValue' | 'valueTooLong';
+/** Why a DB document cannot be saved as it is (or, in `warnings`, what is out of limits but not sent). */
+export type DbProblemCode = 'syntax' | 'empty' | 'notObject' | 'duplicateKey' | 'emptyKey' | 'keyNotWellFormed' | 'keyTooLong'
+  | 'tooManyKeys' | 'nullValue' | 'floatValue' | 'unsafeInteger' | 'arrayValue' | 'objectValue' | 'valueNotWellFormed'
+  | 'valueTooLong';
 
 /** One problem, with the exact range of `text` it is about (`offset`/`length` in UTF-16 code units). */
 export interface DbProblem {
@@ -14,22 +15,41 @@ export interface DbProblem {
   readonly length: number;
 }
 
-/** Either the DB the document describes, or every problem that stops it from being saved. */
-export type DbAnalysis = { readonly ok: true; readonly db: Db } | { readonly ok: false; readonly problems: readonly DbProblem[] };
+/**
+ * Either the DB the document describes, or every problem that stops it from being saved. `warnings` (same shape,
+ * never blocking a save) name limits the server's DB already breaks in parts this save does not send; they are
+ * only ever found when `base` is given.
+ */
+export type DbAnalysis =
+  | { readonly ok: true; readonly db: Db; readonly warnings: readonly DbProblem[] }
+  | { readonly ok: false; readonly problems: readonly DbProblem[]; readonly warnings: readonly DbProblem[] };
+
+/** What analyzeDbDocument compares the document with. */
+export interface DbAnalysisOptions {
+  /** The DB the server holds (as last read or saved); without it every limit applies to every key. */
+  readonly base?: Db | undefined;
+}
 
 const BOM = '\ufeff';
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+const UNCHANGED = "It is unchanged from the server's DB, so saving does not send it and is allowed; a change to it must fix this.";
 
 /**
  * Checks a DB document against strict JSON and every LogUp limit, and returns ALL problems sorted by offset.
  *
  * Decisions: numbers are accepted only when the text has no `.` or exponent AND the value is a safe integer
- * (`1.0` and `1e3` are refused as `floatValue`, with a hint to write the integer); `-0` reads as `0`.
+ * (`1.0` and `1e3` are refused as `floatValue`, with a hint to write the integer); `-0` reads as `0`. Keys and
+ * strings must be well-formed Unicode (no lone surrogate, escaped or raw).
  * Over 20 keys: one `tooManyKeys` problem on every distinct key from the 21st on (document order), so each
  * highlighted key is one the user could drop. Semantic problems are reported even next to syntax errors, on
  * the parser's recovered tree, so the user sees everything in one pass.
+ *
+ * With `options.base`, limits apply only to what the save would send (the rules of `isSent`/`keyCountAllowed`,
+ * which planProblems uses too): a key/value problem on a key whose value is identical to base's is a warning, and
+ * so is a key count over 20 when the save sends no PUT (it only deletes, or changes nothing); `db` then holds the
+ * unchanged out-of-limit values as they are, so the deletions can be planned. Structural problems stay errors.
  */
-export function analyzeDbDocument(text: string): DbAnalysis {
+export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {}): DbAnalysis {
   // A BOM is tolerated: replacing it with a space keeps every offset pointing into the original text.
   const source = text.startsWith(BOM) ? ` ${text.slice(1)}` : text;
   if (/^[ \t\n\r]*$/.test(source)) {
@@ -41,33 +61,31 @@ export function analyzeDbDocument(text: string): DbAnalysis {
         offset: 0,
         length: text.length,
       }],
+      warnings: [],
     };
   }
 
   const errors: ParseError[] = [];
   const root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const problems: DbProblem[] = syntaxProblems(source, errors);
+  const found: Found = { problems: syntaxProblems(source, errors), warnings: [], entries: [] };
 
-  const entries: [string, DbValue][] = [];
   if (root !== undefined) {
     if (root.type !== 'object') {
-      problems.push({
+      found.problems.push({
         code: 'notObject',
         message: `The document must be one JSON object like {"plan": "pro"}, but it is ${describeNode(root)}.`,
         offset: root.offset,
         length: root.length,
       });
     } else {
-      checkObject(source, root, problems, entries);
+      checkObject(source, root, options.base, found);
     }
   }
 
-  if (problems.length > 0) {
-    // Stable sort: problems at the same offset keep the order they were found in.
-    problems.sort((a, b) => a.offset - b.offset);
-    return { ok: false, problems };
-  }
-  return { ok: true, db: buildDb(entries) };
+  // Stable sort: problems at the same offset keep the order they were found in.
+  const warnings = found.warnings.sort((a, b) => a.offset - b.offset);
+  if (found.problems.length > 0) return { ok: false, problems: found.problems.sort((a, b) => a.offset - b.offset), warnings };
+  return { ok: true, db: buildDb(found.entries), warnings };
 }
 
 /** Canonical text of a DB: keys sorted by UTF-16 code unit, 2-space indent, final newline. */
@@ -79,22 +97,35 @@ export function serializeDb(db: Db): string {
   return `{\n${lines.join(',\n')}\n}\n`;
 }
 
+interface Found {
+  readonly problems: DbProblem[];
+  readonly warnings: DbProblem[];
+  readonly entries: [string, DbValue][];
+}
+
 /** Builds a Db where every key is an own data property, even `__proto__`. */
 function buildDb(entries: readonly (readonly [string, DbValue])[]): Db {
   return Object.fromEntries(entries) as Db;
 }
 
-function checkObject(source: string, root: Node, problems: DbProblem[], entries: [string, DbValue][]): void {
-  const properties = root.children ?? [];
+function checkObject(source: string, root: Node, base: Db | undefined, found: Found): void {
   const seen = new Set<string>();
-  const extraKeys: Node[] = [];
-  for (const property of properties) {
+  const keyNodes: Node[] = [];
+  let sends = false;
+  for (const property of root.children ?? []) {
     const [keyNode, valueNode] = property.children ?? [];
     if (keyNode === undefined || typeof keyNode.value !== 'string') continue;
     const key: string = keyNode.value;
+    const checked = valueNode === undefined ? undefined : checkValue(source, valueNode);
+    // A key left as the server holds it is not sent: its limits are not this save's to enforce.
+    const unchanged = base !== undefined && checked?.value !== undefined && !isSent(base, key, checked.value);
+    const report = (p: DbProblem): void => {
+      if (unchanged) found.warnings.push({ ...p, message: `${p.message} ${UNCHANGED}` });
+      else found.problems.push(p);
+    };
 
     if (seen.has(key)) {
-      problems.push({
+      found.problems.push({
         code: 'duplicateKey',
         message: `Key ${showKey(key)} appears more than once; JSON.parse would silently keep only the last value. ` +
           'Remove or rename one of them.',
@@ -103,62 +134,80 @@ function checkObject(source: string, root: Node, problems: DbProblem[], entries:
       });
     } else {
       seen.add(key);
-      if (seen.size > DB_LIMITS.maxKeys) extraKeys.push(keyNode);
+      keyNodes.push(keyNode);
+      if (!unchanged) sends = true;
       const kp = keyProblem(key);
-      if (kp !== undefined) problems.push({ ...kp, offset: keyNode.offset, length: keyNode.length });
+      if (kp !== undefined) report({ ...kp, offset: keyNode.offset, length: keyNode.length });
     }
 
-    if (valueNode === undefined) continue;
-    const value = checkValue(source, valueNode, problems);
-    if (value !== undefined) entries.push([key, value]);
+    if (valueNode === undefined || checked === undefined) continue;
+    if (checked.problem !== undefined) report({ ...checked.problem, offset: valueNode.offset, length: valueNode.length });
+    if (checked.value !== undefined && (checked.problem === undefined || unchanged)) found.entries.push([key, checked.value]);
   }
 
   const excess = seen.size - DB_LIMITS.maxKeys;
-  extraKeys.forEach((keyNode, i) => {
-    problems.push({
+  if (excess <= 0) return;
+  // The document's keys are what the server holds after the PUT: planSave deletes first whenever it must.
+  if (keyCountAllowed(seen.size, sends)) {
+    const first = keyNodes[DB_LIMITS.maxKeys];
+    if (first === undefined) return;
+    found.warnings.push({
+      code: 'tooManyKeys',
+      message: `This DB has ${seen.size} keys, over LogUp's limit of ${DB_LIMITS.maxKeys} (the server already holds them). ` +
+        `Saving deletions is allowed; to add or change a key, first remove ${plural(excess, 'key')}.`,
+      offset: first.offset,
+      length: first.length,
+    });
+    return;
+  }
+  const hint = base === undefined ? '' : ' A save that only deletes keys is allowed.';
+  keyNodes.slice(DB_LIMITS.maxKeys).forEach((keyNode, i) => {
+    found.problems.push({
       code: 'tooManyKeys',
       message: `This is key ${DB_LIMITS.maxKeys + 1 + i} of ${seen.size}; LogUp allows at most ${DB_LIMITS.maxKeys} keys ` +
-        `per subscription. Remove ${plural(excess, 'key')}.`,
+        `per subscription. Remove ${plural(excess, 'key')}.${hint}`,
       offset: keyNode.offset,
       length: keyNode.length,
     });
   });
 }
 
-/** Returns the value when LogUp can store it, otherwise records why not. */
-function checkValue(source: string, node: Node, problems: DbProblem[]): DbValue | undefined {
-  const at = { offset: node.offset, length: node.length };
-  const refuse = (code: DbProblemCode, message: string): undefined => {
-    problems.push({ code, message, ...at });
-    return undefined;
-  };
+type Checked = { readonly value?: DbValue; readonly problem?: { readonly code: DbProblemCode; readonly message: string } };
+
+/**
+ * The value as read, and the limit it breaks, if any. A number or string is returned even when out of limits, so
+ * that an unchanged one can be kept; null, arrays and objects have no value a DB could hold.
+ */
+function checkValue(source: string, node: Node): Checked {
+  const refuse = (code: DbProblemCode, message: string, value?: DbValue): Checked =>
+    (value === undefined ? { problem: { code, message } } : { value, problem: { code, message } });
   switch (node.type) {
     case 'boolean':
-      return node.value as boolean;
+      return { value: node.value as boolean };
     case 'string': {
       const value = node.value as string;
-      const message = valueTooLongMessage(value);
-      return message === undefined ? value : refuse('valueTooLong', message);
+      const problem = stringValueProblem(value);
+      return problem === undefined ? { value } : { value, problem };
     }
     case 'number': {
       const raw = source.slice(node.offset, node.offset + node.length);
       const value = node.value as number;
       // A malformed number (`1e`, `1.`) is already a syntax problem; judging its value would only add noise.
-      if (!JSON_NUMBER.test(raw)) return undefined;
+      if (!JSON_NUMBER.test(raw)) return {};
       const shown = raw.length > 24 ? `${raw.slice(0, 24)}…` : raw;
       if (/[.eE]/.test(raw)) {
         // The JSON text decides: `1.0` or `1e3` says "a decimal" even though the value happens to be whole.
         return Number.isSafeInteger(value)
-          ? refuse('floatValue', `${shown} is written as a decimal number; LogUp stores only integers. Write it as ${value}.`)
+          ? refuse('floatValue', `${shown} is written as a decimal number; LogUp stores only integers. Write it as ${value}.`, value)
           : refuse('floatValue', `${shown} is not an integer; LogUp stores only integers. ` +
-            `Round it, or put it in double quotes to store it as a string.`);
+            `Round it, or put it in double quotes to store it as a string.`, value);
       }
       if (!Number.isSafeInteger(value)) {
         return refuse('unsafeInteger', `${shown} is outside the safe integer range ` +
-          `(−${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}) and would lose digits; put it in double quotes to store it as a string.`);
+          `(−${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}) and would lose digits; put it in double quotes to store it as a string.`, value);
       }
       // `-0` is an integer, but the canonical form (and the server) only know 0.
-      return value === 0 ? 0 : value;
+      return { value: value === 0 ? 0 : value };
     }
     case 'null':
       return refuse('nullValue', 'null is not a value LogUp can store (only strings, booleans and integers). ' +
@@ -170,7 +219,7 @@ function checkValue(source: string, node: Node, problems: DbProblem[]): DbValue 
       return refuse('objectValue', 'A nested object is not a value LogUp can store: the DB is one flat object of ' +
         'strings, booleans and integers. Move its entries to top-level keys, or put it in a string.');
     default:
-      return undefined;
+      return {};
   }
 }
 

@@ -1,4 +1,4 @@
-import { DB_LIMITS } from './db';
+import { DB_LIMITS, hasKey, type Db } from './db';
 
 /** Counts Unicode code points (what the 32-character key limit counts), without building an array. */
 export function codePointLength(s: string): number {
@@ -31,14 +31,32 @@ export function showKey(key: string): string {
   return JSON.stringify(shown);
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
+/** True when `s` is well-formed Unicode: no lone surrogate, so it encodes to UTF-8 without a replacement character. */
+export function isWellFormed(s: string): boolean {
+  return nativeIsWellFormed !== undefined ? nativeIsWellFormed.call(s) : !LONE_SURROGATE.test(s);
+}
+
+/** Why a string is not well-formed, naming its first lone surrogate as the escape a person would see in JSON. */
+function notWellFormedMessage(what: string, s: string): string {
+  const lone = LONE_SURROGATE.exec(s)?.[0] ?? '';
+  const escape = `\\u${lone.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return `${what} is not well-formed Unicode: it contains a lone surrogate (${escape}), half of a UTF-16 pair without ` +
+    'its other half, which is no character (stored as UTF-8 it turns into �). Remove it, or write the whole ' +
+    'character as a pair, e.g. \\ud83d\\ude00 for 😀.';
+}
+
 /** The first limit a key breaks, if any: the same rules for a document and for a planned request. */
-export function keyProblem(key: string): { code: 'emptyKey' | 'keyTooLong'; message: string } | undefined {
+export function keyProblem(key: string): { code: 'emptyKey' | 'keyNotWellFormed' | 'keyTooLong'; message: string } | undefined {
   if (key.length === 0) {
     return {
       code: 'emptyKey',
       message: `A key can't be empty; LogUp needs a name of 1 to ${DB_LIMITS.maxKeyLength} characters. Give it a name or remove it.`,
     };
   }
+  if (!isWellFormed(key)) return { code: 'keyNotWellFormed', message: notWellFormedMessage(`Key ${showKey(key)}`, key) };
   const n = codePointLength(key);
   if (n > DB_LIMITS.maxKeyLength) {
     return {
@@ -60,10 +78,17 @@ export function valueTooLongMessage(value: string): string | undefined {
     `Shorten it by ${plural(bytes - DB_LIMITS.maxValueBytes, 'byte')}.`;
 }
 
+/** The first limit a string value breaks, if any: not well-formed Unicode, or over the byte limit. */
+export function stringValueProblem(value: string): { code: 'valueNotWellFormed' | 'valueTooLong'; message: string } | undefined {
+  if (!isWellFormed(value)) return { code: 'valueNotWellFormed', message: notWellFormedMessage('This value', value) };
+  const message = valueTooLongMessage(value);
+  return message === undefined ? undefined : { code: 'valueTooLong', message };
+}
+
 /** The first limit a value of any runtime type breaks, if any (for values that did not come from a document). */
 export function valueProblem(value: unknown): string | undefined {
   if (typeof value === 'boolean') return undefined;
-  if (typeof value === 'string') return valueTooLongMessage(value);
+  if (typeof value === 'string') return stringValueProblem(value)?.message;
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return undefined;
     return Number.isInteger(value)
@@ -72,4 +97,24 @@ export function valueProblem(value: unknown): string | undefined {
   }
   const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
   return `A value can't be ${kind}; LogUp stores only strings, booleans and integers.`;
+}
+
+// The save rules: a save must keep the limits only in what it sends. A DB that another client already put out of
+// the limits (22 keys, a `1.5`) can still be saved when the save leaves those parts alone, and deleting is how it
+// gets fixed. The document check and the plan check both decide with these two functions.
+
+/**
+ * True when a save that leaves `key` with `value` sends it: the key is new or its value (or type) differs from
+ * `base`, the DB the server holds. Only what is sent must meet the per-key limits.
+ */
+export function isSent(base: Db, key: string, value: unknown): boolean {
+  return !hasKey(base, key) || base[key] !== value;
+}
+
+/**
+ * The 20-key rule of a save: after its PUT the server may hold at most 20 keys; a save without a PUT (deletions
+ * only, or nothing) is always allowed, however many keys the server holds.
+ */
+export function keyCountAllowed(keysAfterPut: number, puts: boolean): boolean {
+  return !puts || keysAfterPut <= DB_LIMITS.maxKeys;
 }

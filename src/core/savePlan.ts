@@ -1,5 +1,5 @@
-import { DB_LIMITS, type Db, type DbEntry, type DbValue } from './db';
-import { keyProblem, plural, showKey, valueProblem } from './limits';
+import { DB_LIMITS, hasKey, type Db, type DbEntry, type DbValue } from './db';
+import { isSent, keyCountAllowed, keyProblem, plural, showKey, valueProblem } from './limits';
 
 /** The write calls that turn the DB the server holds (base) into the edited one. */
 export interface SavePlan {
@@ -11,18 +11,16 @@ export interface SavePlan {
   readonly deleteFirst: boolean;
 }
 
-const has = (db: Db, key: string): boolean => Object.hasOwn(db, key);
-
 /** Plans the fewest write calls from `base` to `edited`; unchanged keys are sent nowhere. */
 export function planSave(base: Db, edited: Db): SavePlan {
-  const deleteKeys = Object.keys(base).filter((k) => !has(edited, k)).sort();
+  const deleteKeys = Object.keys(base).filter((k) => !hasKey(edited, k)).sort();
   const putEntries: DbEntry[] = Object.keys(edited)
-    .filter((k) => !has(base, k) || base[k] !== edited[k])
+    .filter((k) => isSent(base, k, edited[k]))
     .sort()
     .map((key) => ({ key, value: edited[key] as DbValue }));
-  const added = putEntries.filter((e) => !has(base, e.key)).length;
+  const added = putEntries.filter((e) => !hasKey(base, e.key)).length;
   // PUT first is safer (a DELETE that fails afterwards loses nothing), unless the server would briefly hold too many keys.
-  const deleteFirst = deleteKeys.length > 0 && putEntries.length > 0 && Object.keys(base).length + added > DB_LIMITS.maxKeys;
+  const deleteFirst = deleteKeys.length > 0 && putEntries.length > 0 && !keyCountAllowed(Object.keys(base).length + added, true);
   return { deleteKeys, putEntries, deleteFirst };
 }
 
@@ -54,7 +52,7 @@ export function applyPlan(base: Db, plan: SavePlan): Db {
 export function dbEquals(a: Db, b: Db): boolean {
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((k) => has(b, k) && a[k] === b[k]);
+  return keys.every((k) => hasKey(b, k) && a[k] === b[k]);
 }
 
 /** A short phrase for a confirmation or log line, e.g. "delete 2 keys and add or change 3 keys". */
@@ -66,7 +64,12 @@ export function describePlan(plan: SavePlan): string {
   return parts.join(' and ');
 }
 
-/** Every limit one of the plan's requests would break, in order; empty when the plan is safe to send. */
+/**
+ * Every limit one of the plan's requests would break, in order; empty when the plan is safe to send. Only what the
+ * plan sends is checked (the PUT's keys and values, and the key count right after the PUT, in the plan's order),
+ * never the keys it leaves alone, so a plan that only deletes is always allowed (the same rules as a document
+ * checked with a base). A plan that lists a key twice or both puts and deletes it is refused as malformed.
+ */
 export function planProblems(base: Db, plan: SavePlan): string[] {
   const problems: string[] = [];
   const putKeys = new Set<string>();
@@ -85,20 +88,18 @@ export function planProblems(base: Db, plan: SavePlan): string[] {
     if (putKeys.has(key)) problems.push(`Key ${showKey(key)} is both put and deleted; the result depends on the order.`);
   }
 
-  // Replays the calls in order and checks the key count the server holds after each one.
+  // Replays the calls in order: what counts is the key count the server holds right after the PUT.
   const held = new Set(Object.keys(base));
-  const steps = plan.deleteFirst ? (['DELETE', 'PUT'] as const) : (['PUT', 'DELETE'] as const);
-  for (const step of steps) {
-    if (step === 'PUT') {
-      if (putKeys.size === 0) continue;
-      putKeys.forEach((k) => held.add(k));
-    } else {
-      if (deleteKeys.size === 0) continue;
-      deleteKeys.forEach((k) => held.delete(k));
-    }
-    if (held.size > DB_LIMITS.maxKeys) {
-      problems.push(`After the ${step} the server would hold ${held.size} keys; LogUp allows at most ${DB_LIMITS.maxKeys}.`);
-    }
+  if (plan.deleteFirst) deleteKeys.forEach((k) => held.delete(k));
+  putKeys.forEach((k) => held.add(k));
+  if (!keyCountAllowed(held.size, putKeys.size > 0)) {
+    // The fewest keys this PUT could leave: with every deletion of the plan sent before it.
+    const least = [...held].filter((k) => putKeys.has(k) || !deleteKeys.has(k)).length;
+    const how = least <= DB_LIMITS.maxKeys
+      ? 'send the DELETE first'
+      : `delete ${plural(least - DB_LIMITS.maxKeys, 'more key')} in the same save`;
+    problems.push(`After the PUT the server would hold ${held.size} keys; LogUp allows at most ${DB_LIMITS.maxKeys}. ` +
+      `To add or change keys, ${how}.`);
   }
   return problems;
 }

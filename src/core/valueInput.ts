@@ -1,5 +1,5 @@
 import { DB_LIMITS, type DbValue } from './db';
-import { keyProblem, showKey, valueProblem } from './limits';
+import { keyCountAllowed, keyProblem, plural, showKey, valueProblem } from './limits';
 
 /** The outcome of reading a value or key typed into an input box. */
 export type InputCheck<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
@@ -31,13 +31,18 @@ function checked(value: unknown): InputCheck<DbValue> {
   return problem === undefined ? { ok: true, value: value as DbValue } : { ok: false, message: problem };
 }
 
-/** Checks a new key typed by a person against the key limits and the keys the DB already has. */
+/** Checks a new key typed by a person against the key limits and the keys the DB already has (`existing`: its own keys). */
 export function checkKeyInput(key: string, existing: readonly string[]): InputCheck<string> {
   const problem = keyProblem(key);
   if (problem) return { ok: false, message: problem.message };
   if (existing.includes(key)) return { ok: false, message: `The key ${showKey(key)} exists already: edit its value instead.` };
-  if (existing.length >= DB_LIMITS.maxKeys) {
-    return { ok: false, message: `This DB has ${existing.length} keys; LogUp allows at most ${DB_LIMITS.maxKeys}. Delete one first.` };
+  // Adding a key is a PUT, so the save's key-count rule applies to the DB with the new key.
+  if (!keyCountAllowed(existing.length + 1, true)) {
+    const remove = existing.length + 1 - DB_LIMITS.maxKeys;
+    return {
+      ok: false,
+      message: `This DB has ${existing.length} keys; LogUp allows at most ${DB_LIMITS.maxKeys}. Delete ${remove === 1 ? 'one' : plural(remove, 'key')} first.`,
+    };
   }
   return { ok: true, value: key };
 }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { analyzeDbDocument, serializeDb, type DbProblem, type DbProblemCode } from '../../src/core/dbDocument';
 import type { Db } from '../../src/core/db';
 import { dbEquals } from '../../src/core/savePlan';
+import { isWellFormed } from '../../src/core/limits';
 
 /** The problems of `text` as (code, exact slice of text) pairs: what the editor would underline. */
 function problemsOf(text: string): { code: DbProblemCode; text: string }[] {
@@ -194,6 +195,31 @@ describe('analyzeDbDocument: decoding', () => {
   });
 });
 
+describe('analyzeDbDocument: keys and strings must be well-formed Unicode', () => {
+  it('refuses a lone surrogate written as an escape, in a key or a value, at the range of the string token', () => {
+    assert.deepEqual(problemsOf('{"\\ud800x": 1}'), [{ code: 'keyNotWellFormed', text: '"\\ud800x"' }]);
+    assert.deepEqual(problemsOf('{"a": "x\\udc00"}'), [{ code: 'valueNotWellFormed', text: '"x\\udc00"' }]);
+    // A low surrogate before the high one is two lone halves, not a character.
+    assert.deepEqual(problemsOf('{"a": "\\ude00\\ud83d"}'), [{ code: 'valueNotWellFormed', text: '"\\ude00\\ud83d"' }]);
+  });
+  it('refuses a raw lone surrogate in the text just the same', () => {
+    const text = '{\n  "k\ud800": "v",\n  "ok": "\udfff!"\n}';
+    assert.deepEqual(problemsOf(text), [
+      { code: 'keyNotWellFormed', text: '"k\ud800"' },
+      { code: 'valueNotWellFormed', text: '"\udfff!"' },
+    ]);
+  });
+  it('names the lone half as an escape and says what to do', () => {
+    const p = only('{"\\ud800x": 1}');
+    assert.match(p.message, /^Key "\\ud800x" is not well-formed Unicode: it contains a lone surrogate \(\\ud800\)/);
+    assert.match(p.message, /Remove it, or write the whole character as a pair/);
+    assert.ok(isWellFormed(p.message), 'the message itself can be shown and logged');
+  });
+  it('accepts whole pairs, escaped or raw', () => {
+    assert.deepEqual(dbOf('{"\\ud83d\\ude00": "\\ud83d\\ude00", "raw😀": "😀"}'), { '😀': '😀', 'raw😀': '😀' });
+  });
+});
+
 describe('serializeDb', () => {
   it('sorts keys by code unit, indents by 2 and ends with a newline', () => {
     const db: Db = { b: 'x', a: 1, '10': true, '9': false, Z: '' };
@@ -211,11 +237,17 @@ describe('serializeDb', () => {
       ['max', Number.MAX_SAFE_INTEGER],
       ['min', Number.MIN_SAFE_INTEGER],
       ['t', true],
-      ['lone', '\ud800'],
     ]) as Db;
     const back = dbOf(serializeDb(db));
     assert.deepEqual(back, db);
     assert.equal(serializeDb(back), serializeDb(db));
+  });
+  it('writes a lone surrogate the server holds as an escape, so the text stays well-formed and reads back the same', () => {
+    const text = serializeDb({ lone: '\ud800' });
+    assert.equal(text, '{\n  "lone": "\\ud800"\n}\n');
+    const kept = analyzeDbDocument(text, { base: { lone: '\ud800' } });
+    if (!kept.ok) assert.fail(JSON.stringify(kept.problems));
+    assert.equal(kept.db.lone, '\ud800');
   });
 });
 
