@@ -1,0 +1,39 @@
+import { sameAt, valueAt, withEntry, type Db } from './db';
+import { describeChange } from './merge';
+import { planSave, type SavePlan } from './savePlan';
+
+/** A write as the history keeps it: the server's DB right before it and right after it. */
+export interface WrittenChange {
+  readonly before: Db;
+  readonly after: Db;
+}
+
+/** The keys a write touched, sorted, by what the server holds for each now. */
+export interface UndoCheck {
+  /** Still exactly as the write left them: undoing them overwrites nobody's change. */
+  readonly safe: readonly string[];
+  /** Changed by someone since the write (and not back to before it): ask before overwriting. */
+  readonly changed: readonly string[];
+  /** Already back to how they were before the write: nothing to undo. */
+  readonly reverted: readonly string[];
+}
+
+/** Sorts the keys a write touched (and only those) by whether undoing them now would overwrite a later change. */
+export function undoCheck(written: WrittenChange, now: Db): UndoCheck {
+  const safe: string[] = [];
+  const changed: string[] = [];
+  const reverted: string[] = [];
+  for (const { key } of describeChange(written.before, written.after)) {
+    if (sameAt(now, written.after, key)) safe.push(key);
+    else if (sameAt(now, written.before, key)) reverted.push(key);
+    else changed.push(key);
+  }
+  return { safe, changed, reverted };
+}
+
+/** The plan that puts `keys` back to how they were before the write, from the server's DB `now`; nothing else moves. */
+export function undoPlan(written: WrittenChange, now: Db, keys: readonly string[]): SavePlan {
+  let target = now;
+  for (const key of keys) target = withEntry(target, key, valueAt(written.before, key));
+  return planSave(now, target);
+}
