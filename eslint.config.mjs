@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 const noVscode = {
   'no-restricted-imports': ['error', {
-    paths: [{ name: 'vscode', message: 'src/api, src/core and src/sandbox are pure: no vscode import (see STYLE.md).' }],
+    paths: [{ name: 'vscode', message: 'src/api, src/core and src/sandbox are pure: no vscode import (see CONTRIBUTING.md).' }],
   }],
 };
 

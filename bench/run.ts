@@ -1,5 +1,6 @@
-// `npm run bench`: the five measurements of issue 5, printed as tables with their goals, and written to
-// BENCHMARKS.md (between the bench:results markers) with the machine they ran on.
+// `npm run bench`: the five measurements (requests per action, client overhead, activation, package size, tree
+// scale), printed as tables with their goals, and written to BENCHMARKS.md (between the bench:results markers) with
+// the machine they ran on.
 // Expects `node esbuild.mjs --production` to have run (the npm script does it first). Every timed part runs in its
 // own process from a bundle built with the shipped esbuild options; see BENCHMARKS.md for what each one means.
 import { execFileSync, spawnSync } from 'node:child_process';

@@ -23,7 +23,7 @@ export const BASE_SETTINGS = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'git.enabled': false,
   'npm.fetchOnlinePackageInfo': false,
-  // Playwright's keyboard.insertText still goes through auto-closing and auto-indent (recipe, FileSystemProvider notes)
+  // Playwright's keyboard.insertText still goes through auto-closing and auto-indent (docs/harness.md, H17)
   'editor.autoClosingBrackets': 'never',
   'editor.autoClosingQuotes': 'never',
   'editor.autoSurround': 'never',
@@ -47,7 +47,7 @@ function serverEnv(toolchain, dirs, extraEnv) {
     // code-server is a `#!/usr/bin/env node` script whose native modules are built for Node 24's ABI
     PATH: `${toolchain.node24BinDir}:${process.env.PATH ?? ''}`,
     // code-server writes config.yaml and coder-logs under XDG dirs, the VS Code server its IPC sockets and
-    // caches in os.tmpdir(): keep all of it in the run folder instead of $HOME and /tmp (recipe gotcha 5)
+    // caches in os.tmpdir(): keep all of it in the run folder instead of $HOME and /tmp (docs/harness.md, H5)
     XDG_CONFIG_HOME: dirs.xdgConfig,
     XDG_DATA_HOME: dirs.xdgData,
     XDG_CACHE_HOME: dirs.xdgCache,
@@ -163,7 +163,7 @@ async function launch({ toolchain, dirs, port, workspaceTrust, smokeTestDriver, 
     '--ignore-last-opened',
   ];
   if (!workspaceTrust) args.push('--disable-workspace-trust');
-  // without it a built workbench silently ignores the extensionDevelopmentPath/extensionTestsPath payload (gotcha 8)
+  // without it a built workbench silently ignores the extensionDevelopmentPath/extensionTestsPath payload (docs/harness.md, H8)
   if (smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   args.push(dirs.workspace);
 
@@ -228,7 +228,7 @@ async function launch({ toolchain, dirs, port, workspaceTrust, smokeTestDriver, 
     hasExited: () => exited,
     /** Settles with { code, signal } when the code-server process exits (crash or stop). */
     exited: exitedPromise,
-    /** A path as the remote extension host resolves it (payload paths must be vscode-remote:// URIs, gotcha 8). */
+    /** A path as the remote extension host resolves it (payload paths must be vscode-remote:// URIs: docs/harness.md, H8). */
     remoteUri,
     /** The workbench URL for the run's workspace; `payload` entries are [key, value] pairs (values as strings). */
     workbenchUrl({ payload, folder = dirs.workspace } = {}) {

@@ -2,7 +2,7 @@
 // extension host and fails unless it ran at least one test and none failed.
 //
 // Default: code-server's Node extension host, driven by headless Chromium. The workbench URL payload carries
-// extensionDevelopmentPath/extensionTestsPath (honoured only with --enable-smoke-test-driver, recipe gotcha 8);
+// extensionDevelopmentPath/extensionTestsPath (honoured only with --enable-smoke-test-driver: docs/harness.md, H8);
 // the suite's console output comes back through window.codeAutomationLog and its result through
 // window.codeAutomationExit.
 // With VSCODE_PATH=<VS Code binary> or LOGUP_USE_TEST_ELECTRON=1: @vscode/test-electron's runTests with the same

@@ -11,7 +11,8 @@ import { harnessLog, onCleanup, pidAlive, run, secondsSince, sleep, which } from
 
 export const CODE_SERVER_VERSION = '4.139.1';
 // code-server 4.139.x declares engines.node "24" and its postinstall refuses any other major; this exact
-// version is the one the recipe validated (its npm package ships bin/node and the headers node-gyp needs).
+// version is the one verified with code-server 4.139.1 (its npm package ships bin/node and the headers node-gyp
+// needs: docs/harness.md, H1 and H2).
 export const NODE24_VERSION = '24.21.0';
 
 /** `${XDG_CACHE_HOME:-$HOME/.cache}/logup-vscode-harness`, or `$LOGUP_HARNESS_CACHE`. */

@@ -110,7 +110,7 @@ export async function waitUntil(check, { timeoutMs, intervalMs = 100, message })
 }
 
 /**
- * Races `promise` against a timer that is always cleared (a dangling timer would keep Node alive, recipe gotcha 10).
+ * Races `promise` against a timer that is always cleared (a dangling timer would keep Node alive: docs/harness.md, H10).
  */
 export async function withTimeout(promise, ms, message) {
   let timer;

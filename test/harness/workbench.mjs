@@ -10,9 +10,9 @@ import { saveBrowserStorage, savePageText } from './leakScan.mjs';
 const DEFAULT_VIEWPORT = { width: 1400, height: 900 };
 
 /**
- * Launches Debian's (or CHROME_PATH's) Chromium with the recipe's flags. The background-networking flags keep
- * Chromium from calling Google's hosts, which this machine refuses. XDG dirs keep its crash reports and dconf
- * out of $HOME.
+ * Launches Debian's (or CHROME_PATH's) Chromium with the flags of docs/harness.md, H12. The background-networking
+ * flags keep Chromium from calling Google's hosts, which this machine refuses. XDG dirs keep its crash reports and
+ * dconf out of $HOME (H5).
  */
 export async function launchBrowser({ chromePath, runDir }) {
   const { chromium } = requireFromRepo('playwright-core');
