@@ -31,6 +31,8 @@ const common = {
   // jsonc-parser's UMD build (its "main") breaks when bundled; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
   minify: production,
+  // Class names survive minification: errors are named after their class (`new.target.name`).
+  keepNames: true,
   sourcemap: !production,
   sourcesContent: false,
   logLevel: 'warning',
@@ -49,7 +51,7 @@ const lazyApi = {
   name: 'lazy-api',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/api$/ }, (args) =>
-      args.kind === 'dynamic-import' && args.importer.includes('src/model') ? { path: './api.js', external: true } : undefined,
+      args.kind === 'dynamic-import' && args.importer.includes('src/gates') ? { path: './api.js', external: true } : undefined,
     );
   },
 };

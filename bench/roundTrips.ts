@@ -84,16 +84,16 @@ async function main(): Promise<void> {
     vscode.commands.executeCommand('logup.verifyToken', { input: 'lut_bench_verify', idGate: GATE }));
 
   // Expired by the clock: the client knows the lifetime, so one refresh precedes all 50 calls.
-  await ctx.store.fetch(ref(0, CLOCK_GATE));
+  await ctx.store.read(ref(0, CLOCK_GATE));
   await new Promise((r) => setTimeout(r, 1100));
   await row('50 concurrent reads, token expired (clock)', { token: 1, getDb: 50 }, () =>
-    Promise.all(Array.from({ length: 50 }, (_, i) => ctx.store.fetch(ref(i + 10, CLOCK_GATE)))));
+    Promise.all(Array.from({ length: 50 }, (_, i) => ctx.store.read(ref(i + 10, CLOCK_GATE)))));
 
   // Revoked on the server before its time: every call learns it from a 401, so each is sent twice, but the 50
   // refusals share one token request.
   api.expireTokens();
   await row('50 concurrent reads, token revoked (401)', { token: 1, getDb: 100 }, () =>
-    Promise.all(Array.from({ length: 50 }, (_, i) => ctx.store.fetch(ref(i + 10)))),
+    Promise.all(Array.from({ length: 50 }, (_, i) => ctx.store.read(ref(i + 10)))),
   'each first try is refused (401) and sent once more');
 
   closeAllDocuments();

@@ -7,7 +7,7 @@ import { activate } from '../src/extension';
 import type { Ctx } from '../src/ctx';
 import { STATE_GATES, STATE_OPENED } from '../src/constants';
 import type { Db } from '../src/core/db';
-import { OpenedSubscriptions } from '../src/model/openedSubscriptions';
+import { OpenedSubscriptions } from '../src/views/openedSubscriptions';
 import type { TreeNode } from '../src/views/treeNodes';
 import { StubMemento, stubContext } from './vscodeStub';
 
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   }, timings);
   const sub = subs[0]!;
   if (sub.kind !== 'subscription') throw new Error('expected a subscription node');
-  await ctx.store.record({ idGate: sub.idGate, idSubscription: sub.subscription.idSubscription }, db);
+  ctx.store.record({ idGate: sub.idGate, idSubscription: sub.subscription.idSubscription }, db, ctx.store.ticket());
   await measure('getChildren(subscription) + getTreeItem × 20 (DB loaded)', async () => {
     for (const node of await tree.getChildren(sub)) tree.getTreeItem(node);
   }, timings);
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   }
   const afterList = heap();
   for (const node of shown) {
-    if (node.kind === 'subscription') await ctx.store.record({ idGate: node.idGate, idSubscription: node.subscription.idSubscription }, { ...db });
+    if (node.kind === 'subscription') ctx.store.record({ idGate: node.idGate, idSubscription: node.subscription.idSubscription }, { ...db }, ctx.store.ticket());
   }
   const afterDbs = heap();
 

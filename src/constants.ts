@@ -1,9 +1,45 @@
-/** Every id string the extension registers or stores, in one place. */
+/**
+ * Every id string the extension registers, stores or matches on, in one place. `test/unit/manifest.test.ts` checks
+ * that package.json declares exactly these commands, views and context keys, so the two cannot drift.
+ */
 export const SCHEME = 'logup';
 export const EXTENSION_ID = 'logup-tools.logup-vscode';
 
+/** Command ids, as declared in package.json's `contributes.commands`. */
+export const COMMANDS = {
+  addGate: 'logup.addGate',
+  addSandboxGate: 'logup.addSandboxGate',
+  removeGate: 'logup.removeGate',
+  verifyToken: 'logup.verifyToken',
+  openSubscriptionById: 'logup.openSubscriptionById',
+  openDb: 'logup.openDb',
+  refresh: 'logup.refresh',
+  refreshSubscription: 'logup.refreshSubscription',
+  copySubscriptionId: 'logup.copySubscriptionId',
+  copyActorId: 'logup.copyActorId',
+  removeSubscription: 'logup.removeSubscription',
+  editValue: 'logup.editValue',
+  addKey: 'logup.addKey',
+  deleteKey: 'logup.deleteKey',
+  revertToServer: 'logup.revertToServer',
+  showLog: 'logup.showLog',
+} as const;
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
 export const VIEW_CONTAINER_ID = 'logup';
 export const VIEW_ID = 'logup.subscriptions';
+
+/** Context keys for `when` clauses. */
+export const CONTEXT_HAS_GATES = 'logup.hasGates';
+
+/** `contextValue`s of tree items, matched by `view/item/context` menus. */
+export const TREE_ITEM = {
+  gate: 'gate',
+  subscription: 'subscription',
+  subscriptionWithActor: 'subscription.withActor',
+  entry: 'entry',
+  message: 'message',
+} as const;
 
 export const OUTPUT_CHANNEL_NAME = 'LogUp';
 export const DIAGNOSTIC_SOURCE = 'LogUp';
@@ -13,9 +49,6 @@ export const STATE_GATES = 'logup.gates.v1';
 export const STATE_OPENED = 'logup.openedSubscriptions.v1';
 
 /** SecretStorage key of a gate's secret key. */
-export const secretKeyFor = (gateKey: string): string => `logup.gate.${gateKey}.secretKey`;
-
-/** Context keys for `when` clauses. */
-export const CONTEXT_HAS_GATES = 'logup.hasGates';
+export const secretKeyFor = (idGate: string): string => `logup.gate.${idGate}.secretKey`;
 
 export const DEFAULT_BASE_URL = 'https://api.logup.co/v1_0';

@@ -1,18 +1,22 @@
 import * as vscode from 'vscode';
-import { SCHEME, VIEW_ID } from './constants';
-import { GateStore } from './credentials/gateStore';
-import { SubscriptionFileSystem } from './fs/subscriptionFileSystem';
-import { DbDiagnostics } from './fs/dbDiagnostics';
-import { Log } from './log';
-import { ClientRegistry } from './model/clientRegistry';
-import { DbStore } from './model/dbStore';
-import { OpenedSubscriptions } from './model/openedSubscriptions';
+import { OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
+import { DbDiagnostics } from './db/dbDiagnostics';
+import { DbStore } from './db/dbStore';
+import { SubscriptionFileSystem } from './db/subscriptionFileSystem';
+import { ClientRegistry } from './gates/clientRegistry';
+import { watchGateLifecycle } from './gates/gateLifecycle';
+import { GateStore } from './gates/gateStore';
+import { OpenedSubscriptions } from './views/openedSubscriptions';
 import { SubscriptionTreeProvider } from './views/subscriptionTreeProvider';
 import type { TreeNode } from './views/treeNodes';
 
 /** The one object that owns everything the extension creates; commands receive it. */
 export class Ctx implements vscode.Disposable {
-  readonly log = new Log();
+  /**
+   * The "LogUp" log. Verbosity follows VS Code's own "Developer: Set Log Level…"; callers pass methods, paths,
+   * statuses and durations, never headers, bodies or secrets.
+   */
+  readonly log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   readonly gates: GateStore;
   readonly opened: OpenedSubscriptions;
   readonly clients: ClientRegistry;
@@ -24,9 +28,9 @@ export class Ctx implements vscode.Disposable {
   lastError: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(readonly extension: vscode.ExtensionContext) {
-    this.gates = new GateStore(extension.globalState, extension.secrets);
-    this.opened = new OpenedSubscriptions(extension.globalState);
+  constructor(readonly context: vscode.ExtensionContext) {
+    this.gates = new GateStore(context.globalState, context.secrets);
+    this.opened = new OpenedSubscriptions(context.globalState);
     this.clients = new ClientRegistry(this.gates, this.log);
     this.store = new DbStore(this.clients, this.log);
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
@@ -35,23 +39,13 @@ export class Ctx implements vscode.Disposable {
     this.disposables.push(
       this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
       vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
-      new DbDiagnostics(),
-      // A gate added or removed in another window shows up here too.
-      this.gates.onDidChange(() => {
-        this.opened.reload();
-        void this.updateContext();
-      }),
-      this.gates.onDidChangeSecret((idGate) => this.store.forgetGate(idGate)),
+      new DbDiagnostics(this.fileSystem),
+      watchGateLifecycle(this.gates, this.clients, this.store, this.opened),
       // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
       this.treeView.onDidChangeVisibility((e) => {
         if (e.visible) this.tree.refresh();
       }),
     );
-    void this.updateContext();
-  }
-
-  async updateContext(): Promise<void> {
-    await vscode.commands.executeCommand('setContext', 'logup.hasGates', this.gates.list().length > 0);
   }
 
   dispose(): void {

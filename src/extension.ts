@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
+import { COMMANDS } from './constants';
 import { Ctx } from './ctx';
-import { registerCommands } from './commands/registry';
+import { addKey, deleteKey, editValue } from './commands/entries';
 import { addGate, addSandboxGate, ensureSandboxDemoGate, removeGate } from './commands/gates';
-import { verifyToken } from './commands/verifyToken';
+import { registerCommands } from './commands/registry';
 import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
 } from './commands/subscriptions';
-import { addKey, deleteKey, editValue } from './commands/entries';
+import { verifyToken } from './commands/verifyToken';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
@@ -14,22 +15,22 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
   context.subscriptions.push(
     ctx,
     ...registerCommands(ctx, {
-      'logup.addGate': addGate,
-      'logup.addSandboxGate': addSandboxGate,
-      'logup.removeGate': removeGate,
-      'logup.verifyToken': verifyToken,
-      'logup.openSubscriptionById': openSubscriptionById,
-      'logup.openDb': openDb,
-      'logup.refresh': refresh,
-      'logup.refreshSubscription': refreshSubscription,
-      'logup.copySubscriptionId': copySubscriptionId,
-      'logup.copyActorId': copyActorId,
-      'logup.removeSubscription': removeSubscription,
-      'logup.editValue': editValue,
-      'logup.addKey': addKey,
-      'logup.deleteKey': deleteKey,
-      'logup.revertToServer': revertToServer,
-      'logup.showLog': (c: Ctx) => c.log.show(),
+      [COMMANDS.addGate]: addGate,
+      [COMMANDS.addSandboxGate]: addSandboxGate,
+      [COMMANDS.removeGate]: removeGate,
+      [COMMANDS.verifyToken]: verifyToken,
+      [COMMANDS.openSubscriptionById]: openSubscriptionById,
+      [COMMANDS.openDb]: openDb,
+      [COMMANDS.refresh]: refresh,
+      [COMMANDS.refreshSubscription]: refreshSubscription,
+      [COMMANDS.copySubscriptionId]: copySubscriptionId,
+      [COMMANDS.copyActorId]: copyActorId,
+      [COMMANDS.removeSubscription]: removeSubscription,
+      [COMMANDS.editValue]: editValue,
+      [COMMANDS.addKey]: addKey,
+      [COMMANDS.deleteKey]: deleteKey,
+      [COMMANDS.revertToServer]: revertToServer,
+      [COMMANDS.showLog]: (c: Ctx) => c.log.show(true),
     }),
   );
   if (process.env.LOGUP_SANDBOX_URL) void ensureSandboxDemoGate(ctx).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));

@@ -1,34 +1,49 @@
 import * as vscode from 'vscode';
 import type { Db, DbValue } from '../core/db';
+import { checkKeyInput, parseValueInput } from '../core/valueInput';
 import type { Ctx } from '../ctx';
-import type { SubscriptionRef } from '../model/dbStore';
+import { ConflictError } from '../db/dbStore';
+import type { SubscriptionRef } from '../db/subscriptionRef';
 import type { EntryNode } from '../views/treeNodes';
-import { refOf, type SubscriptionArg } from './subscriptions';
+import { subscriptionOf, type SubscriptionArg } from './subscriptions';
 import { required, withProgress } from './ui';
 
 type EntryArg = EntryNode | (SubscriptionRef & { key: string });
 
+/** `db` with `key` set to `value`, or deleted when `value` is undefined; keys stay own properties (`__proto__` too). */
+function withKey(db: Db, key: string, value: DbValue | undefined): Db {
+  const next: Db = Object.fromEntries(Object.entries(db));
+  if (value === undefined) delete next[key];
+  else Object.defineProperty(next, key, { value, enumerable: true, writable: true, configurable: true });
+  return next;
+}
+
+function show(value: DbValue | undefined): string {
+  return value === undefined ? 'deleted' : JSON.stringify(value);
+}
+
 /**
- * Applies a tree edit through the same save path as the JSON editor. Only the touched key is compared with the
- * server: if someone changed it since the tree showed it, the user decides; other keys stay as the server has them.
+ * Applies a tree edit through the same save path as the JSON editor, with the same rule: the change is made on the
+ * DB the tree showed, and only if someone changed this key on the server since then does the user decide.
  */
-async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, shown: DbValue | undefined, next: DbValue | undefined, confirmed = false): Promise<Db> {
+async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValue | undefined): Promise<Db> {
   return withProgress(`Saving ${ref.idSubscription}…`, async (signal) => {
-    const server = await ctx.store.fetch(ref, signal);
-    const current = server.db[key];
-    if (current !== shown && !confirmed) {
+    const base = (await ctx.store.load(ref, signal)).db;
+    try {
+      return (await ctx.store.save(ref, { base, edited: withKey(base, key, next), signal })).observation.db;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const now = Object.hasOwn(error.server.db, key) ? error.server.db[key] : undefined;
       const answer = await vscode.window.showWarningMessage(
         `"${key}" changed on the server since it was shown.`,
-        { modal: true, detail: `It is now ${current === undefined ? 'deleted' : JSON.stringify(current)}; you are about to make it ${next === undefined ? 'deleted' : JSON.stringify(next)}.` },
+        { modal: true, detail: `It is now ${show(now)}; you are about to make it ${show(next)}.` },
         'Overwrite',
       );
       if (answer !== 'Overwrite') throw new Error(`Nothing saved: "${key}" changed on the server. The tree now shows its current value.`);
+      // Overwriting means: the change is made on what the server holds now.
+      const server = error.server.db;
+      return (await ctx.store.save(ref, { base: server, edited: withKey(server, key, next), server: error.server, signal })).observation.db;
     }
-    const edited: Db = { ...server.db };
-    if (next === undefined) delete edited[key];
-    else edited[key] = next;
-    const { db } = await ctx.store.save(ref, edited, { server, origin: 'tree', signal });
-    return db;
   });
 }
 
@@ -37,7 +52,6 @@ function entryRef(arg: EntryArg): SubscriptionRef & { key: string } {
 }
 
 async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
-  const { parseValueInput } = await import('../core/valueInput');
   const text = required(await vscode.window.showInputBox({
     title,
     prompt: 'Text as is, or a JSON value: 42, true, "42" (a string)',
@@ -56,16 +70,16 @@ async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
 /** "Edit Value…" on a DB entry. `value` skips the prompt (automation, tests). */
 export async function editValue(ctx: Ctx, arg: EntryArg, value?: DbValue): Promise<Db> {
   const ref = entryRef(arg);
-  const shown = ctx.store.peek(ref)?.db[ref.key];
+  const db = ctx.store.current(ref)?.db;
+  const shown = db && Object.hasOwn(db, ref.key) ? db[ref.key] : undefined;
   const next = value ?? (await askValue(`Edit ${ref.key} of ${ref.idSubscription}`, shown));
-  return editKey(ctx, ref, ref.key, shown, next);
+  return editKey(ctx, ref, ref.key, next);
 }
 
 /** "Add Key…" on a subscription. */
 export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value?: DbValue): Promise<Db> {
-  const ref = refOf(arg);
-  const { checkKeyInput } = await import('../core/valueInput');
-  const existing = Object.keys((await ctx.store.ensure(ref)).db);
+  const ref = subscriptionOf(arg);
+  const existing = Object.keys((await ctx.store.load(ref)).db);
   const newKey = key ?? required(await vscode.window.showInputBox({
     title: `Add a key to ${ref.idSubscription}`,
     prompt: 'The new key (at most 32 characters)',
@@ -78,13 +92,12 @@ export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value
   const checked = checkKeyInput(newKey, existing);
   if (!checked.ok) throw new Error(checked.message);
   const newValue = value ?? (await askValue(`Value of ${newKey}`));
-  return editKey(ctx, ref, newKey, undefined, newValue);
+  return editKey(ctx, ref, newKey, newValue);
 }
 
 /** "Delete Key" on a DB entry, after a confirmation (skipped when `confirmed`). */
 export async function deleteKey(ctx: Ctx, arg: EntryArg, confirmed = false): Promise<Db | undefined> {
   const ref = entryRef(arg);
-  const shown = ctx.store.peek(ref)?.db[ref.key];
   if (!confirmed) {
     const answer = await vscode.window.showWarningMessage(
       `Delete "${ref.key}" from ${ref.idSubscription}?`,
@@ -93,5 +106,5 @@ export async function deleteKey(ctx: Ctx, arg: EntryArg, confirmed = false): Pro
     );
     if (answer !== 'Delete') return undefined;
   }
-  return editKey(ctx, ref, ref.key, shown, undefined);
+  return editKey(ctx, ref, ref.key, undefined);
 }

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import { DEFAULT_BASE_URL } from '../constants';
+import { isLoopbackHost, parseBaseUrl } from '../api/baseUrl';
+import { COMMANDS, DEFAULT_BASE_URL } from '../constants';
 import type { Ctx } from '../ctx';
-import type { Gate } from '../credentials/gateStore';
 import { isSafeId } from '../core/dbPath';
-import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoData';
+import type { Gate } from '../gates/gateStore';
+import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoGate';
 import type { GateNode } from '../views/treeNodes';
 import { pickGate, required, withProgress } from './ui';
 
@@ -37,7 +38,6 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
     validateInput: (v) => (v.trim().length > 0 ? undefined : 'Enter the secret key.'),
   })).trim();
   const baseUrl = args.baseUrl ?? (await askBaseUrl());
-  const { parseBaseUrl } = await import('../api/baseUrl');
   const url = storedBaseUrl(parseBaseUrl(baseUrl));
 
   const client = await ctx.clients.createUnregistered(idGate, url, secretKey);
@@ -49,12 +49,9 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
   const replacing = ctx.gates.get(idGate) !== undefined;
   const gate: Gate = { idGate, label: args.label ?? idGate, baseUrl: url };
   await ctx.gates.save(gate, secretKey);
-  await ctx.clients.reset(idGate);
-  ctx.store.forgetGate(idGate);
-  await ctx.updateContext();
   ctx.log.info(`Gate ${idGate} ${replacing ? 'updated' : 'added'} (${url})`);
   void vscode.window.showInformationMessage(`Gate ${idGate} ${replacing ? 'updated' : 'added'}. Verify a token or open a subscription by id to see its users.`, 'Verify Token').then((choice) => {
-    if (choice) void vscode.commands.executeCommand('logup.verifyToken', { idGate });
+    if (choice) void vscode.commands.executeCommand(COMMANDS.verifyToken, { idGate });
   });
   return gate;
 }
@@ -71,11 +68,9 @@ export function addSandboxGate(ctx: Ctx): Promise<Gate | undefined> {
 export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
   const url = process.env.LOGUP_SANDBOX_URL;
   if (!url || ctx.gates.get(DEMO_GATE.idGate)) return;
-  const { parseBaseUrl, isLoopbackHost } = await import('../api/baseUrl');
   const parsed = parseBaseUrl(url);
   if (!isLoopbackHost(parsed.hostname)) return;
   await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: `${DEMO_GATE.idGate} (sandbox)`, baseUrl: storedBaseUrl(parsed) }, DEMO_GATE.secretKey);
-  await ctx.updateContext();
   ctx.log.info(`Sandbox demo gate ready (${parsed.host})`);
 }
 
@@ -92,7 +87,6 @@ async function askBaseUrl(): Promise<string> {
   ];
   const picked = required(await vscode.window.showQuickPick(items, { title: 'Add LogUp Gate (3/3)', placeHolder: 'Where is the gate\'s API?', ignoreFocusOut: true }));
   if (picked.url) return picked.url;
-  const { parseBaseUrl } = await import('../api/baseUrl');
   return required(await vscode.window.showInputBox({
     title: 'Add LogUp Gate (3/3)',
     prompt: 'The versioned API URL, e.g. https://api.logup.co/v1_0',
@@ -122,11 +116,8 @@ export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; co
     );
     if (answer !== 'Remove') return false;
   }
-  await ctx.clients.reset(gate.idGate);
+  // What follows (client, cached DBs, opened subscriptions, context key) is watchGateLifecycle's job.
   await ctx.gates.remove(gate.idGate);
-  await ctx.opened.removeGate(gate.idGate);
-  ctx.store.forgetGate(gate.idGate);
-  await ctx.updateContext();
   ctx.log.info(`Gate ${gate.idGate} removed`);
   return true;
 }

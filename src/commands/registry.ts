@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
+import { isCancellation, userMessage } from '../api/failures';
+import type { CommandId } from '../constants';
 import type { Ctx } from '../ctx';
-import { errorMessage, isCancellation } from '../errors';
 
 export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
 
@@ -8,13 +9,13 @@ export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
  * Registers the commands through one wrapper: this is where users meet errors, as one sentence with a "Show Log"
  * button; a cancelled prompt or request ends quietly. The handler's result is returned (tests use it).
  */
-export function registerCommands(ctx: Ctx, commands: Record<string, CommandHandler>): vscode.Disposable[] {
+export function registerCommands(ctx: Ctx, commands: Record<CommandId, CommandHandler>): vscode.Disposable[] {
   return Object.entries(commands).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
         return await (handler as (ctx: Ctx, ...a: unknown[]) => unknown)(ctx, ...args);
       } catch (error) {
-        if (isCancellation(error)) return undefined;
+        if (error instanceof vscode.CancellationError || isCancellation(error)) return undefined;
         reportError(ctx, error);
         return undefined;
       }
@@ -22,12 +23,12 @@ export function registerCommands(ctx: Ctx, commands: Record<string, CommandHandl
   );
 }
 
-/** Shows an error the user can act on and logs it. */
+/** Shows an error the user can act on; the log gets the same sentence and the error itself (stack, cause). */
 export function reportError(ctx: Ctx, error: unknown): void {
-  const message = errorMessage(error);
-  ctx.log.error(message);
+  const message = userMessage(error);
+  ctx.log.error(message, ...(error instanceof Error ? [error] : []));
   ctx.lastError = message;
   void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
-    if (choice === 'Show Log') ctx.log.show();
+    if (choice === 'Show Log') ctx.log.show(true);
   });
 }

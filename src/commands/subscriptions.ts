@@ -1,16 +1,17 @@
 import * as vscode from 'vscode';
 import { VIEW_ID } from '../constants';
 import type { Ctx } from '../ctx';
-import { isSafeId, parseDbPath } from '../core/dbPath';
-import { uriFor } from '../fs/subscriptionFileSystem';
-import type { SubscriptionRef } from '../model/dbStore';
+import { isSafeId } from '../core/dbPath';
+import { dbUri, refOfUri } from '../db/subscriptionFileSystem';
+import type { SubscriptionRef } from '../db/subscriptionRef';
 import type { SubscriptionNode } from '../views/treeNodes';
 import { pickGate, required, withProgress } from './ui';
 
 /** A subscription node from the tree, or a ref from code. */
 export type SubscriptionArg = SubscriptionNode | SubscriptionRef;
 
-export function refOf(arg: SubscriptionArg): SubscriptionRef {
+/** The subscription a tree node or a ref from code names. */
+export function subscriptionOf(arg: SubscriptionArg): SubscriptionRef {
   return 'subscription' in arg ? { idGate: arg.idGate, idSubscription: arg.subscription.idSubscription } : arg;
 }
 
@@ -39,7 +40,7 @@ export async function openSubscriptionById(ctx: Ctx, args: { idGate?: string; id
   })).trim();
   if (!isSafeId(idSubscription)) throw new Error(`"${idSubscription}" is not a subscription id: use letters, digits, "_" and "-".`);
   const ref = { idGate: gate.idGate, idSubscription };
-  await withProgress(`Opening ${idSubscription}…`, (signal) => ctx.store.fetch(ref, signal));
+  await withProgress(`Opening ${idSubscription}…`, (signal) => ctx.store.read(ref, signal));
   await ctx.opened.add(gate.idGate, { idSubscription });
   await revealSubscription(ctx, ref);
   return ref;
@@ -47,8 +48,8 @@ export async function openSubscriptionById(ctx: Ctx, args: { idGate?: string; id
 
 /** "Open DB as JSON": the subscription's DB as a `logup:` JSON document; with `key`, that key is selected. */
 export async function openDb(ctx: Ctx, arg?: SubscriptionArg, key?: string): Promise<vscode.TextEditor> {
-  const ref = arg ? refOf(arg) : await openSubscriptionById(ctx);
-  const document = await vscode.workspace.openTextDocument(uriFor(ref));
+  const ref = arg ? subscriptionOf(arg) : await openSubscriptionById(ctx);
+  const document = await vscode.workspace.openTextDocument(dbUri(ref));
   const json = document.languageId === 'json' ? document : await vscode.languages.setTextDocumentLanguage(document, 'json');
   const editor = await vscode.window.showTextDocument(json, { preview: false });
   if (key !== undefined) selectKey(editor, key);
@@ -70,17 +71,17 @@ function selectKey(editor: vscode.TextEditor, key: string): void {
 export async function refresh(ctx: Ctx): Promise<void> {
   await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, async () => {
     const refs = ctx.gates.list().flatMap((g) => ctx.opened.list(g.idGate).map((s) => ({ idGate: g.idGate, idSubscription: s.idSubscription })));
-    await Promise.allSettled(refs.filter((ref) => ctx.store.peek(ref)).map((ref) => ctx.store.fetch(ref)));
+    await Promise.allSettled(refs.filter((ref) => ctx.store.current(ref)).map((ref) => ctx.store.read(ref)));
     ctx.tree.refresh();
   });
 }
 
 /** "Refresh" on one subscription (also the retry of a failed load). */
 export async function refreshSubscription(ctx: Ctx, arg: SubscriptionArg): Promise<void> {
-  const ref = refOf(arg);
+  const ref = subscriptionOf(arg);
   await vscode.window.withProgress({ location: { viewId: VIEW_ID } }, async () => {
     try {
-      await ctx.store.fetch(ref);
+      await ctx.store.read(ref);
     } finally {
       ctx.tree.refreshSubscription(ref);
     }
@@ -88,7 +89,7 @@ export async function refreshSubscription(ctx: Ctx, arg: SubscriptionArg): Promi
 }
 
 export async function copySubscriptionId(_ctx: Ctx, arg: SubscriptionArg): Promise<void> {
-  await vscode.env.clipboard.writeText(refOf(arg).idSubscription);
+  await vscode.env.clipboard.writeText(subscriptionOf(arg).idSubscription);
 }
 
 export async function copyActorId(_ctx: Ctx, node: SubscriptionNode): Promise<void> {
@@ -97,7 +98,7 @@ export async function copyActorId(_ctx: Ctx, node: SubscriptionNode): Promise<vo
 
 /** "Remove from View": the subscription leaves the tree; nothing changes on the server. */
 export async function removeSubscription(ctx: Ctx, arg: SubscriptionArg): Promise<void> {
-  const ref = refOf(arg);
+  const ref = subscriptionOf(arg);
   await ctx.opened.remove(ref.idGate, ref.idSubscription);
   ctx.store.forget(ref);
 }
@@ -105,9 +106,9 @@ export async function removeSubscription(ctx: Ctx, arg: SubscriptionArg): Promis
 /** "LogUp: Revert to Server": reloads the server's DB into the editor, dropping unsaved edits. */
 export async function revertToServer(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-  const ref = target?.scheme === 'logup' ? parseDbPath(target.path) : undefined;
+  const ref = target ? refOfUri(target) : undefined;
   if (!target || !ref) throw new Error('Open a LogUp DB document first (from the LogUp view: "Open DB as JSON").');
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${ref.idSubscription}` }, () => ctx.store.fetch(ref));
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${ref.idSubscription}` }, () => ctx.store.read(ref));
   await vscode.window.showTextDocument(target, { preview: false });
   await vscode.commands.executeCommand('workbench.action.files.revert');
 }

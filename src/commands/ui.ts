@@ -1,18 +1,11 @@
 import * as vscode from 'vscode';
+import { COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
-import type { Gate } from '../credentials/gateStore';
-
-/** Thrown when the user dismisses a prompt: the command ends quietly. */
-export class Cancelled extends Error {
-  constructor() {
-    super('Cancelled');
-    this.name = 'Canceled';
-  }
-}
+import type { Gate } from '../gates/gateStore';
 
 /** Returns the value or ends the command quietly when the user pressed Escape. */
 export function required<T>(value: T | undefined): T {
-  if (value === undefined) throw new Cancelled();
+  if (value === undefined) throw new vscode.CancellationError();
   return value;
 }
 
@@ -27,9 +20,9 @@ export async function pickGate(ctx: Ctx, idGate?: string, purpose = 'Pick a gate
   if (gates.length === 1 && gates[0]) return gates[0];
   if (gates.length === 0) {
     const choice = await vscode.window.showInformationMessage('Add a LogUp gate first: its id and secret key, or the local sandbox.', 'Add Gate', 'Add Sandbox Gate');
-    if (choice === 'Add Gate') await vscode.commands.executeCommand('logup.addGate');
-    if (choice === 'Add Sandbox Gate') await vscode.commands.executeCommand('logup.addSandboxGate');
-    throw new Cancelled();
+    if (choice === 'Add Gate') await vscode.commands.executeCommand(COMMANDS.addGate);
+    if (choice === 'Add Sandbox Gate') await vscode.commands.executeCommand(COMMANDS.addSandboxGate);
+    throw new vscode.CancellationError();
   }
   const picked = await vscode.window.showQuickPick(
     gates.map((gate) => ({ label: gate.label, description: gate.idGate === gate.label ? gate.baseUrl : `${gate.idGate} · ${gate.baseUrl}`, gate })),

@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { Verification } from '../api/schemas';
+import { COMMANDS } from '../constants';
+import { parseTokenInput } from '../core/tokenInput';
 import type { Ctx } from '../ctx';
-import { openDb, revealSubscription } from './subscriptions';
+import { revealSubscription } from './subscriptions';
 import { pickGate, required, withProgress } from './ui';
 
 export interface VerifyTokenArgs {
@@ -21,7 +23,6 @@ export interface VerifyTokenResult {
  * subscription to the tree.
  */
 export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise<VerifyTokenResult> {
-  const { parseTokenInput } = await import('../core/tokenInput');
   const raw = args.input ?? required(await vscode.window.showInputBox({
     title: 'LogUp: Verify Token',
     prompt: 'Paste a logupToken, or the whole redirect URL that carries it (…?logupToken=…&isNewUser=…)',
@@ -36,6 +37,8 @@ export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise
   if (!parsed.ok) throw new Error(parsed.message);
   const gate = await pickGate(ctx, args.idGate, 'Verify the token with which gate?');
   const client = await ctx.clients.get(gate.idGate);
+  // Taken before sending: a save that starts meanwhile is newer than the DB this answer carries.
+  const ticket = ctx.store.ticket();
   const verification = await withProgress(`Verifying the token with ${gate.label}…`, (signal) => client.verify(parsed.logupToken, { signal }));
   const result: VerifyTokenResult = { idGate: gate.idGate, verification, ...(parsed.isNewUser === undefined ? {} : { isNewUser: parsed.isNewUser }) };
 
@@ -49,7 +52,7 @@ export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise
   }
   const ref = { idGate: gate.idGate, idSubscription: verification.idSubscription };
   await ctx.opened.add(gate.idGate, { idSubscription: ref.idSubscription, ...(verification.idActor ? { idActor: verification.idActor } : {}) });
-  await ctx.store.record(ref, verification.db);
+  ctx.store.record(ref, verification.db, ticket);
   ctx.log.info(`Token verified by ${gate.idGate}: ${verification.idActor ?? 'unknown actor'} / ${ref.idSubscription}`);
   await revealSubscription(ctx, ref);
 
@@ -58,9 +61,10 @@ export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise
   void vscode.window.showInformationMessage(
     `Verified: ${verification.idActor ?? 'actor'} logged up to ${ref.idSubscription} (${keys} DB key${keys === 1 ? '' : 's'}).${newUser}`,
     'Open DB', 'Copy Subscription ID',
-  ).then(async (choice) => {
-    if (choice === 'Open DB') await openDb(ctx, ref);
-    if (choice === 'Copy Subscription ID') await vscode.env.clipboard.writeText(ref.idSubscription);
+  ).then((choice) => {
+    // Through the commands, so a failure meets the same error handling as anywhere else.
+    if (choice === 'Open DB') void vscode.commands.executeCommand(COMMANDS.openDb, ref);
+    if (choice === 'Copy Subscription ID') void vscode.commands.executeCommand(COMMANDS.copySubscriptionId, ref);
   });
   return result;
 }

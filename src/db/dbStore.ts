@@ -1,257 +1,341 @@
-import * as vscode from 'vscode';
+import { isCancellation, isNotFound, mayHaveBeenApplied, userMessage } from '../api/failures';
 import type { Db } from '../core/db';
 import { plural } from '../core/limits';
-import type { SavePlan } from '../core/savePlan';
-import type { ClientRegistry } from './clientRegistry';
-import type { Log } from '../log';
+import { mergeSave } from '../core/merge';
+import { applyPlan, dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SavePlan } from '../core/savePlan';
+import { serializeDb } from '../core/dbDocument';
+import type { LogUpClient } from '../api/logUpClient';
+import { refKey, type SubscriptionRef } from './subscriptionRef';
 
-/** Names one subscription of one gate. */
-export interface SubscriptionRef {
-  readonly idGate: string;
-  readonly idSubscription: string;
-}
-
-/** What we last saw of a subscription's DB on the server, and a version that changes when someone else changed it. */
-export interface Observation {
-  readonly db: Db;
-  /** Goes up whenever the server's DB turns out different from what we last saw, other than by our own save. */
+/**
+ * A version of a subscription's DB as VS Code's file service sees it. The API has none, so the store makes one: a new
+ * version whenever the DB it sees differs from the last one. `size` is unique per version because VS Code's
+ * dirty-write check only refuses a save when the mtime went up AND the size changed (docs/harness.md).
+ */
+export interface Version {
   readonly mtime: number;
-  /**
-   * The document's byte length, made unique per version: VS Code's dirty-write check only refuses a save when both
-   * the mtime went up and the size changed, so two versions of equal length must still report different sizes.
-   */
   readonly size: number;
-  readonly fetchedAt: number;
 }
 
-export interface DbChange {
-  readonly ref: SubscriptionRef;
-  /** True when the server changed by someone else (or by a tree edit): open, clean editors should reload. */
-  readonly reload: boolean;
+/** What the store last saw of a subscription's DB on the server, and its version. */
+export interface Observation extends Version {
+  readonly db: Db;
 }
 
 /** The edit breaks a DB limit. Nothing was sent. */
 export class InvalidDbError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(problems: readonly string[]) {
+    const first = problems[0] ?? 'The DB breaks a LogUp limit.';
+    const more = problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more problem')})` : '';
+    super(`Not saved, nothing was sent: ${first}${more}`);
     this.name = 'InvalidDbError';
   }
 }
 
-/** A save whose first call succeeded and a later one failed; the server holds what the message says. */
-export class PartialSaveError extends Error {
-  constructor(message: string, override readonly cause: unknown) {
-    super(message);
-    this.name = 'PartialSaveError';
+/** Someone else changed, on the server, keys the user changed too. Nothing was written. */
+export class ConflictError extends Error {
+  constructor(
+    readonly ref: SubscriptionRef,
+    /** The keys changed on both sides, sorted. */
+    readonly keys: readonly string[],
+    /** The server's DB as the check read it. */
+    readonly server: Observation,
+  ) {
+    const shown = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 3 ? ` and ${keys.length - 3} more` : '');
+    super(`${shown} changed on the server since ${ref.idSubscription} was read; nothing was saved.`);
+    this.name = 'ConflictError';
   }
 }
 
-export interface SaveOptions {
-  /** A server state fetched just now, to spare a GET. */
+/** A save that failed before, between or during its writes; the message says what the server holds now. */
+export class SaveFailedError extends Error {
+  constructor(message: string, override readonly cause: unknown) {
+    super(message);
+    this.name = 'SaveFailedError';
+  }
+}
+
+export interface SaveRequest {
+  /**
+   * The precondition: the DB the caller's change was made on (what its editor last loaded or saved, what the tree
+   * showed). The save sends only the change from `base` to `edited`; a key the server changed since `base` that the
+   * caller changed too is a conflict. Keys only the server changed are left as the server has them.
+   */
+  readonly base: Db;
+  readonly edited: Db;
+  /** A GET made just now by the caller (the editor's pre-save check), to spare a second one. */
   readonly server?: Observation;
-  /** Editor saves keep the version (VS Code adopts it); other writes bump it so open editors reload. */
-  readonly origin: 'editor' | 'tree';
   readonly signal?: AbortSignal;
 }
 
 export interface SaveResult {
+  /** What was sent (empty: nothing needed sending). */
   readonly plan: SavePlan;
-  readonly db: Db;
+  /** The server's DB after the save, with its version: `edited` plus whatever others changed meanwhile. */
+  readonly observation: Observation;
 }
 
-const refKey = (ref: SubscriptionRef): string => `${ref.idGate}/${ref.idSubscription}`;
+export interface DbChange {
+  readonly ref: SubscriptionRef;
+}
+
+/** Where the store gets a gate's client (the ClientRegistry). */
+export interface ClientSource {
+  get(idGate: string): Promise<LogUpClient>;
+}
+
+/** What the store logs (the LogUp output channel). */
+export interface StoreLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Per subscription: what was seen, and the order of requests, so a late answer can never undo a newer one. */
+interface Entry {
+  observation: Observation | undefined;
+  readonly sizesSeen: Set<number>;
+  /** Bumped when a write starts and when it ends: an answer to a GET sent before is stale. */
+  epoch: number;
+  writing: boolean;
+  /** Saves of one subscription run one after another. */
+  queue: Promise<unknown>;
+  /** A GET under way that started after the last write, which readers may join. */
+  shared: { epoch: number; promise: Promise<Observation> } | undefined;
+}
 
 /**
  * The single path every read and write of a subscription's DB goes through: the tree, the JSON editor and the
- * commands. It remembers what the server last held so saves can detect changes made elsewhere.
+ * commands. It orders the work per subscription (saves run one at a time; the answer to a GET sent before a write is
+ * never recorded over it; versions never go down) and decides conflicts with one rule, a three-way merge.
+ * It imports no `vscode`, so unit tests drive it against the sandbox (test/unit/dbStore*.test.ts).
  */
-export class DbStore implements vscode.Disposable {
-  private readonly observations = new Map<string, Observation>();
-  private readonly sizesSeen = new Map<string, Set<number>>();
-  private readonly inflight = new Map<string, Promise<Observation>>();
-  /** The DB a write of unknown outcome (timeout, dropped connection, 5xx) would have left: seeing it is no conflict. */
-  private readonly maybeWritten = new Map<string, Db>();
-  private readonly changed = new vscode.EventEmitter<DbChange>();
-  readonly onDidChange = this.changed.event;
+export class DbStore {
+  private readonly entries = new Map<string, Entry>();
+  /** Bumped whenever a write starts or ends on any subscription. */
+  private writesAnywhere = 0;
+  private readonly listeners = new Set<(change: DbChange) => void>();
 
   constructor(
-    private readonly clients: ClientRegistry,
-    private readonly log: Log,
+    private readonly clients: ClientSource,
+    private readonly log: StoreLog,
   ) {}
 
-  peek(ref: SubscriptionRef): Observation | undefined {
-    return this.observations.get(refKey(ref));
+  /** Calls `listener` whenever the DB the store holds for a subscription changed, by anyone. */
+  onDidChange(listener: (change: DbChange) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** The last observation, or a fresh GET when there is none. */
-  async ensure(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
-    return this.peek(ref) ?? this.fetchShared(ref, signal);
+  /** What the store last saw, without asking the server. */
+  current(ref: SubscriptionRef): Observation | undefined {
+    return this.entries.get(refKey(ref))?.observation;
+  }
+
+  /** What the store last saw, or a read when it has seen nothing yet. */
+  async load(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
+    return this.current(ref) ?? this.read(ref, signal);
   }
 
   /**
-   * A GET that joins one already under way for the same subscription: VS Code opens a document with `stat` and
-   * `readFile` at once, and that must cost one request. Conflict checks use `fetch`, which always asks anew.
+   * GETs the DB and records it. Callers without a signal join a GET already under way (VS Code's `stat` and
+   * `readFile` of one open must cost one request), unless a write started since that GET was sent.
    */
-  fetchShared(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
-    const key = refKey(ref);
-    let pending = this.inflight.get(key);
-    if (!pending) {
-      pending = this.fetch(ref, signal).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
+  read(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
+    const entry = this.entry(ref);
+    if (signal === undefined && entry.shared && entry.shared.epoch === entry.epoch && !entry.writing) return entry.shared.promise;
+    const promise = this.get(ref, entry, signal);
+    if (signal === undefined) {
+      const shared = { epoch: entry.epoch, promise };
+      entry.shared = shared;
+      const clear = (): void => {
+        if (entry.shared === shared) entry.shared = undefined;
+      };
+      promise.then(clear, clear);
     }
-    return pending;
+    return promise;
   }
 
-  /** GETs the DB and records it; a DB that differs from the last one seen gets a newer version. */
-  async fetch(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
-    const client = await this.clients.get(ref.idGate);
-    const db = await client.getDb(ref.idSubscription, undefined, signal ? { signal } : {});
-    const { observation, changed } = await this.observe(ref, db);
-    if (changed) this.changed.fire({ ref, reload: true });
-    return observation;
+  /** Taken before sending a request whose answer carries a DB (a verification), and handed to `record`. */
+  ticket(): number {
+    return this.writesAnywhere;
   }
 
-  /** Records a DB we got from elsewhere (e.g. a verification answer). */
-  async record(ref: SubscriptionRef, db: Db): Promise<void> {
-    const hadOne = this.peek(ref) !== undefined;
-    const { changed } = await this.observe(ref, db);
-    if (changed || !hadOne) this.changed.fire({ ref, reload: changed });
+  /** Records a DB that came with another answer, unless a write began or ended (on any subscription) since `ticket`. */
+  record(ref: SubscriptionRef, db: Db, ticket: number): void {
+    if (ticket !== this.writesAnywhere) return;
+    this.observe(ref, this.entry(ref), db);
   }
 
   forget(ref: SubscriptionRef): void {
-    this.observations.delete(refKey(ref));
-    this.sizesSeen.delete(refKey(ref));
-    this.maybeWritten.delete(refKey(ref));
+    this.entries.delete(refKey(ref));
   }
 
   forgetGate(idGate: string): void {
-    for (const key of [...this.observations.keys()]) {
-      if (key.startsWith(`${idGate}/`)) {
-        this.observations.delete(key);
-        this.sizesSeen.delete(key);
-        this.maybeWritten.delete(key);
-      }
-    }
+    for (const key of [...this.entries.keys()]) if (key.startsWith(`${idGate}/`)) this.entries.delete(key);
+  }
+
+  /** A version no observation of `ref` has had, for a document state VS Code must tell apart from every other. */
+  stamp(ref: SubscriptionRef, db: Db): Version {
+    const entry = this.entry(ref);
+    return this.newVersion(entry, db);
+  }
+
+  /** Gives the current observation a new version, so clean editors that hold an older one reload it. */
+  touch(ref: SubscriptionRef): void {
+    const entry = this.entry(ref);
+    if (!entry.observation) return;
+    entry.observation = { db: entry.observation.db, ...this.newVersion(entry, entry.observation.db) };
+    this.fire(ref);
   }
 
   /**
-   * Makes the server's DB equal `edited` with at most one DELETE and one PUT, after checking the limits (nothing is
-   * sent when one is broken). Callers decide what counts as a conflict before calling: the file system provider
-   * through VS Code's version check, tree edits by comparing the touched key.
+   * Sends the caller's change (`base` → `edited`) with at most one DELETE and one PUT, after a GET that checks for a
+   * conflict. Refused with no request when what it would send breaks a limit (InvalidDbError), and with no write on
+   * a conflict (ConflictError). Runs after any save of the same subscription already under way.
    */
-  async save(ref: SubscriptionRef, edited: Db, options: SaveOptions): Promise<SaveResult> {
-    const core = await import('../core/dbDocument');
-    const planning = await import('../core/savePlan');
-    const analysis = core.analyzeDbDocument(core.serializeDb(edited));
-    if (!analysis.ok) {
-      const first = analysis.problems[0]?.message ?? 'the DB breaks a limit';
-      const more = analysis.problems.length > 1 ? ` (and ${plural(analysis.problems.length - 1, 'more problem')})` : '';
-      throw new InvalidDbError(`${first}${more}`);
-    }
-    const server = options.server ?? (await this.fetch(ref, options.signal));
+  save(ref: SubscriptionRef, request: SaveRequest): Promise<SaveResult> {
+    const entry = this.entry(ref);
+    const run = entry.queue.then(() => this.runSave(ref, entry, request));
+    entry.queue = run.catch(() => undefined);
+    return run;
+  }
 
-    const plan = planning.planSave(server.db, edited);
-    if (planning.isEmptyPlan(plan)) {
-      this.log.info(`${ref.idSubscription}: no change to save`);
-      return { plan, db: server.db };
+  dispose(): void {
+    this.listeners.clear();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------------------
+
+  private fire(ref: SubscriptionRef): void {
+    for (const listener of [...this.listeners]) listener({ ref });
+  }
+
+  private entry(ref: SubscriptionRef): Entry {
+    const key = refKey(ref);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { observation: undefined, sizesSeen: new Set(), epoch: 0, writing: false, queue: Promise.resolve(), shared: undefined };
+      this.entries.set(key, entry);
     }
+    return entry;
+  }
+
+  private async get(ref: SubscriptionRef, entry: Entry, signal: AbortSignal | undefined): Promise<Observation> {
+    const epoch = entry.epoch;
+    const wasWriting = entry.writing;
     const client = await this.clients.get(ref.idGate);
-    const callOptions = options.signal ? { signal: options.signal } : {};
-    let db = server.db;
+    const db = await client.getDb(ref.idSubscription, undefined, signal ? { signal } : {});
+    if (!wasWriting && !entry.writing && entry.epoch === epoch) return this.observe(ref, entry, db);
+    // Sent before (or while) a write was made: the server may have answered with the DB before that write. The
+    // write's own answer is newer; once the writes are done, that is the answer.
+    await entry.queue;
+    return entry.observation ?? this.get(ref, entry, signal);
+  }
+
+  /** Records a DB seen on the server; one that differs from the last one gets a new version. */
+  private observe(ref: SubscriptionRef, entry: Entry, db: Db): Observation {
+    if (this.entries.get(refKey(ref)) !== entry) return { db, ...this.newVersion(entry, db) }; // forgotten meanwhile
+    const previous = entry.observation;
+    if (previous && dbEquals(previous.db, db)) return previous;
+    const observation: Observation = { db, ...this.newVersion(entry, db) };
+    entry.observation = observation;
+    this.fire(ref);
+    return observation;
+  }
+
+  private newVersion(entry: Entry, db: Db): Version {
+    let size = Buffer.byteLength(serializeDb(db), 'utf8');
+    while (entry.sizesSeen.has(size)) size++;
+    entry.sizesSeen.add(size);
+    const mtime = Math.max(Date.now(), (entry.observation?.mtime ?? 0) + 1, lastMtime + 1);
+    lastMtime = mtime;
+    return { mtime, size };
+  }
+
+  private async runSave(ref: SubscriptionRef, entry: Entry, request: SaveRequest): Promise<SaveResult> {
+    const { base, edited, signal } = request;
+    // What the caller's own change would send is checked before any request; the key count again after the GET.
+    const early = planProblems(base, planSave(base, edited));
+    if (early.length > 0) throw new InvalidDbError(early);
+    const server = request.server && request.server === entry.observation ? request.server : await this.check(ref, entry, signal);
+    const merged = mergeSave(base, server.db, edited);
+    if (merged.kind === 'conflict') {
+      this.log.info(`${ref.idSubscription}: not saved, changed on the server meanwhile (${merged.keys.length} key(s))`);
+      throw new ConflictError(ref, merged.keys, server);
+    }
+    const { plan } = merged;
+    const problems = planProblems(server.db, plan);
+    if (problems.length > 0) throw new InvalidDbError(problems);
+    if (isEmptyPlan(plan)) {
+      this.log.info(`${ref.idSubscription}: no change to save`);
+      return { plan, observation: server };
+    }
+    entry.writing = true;
+    entry.epoch++;
+    this.writesAnywhere++;
+    try {
+      const db = await this.write(ref, server.db, plan, signal);
+      this.log.info(`${ref.idSubscription}: saved (${describePlan(plan)})`);
+      return { plan, observation: this.observeOwn(ref, entry, db) };
+    } finally {
+      entry.writing = false;
+      entry.epoch++;
+      this.writesAnywhere++;
+    }
+  }
+
+  /** The GET before a write; when it fails, nothing was sent and the message says so. */
+  private async check(ref: SubscriptionRef, entry: Entry, signal: AbortSignal | undefined): Promise<Observation> {
+    try {
+      return await this.get(ref, entry, signal);
+    } catch (error) {
+      if (isNotFound(error) || isCancellation(error)) throw error;
+      const reason = userMessage(error);
+      throw new SaveFailedError(`Not saved: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed on the server.`, error);
+    }
+  }
+
+  /** Sends the plan's calls in its order; after a failure, records what did land and says precisely what did not. */
+  private async write(ref: SubscriptionRef, start: Db, plan: SavePlan, signal: AbortSignal | undefined): Promise<Db> {
+    const entry = this.entry(ref);
+    const client = await this.clients.get(ref.idGate);
+    const callOptions = signal ? { signal } : {};
+    let db = start;
     const done: string[] = [];
     const steps = plan.deleteFirst ? (['delete', 'put'] as const) : (['put', 'delete'] as const);
-    // This save supersedes an earlier write of unknown outcome.
-    this.maybeWritten.delete(refKey(ref));
     for (const step of steps) {
       try {
         if (step === 'delete' && plan.deleteKeys.length > 0) {
           const answer = await client.deleteDb(ref.idSubscription, plan.deleteKeys, callOptions);
           // A 204 carries no DB: what is left is what we had minus the deleted keys.
-          db = answer ?? planning.applyPlan(db, { deleteKeys: plan.deleteKeys, putEntries: [], deleteFirst: true });
+          db = answer ?? applyPlan(db, { deleteKeys: plan.deleteKeys, putEntries: [], deleteFirst: true });
           done.push(`the deletion of ${plural(plan.deleteKeys.length, 'key')}`);
         } else if (step === 'put' && plan.putEntries.length > 0) {
           db = await client.putDb(ref.idSubscription, plan.putEntries, callOptions);
           done.push(`${plural(plan.putEntries.length, 'key')} added or changed`);
         }
-        this.remember(ref, db, server);
       } catch (error) {
         const failed = step === 'delete' ? `deleting ${plural(plan.deleteKeys.length, 'key')}` : `adding or changing ${plural(plan.putEntries.length, 'key')}`;
         const reason = error instanceof Error ? error.message : String(error);
         this.log.warn(`${ref.idSubscription}: ${failed} failed: ${reason}`);
-        if (done.length > 0) this.changed.fire({ ref, reload: false });
-        if (mayHaveArrived(error)) {
-          // The server may still apply this call: its result must not later look like someone else's change.
-          const stepOnly = step === 'delete'
-            ? { deleteKeys: plan.deleteKeys, putEntries: [], deleteFirst: true }
-            : { deleteKeys: [], putEntries: plan.putEntries, deleteFirst: false };
-          this.maybeWritten.set(refKey(ref), planning.applyPlan(db, stepOnly));
+        if (done.length > 0) this.observeOwn(ref, entry, db);
+        if (mayHaveBeenApplied(error)) {
           const saved = done.length === 0 ? 'Saving failed:' : `Saved ${done.join(' and ')}, but`;
-          throw new PartialSaveError(`${saved} ${failed} failed: ${reason}. The server may or may not have applied it; save again to check and send what is left.`, error);
+          throw new SaveFailedError(`${saved} ${failed} failed: ${reason}. The server may or may not have applied it; save again to check and send what is left.`, error);
         }
-        if (done.length === 0) throw new PartialSaveError(`Saving failed: ${failed} failed: ${reason}. Nothing was changed on the server.`, error);
-        throw new PartialSaveError(`Saved ${done.join(' and ')}, but ${failed} failed: ${reason}. Save again to send the rest.`, error);
+        if (done.length === 0) throw new SaveFailedError(`Saving failed: ${failed} failed: ${reason}. Nothing was changed on the server.`, error);
+        throw new SaveFailedError(`Saved ${done.join(' and ')}, but ${failed} failed: ${reason}. Save again to send the rest.`, error);
       }
     }
-    this.log.info(`${ref.idSubscription}: saved (${planning.describePlan(plan)})`);
-    // Our own write: an editor save keeps its version, unless the server answered with more than we sent.
-    const reload = options.origin === 'tree' || !planning.dbEquals(db, edited);
-    if (reload) await this.observe(ref, db, true);
-    this.changed.fire({ ref, reload });
-    return { plan, db };
+    return db;
   }
 
-  dispose(): void {
-    this.changed.dispose();
-  }
-
-  /** Records a DB seen on the server; one different from the last one seen (or `forceNewVersion`) is a new version. */
-  private async observe(ref: SubscriptionRef, db: Db, forceNewVersion = false): Promise<{ observation: Observation; changed: boolean }> {
-    const { dbEquals } = await import('../core/savePlan');
-    const { serializeDb } = await import('../core/dbDocument');
-    const key = refKey(ref);
-    const previous = this.peek(ref);
-    const maybe = this.maybeWritten.get(key);
-    // Kept while the server still shows the old DB: the late write may land after this read.
-    const ours = maybe !== undefined && dbEquals(maybe, db);
-    if (ours) this.maybeWritten.delete(key);
-    if (previous && !forceNewVersion && (ours || dbEquals(previous.db, db))) {
-      const observation = { ...previous, db, fetchedAt: Date.now() };
-      this.observations.set(key, observation);
-      return { observation, changed: false };
-    }
-    const seen = this.sizesSeen.get(key) ?? new Set<number>();
-    let size = Buffer.byteLength(serializeDb(db), 'utf8');
-    while (seen.has(size)) size++;
-    seen.add(size);
-    this.sizesSeen.set(key, seen);
-    const observation: Observation = { db, mtime: nextVersion(previous), size, fetchedAt: Date.now() };
-    this.observations.set(key, observation);
-    return { observation, changed: previous !== undefined };
-  }
-
-  /** Records what our own call left on the server without a new version (a retry must not look like a conflict). */
-  private remember(ref: SubscriptionRef, db: Db, base: Observation): void {
-    this.observations.set(refKey(ref), { ...base, db, fetchedAt: Date.now() });
+  /** Records the DB our own write left; it is the newest state whatever GET answers arrive later. */
+  private observeOwn(ref: SubscriptionRef, entry: Entry, db: Db): Observation {
+    entry.shared = undefined;
+    return this.observe(ref, entry, db);
   }
 }
 
-function nextVersion(previous: Observation | undefined): number {
-  return Math.max(Date.now(), (previous?.mtime ?? 0) + 1);
-}
-
-// Failures that prove the request never reached the server (mirrors the client's own list).
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENOTFOUND']);
-
-/**
- * True when a failed write may have been applied: it timed out, its connection broke after sending, the server
- * said yes (2xx) with a body we could not use, or it failed on the server's side (5xx other than 503, which the
- * client's own retry policy treats as "refused without acting").
- */
-function mayHaveArrived(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'LogUpTimeoutError' || error.name === 'LogUpResponseError') return true;
-  const { code, status } = error as { code?: unknown; status?: unknown };
-  if (error.name === 'LogUpHttpError') return typeof status === 'number' && status >= 500 && status !== 503;
-  return error.name === 'LogUpNetworkError' && !(typeof code === 'string' && NOT_SENT_CODES.has(code));
-}
-
+/** Versions never go down, not even across subscriptions re-opened after `forget`. */
+let lastMtime = 0;

@@ -1,32 +1,66 @@
 import * as vscode from 'vscode';
-import { SCHEME } from '../constants';
-import type { DbStore, SubscriptionRef } from '../model/dbStore';
-import { errorMessage } from '../errors';
+import { isNotFound, userMessage } from '../api/failures';
+import type { Db } from '../core/db';
+import { analyzeDbDocument, serializeDb } from '../core/dbDocument';
 import { dbPath, isSafeId, parseDbPath } from '../core/dbPath';
+import { SCHEME } from '../constants';
+import { mergeSave } from '../core/merge';
+import { dbEquals } from '../core/savePlan';
+import { ConflictError, type DbStore, type Observation, type Version } from './dbStore';
+import type { SubscriptionRef } from './subscriptionRef';
 
-/** How long a GET made by `stat` right before a save counts as "the server's state now" for that save. */
-const FRESH_MS = 3000;
+/** What the provider knows of one open document. */
+interface DocumentState {
+  /** The DB the document last loaded or saved: the base of the user's next change. */
+  base: Db;
+  /** Set by a pre-save `stat` that found no conflict: the server's DB it read, so the write needs no second GET. */
+  checked?: Observation | undefined;
+  /** Set by a pre-save `stat` that found a conflict: the server's DB the user is asked to Compare or Overwrite. */
+  conflictWith?: Db | undefined;
+  /** The version the `stat` that VS Code makes right after our write must report (the text it just saved). */
+  afterWrite?: Version | undefined;
+  /** The server holds more than the editor saved (others' changes were merged): reload once VS Code is done saving. */
+  reloadAfterSave?: boolean;
+}
+
+/** A version older than any the store hands out: a `stat` that reports it never stops VS Code's save. */
+const NOT_NEWER: Version = { mtime: 0, size: 0 };
 
 /**
  * `logup:/<idGate>/<idSubscription>.json`: a subscription's DB as a JSON document.
  *
- * Conflicts use VS Code's own flow: `stat` on a dirty document re-reads the server and reports a newer `mtime`
- * when someone else changed the DB, so the save shows "The content of the file is newer" with Compare / Overwrite.
- * Every failure throws a `FileSystemError`, so VS Code keeps the editor dirty with the user's text.
+ * A save sends the user's own change, from the DB the editor last loaded or saved (its base) to the saved text; keys
+ * someone else changed meanwhile are kept (a three-way merge, decided by DbStore). Only a key changed on both sides
+ * is a conflict, shown with VS Code's own Compare / Overwrite: the `stat` VS Code makes before writing reports a
+ * newer version then. Every failure throws a `FileSystemError`, so VS Code keeps the editor dirty with the user's text.
  */
 export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
-  /** When each document was last saved by us: VS Code stats it once right after, and that needs no GET. */
-  private readonly savedAt = new Map<string, number>();
+  private readonly documents = new Map<string, DocumentState>();
+  private readonly baseChanged = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires when a document's base changed (it was loaded or saved): its diagnostics depend on it. */
+  readonly onDidChangeBase = this.baseChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.baseChanged];
 
   constructor(private readonly store: DbStore) {
     this.disposables.push(
-      // Every change to a DB, ours included: clean editors reload (dirty ones keep the user's text), and other
-      // listeners of the logup: scheme learn about it. Our own save leaves the version as is, so that costs no GET.
-      store.onDidChange(({ ref }) => this.changed.fire([{ type: vscode.FileChangeType.Changed, uri: uriFor(ref) }])),
+      // Every change to a DB, ours included: clean editors reload if their version is older; dirty ones keep the text.
+      store.onDidChange(({ ref }) => this.fireChanged(dbUri(ref))),
+      vscode.workspace.onDidSaveTextDocument((document) => {
+        const state = this.documents.get(document.uri.toString());
+        if (!state?.reloadAfterSave) return;
+        state.reloadAfterSave = false;
+        const ref = refOfUri(document.uri);
+        if (ref) this.store.touch(ref);
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => this.documents.delete(document.uri.toString())),
     );
+  }
+
+  /** The base of an open document's next save, for diagnostics that only matter for what a save would send. */
+  baseOf(uri: vscode.Uri): Db | undefined {
+    return this.documents.get(uri.toString())?.base;
   }
 
   watch(): vscode.Disposable {
@@ -38,28 +72,30 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
     // first: the root and each gate are folders, so that step passes and writeFile reports the real failure.
     if (isFolder(uri.path)) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     const ref = this.refOf(uri);
+    const state = this.documents.get(uri.toString());
+    if (state?.afterWrite) {
+      const version = state.afterWrite;
+      state.afterWrite = undefined;
+      return fileStat(version);
+    }
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-    // A dirty document is about to be saved (VS Code stats right before writing): re-read the server so a change
-    // made elsewhere shows as a newer version. An invalid one will be refused without any request, so skip it.
-    // The first stat right after our own save only reads back what we just wrote.
-    const justSaved = Date.now() - (this.savedAt.get(uri.toString()) ?? 0) < 1000;
-    this.savedAt.delete(uri.toString());
-    const checkServer = document?.isDirty === true && !justSaved && (await isValid(document.getText()));
-    const observation = await this.guard(() => (checkServer ? this.store.fetch(ref) : this.store.ensure(ref)));
-    return { type: vscode.FileType.File, ctime: 0, mtime: observation.mtime, size: observation.size };
+    if (state && document?.isDirty) return fileStat(await this.preSaveCheck(ref, state, document.getText()));
+    return fileStat(await this.guard(() => this.store.load(ref)));
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const ref = this.refOf(uri);
-    const { serializeDb } = await import('../core/dbDocument');
-    const observation = await this.guard(() => this.store.fetchShared(ref));
+    const observation = await this.guard(() => this.store.read(ref));
+    this.setBase(uri, observation.db);
     return new TextEncoder().encode(serializeDb(observation.db));
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const ref = this.refOf(uri);
-    const { analyzeDbDocument } = await import('../core/dbDocument');
-    const analysis = analyzeDbDocument(new TextDecoder().decode(content));
+    const text = new TextDecoder().decode(content);
+    const state = this.documents.get(uri.toString());
+    const base = state?.conflictWith ?? state?.base;
+    const analysis = analyzeDbDocument(text, base ? { base } : {});
     if (!analysis.ok) {
       const [first] = analysis.problems;
       const n = analysis.problems.length;
@@ -69,22 +105,27 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
           : `Not saved, nothing was sent: ${n} problems (see Problems). First: ${first?.message ?? ''}`,
       );
     }
-    await this.guard(async () => {
-      const before = this.store.peek(ref);
-      let server = before;
-      if (!server || Date.now() - server.fetchedAt > FRESH_MS) {
-        // No stat just before this write (e.g. workspace.fs.writeFile): check for a change made elsewhere ourselves.
-        server = await this.store.fetch(ref).catch((error: unknown) => {
-          if (isNotFound(error)) throw error;
-          throw new Error(`Not saved: ${sentence(errorMessage(error))} Nothing was changed on the server.`);
-        });
-        if (before && server.mtime !== before.mtime) {
-          throw new Error(`The DB of ${ref.idSubscription} changed on the server since it was read; nothing was saved. Save again to compare, or run "LogUp: Revert to Server".`);
-        }
-      }
-      await this.store.save(ref, analysis.db, { server, origin: 'editor' });
-      this.savedAt.set(uri.toString(), Date.now());
+    const checked = state?.conflictWith ? undefined : state?.checked;
+    if (state) {
+      state.checked = undefined;
+      state.conflictWith = undefined;
+    }
+    const result = await this.guard(async () => {
+      // Without an open document (workspace.fs.writeFile), writing a file means: the server holds this content.
+      const saveBase = base ?? (await this.store.read(ref)).db;
+      return this.store.save(ref, { base: saveBase, edited: analysis.db, ...(checked ? { server: checked } : {}) });
     });
+    const next = this.documents.get(uri.toString()) ?? { base: analysis.db };
+    this.documents.set(uri.toString(), next);
+    next.base = analysis.db;
+    if (dbEquals(result.observation.db, analysis.db)) {
+      next.afterWrite = result.observation;
+    } else {
+      // Others' changes were kept: VS Code first adopts the text it saved, then reloads the merged DB.
+      next.afterWrite = this.store.stamp(ref, analysis.db);
+      next.reloadAfterSave = true;
+    }
+    this.baseChanged.fire(uri);
   }
 
   readDirectory(): [string, vscode.FileType][] {
@@ -107,8 +148,43 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
     for (const d of this.disposables) d.dispose();
   }
 
+  /**
+   * VS Code stats a dirty document right before writing it. The server is read and merged with the user's change:
+   * a conflict reports the server's newer version, so VS Code shows Compare / Overwrite; otherwise a version that
+   * is not newer, so the save goes on. A document with problems is refused by writeFile without any request.
+   */
+  private async preSaveCheck(ref: SubscriptionRef, state: DocumentState, text: string): Promise<Version> {
+    const analysis = analyzeDbDocument(text, { base: state.base });
+    if (!analysis.ok) return NOT_NEWER;
+    const server = await this.guard(() => this.store.read(ref));
+    const merged = mergeSave(state.base, server.db, analysis.db);
+    if (merged.kind === 'conflict') {
+      state.conflictWith = server.db;
+      state.checked = undefined;
+      return server;
+    }
+    state.conflictWith = undefined;
+    state.checked = server;
+    return NOT_NEWER;
+  }
+
+  private setBase(uri: vscode.Uri, db: Db): void {
+    const state = this.documents.get(uri.toString());
+    if (state) {
+      state.base = db;
+      state.conflictWith = undefined;
+    } else {
+      this.documents.set(uri.toString(), { base: db });
+    }
+    this.baseChanged.fire(uri);
+  }
+
+  private fireChanged(uri: vscode.Uri): void {
+    this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+  }
+
   private refOf(uri: vscode.Uri): SubscriptionRef {
-    const ref = parseDbPath(uri.path);
+    const ref = refOfUri(uri);
     if (!ref) throw vscode.FileSystemError.FileNotFound(uri);
     return ref;
   }
@@ -119,30 +195,29 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
       return await work();
     } catch (error) {
       if (error instanceof vscode.FileSystemError) throw error;
-      if (isNotFound(error)) throw vscode.FileSystemError.FileNotFound(errorMessage(error));
-      throw vscode.FileSystemError.Unavailable(errorMessage(error));
+      if (error instanceof ConflictError) {
+        throw vscode.FileSystemError.Unavailable(`${error.message} Save again to compare, or run "LogUp: Revert to Server".`);
+      }
+      if (isNotFound(error)) throw vscode.FileSystemError.FileNotFound(userMessage(error));
+      throw vscode.FileSystemError.Unavailable(userMessage(error));
     }
   }
 }
 
-/** The `logup:` URI of a subscription's DB document. */
-export function uriFor(ref: SubscriptionRef): vscode.Uri {
+/** The `logup:` URI of a subscription's DB document, `logup:/<idGate>/<idSubscription>.json`. */
+export function dbUri(ref: SubscriptionRef): vscode.Uri {
   return vscode.Uri.from({ scheme: SCHEME, path: dbPath(ref.idGate, ref.idSubscription) });
 }
 
-function sentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
+/** The subscription a `logup:` URI names, or undefined for any other URI. */
+export function refOfUri(uri: vscode.Uri): SubscriptionRef | undefined {
+  return uri.scheme === SCHEME ? parseDbPath(uri.path) : undefined;
+}
+
+function fileStat(version: Version): vscode.FileStat {
+  return { type: vscode.FileType.File, ctime: 0, mtime: version.mtime, size: version.size };
 }
 
 function isFolder(path: string): boolean {
   return path === '/' || (path.startsWith('/') && isSafeId(path.slice(1)));
-}
-
-async function isValid(text: string): Promise<boolean> {
-  const { analyzeDbDocument } = await import('../core/dbDocument');
-  return analyzeDbDocument(text).ok;
-}
-
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { status?: unknown }).status === 404;
 }

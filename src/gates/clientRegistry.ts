@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { LogUpClient, LogUpClientOptions, RequestLogEntry } from '../api/logUpClient';
 import type { DispatcherOptions } from '../api/proxy';
-import type { GateStore } from '../credentials/gateStore';
-import type { Log } from '../log';
+import { MAX_CONNECT_TIMEOUT_MS } from '../api/clientDefaults';
+import { readSettings, SETTINGS_SECTION } from '../settings';
+import type { GateStore } from './gateStore';
 
 /** Raised when a gate's secret is gone (removed here or in another window). */
 export class MissingSecretError extends Error {
@@ -13,8 +14,8 @@ export class MissingSecretError extends Error {
 }
 
 /**
- * One LogUpClient (and so one connection pool and one token cache) per gate, created on first use.
- * The api module (undici, zod) is imported lazily so activation stays cheap.
+ * One LogUpClient (and so one connection pool and one token cache) per gate, created on first use. The api bundle
+ * (undici, zod) is the extension's one lazy boundary: it is loaded with the first client, so activation stays cheap.
  */
 export class ClientRegistry implements vscode.Disposable {
   private readonly clients = new Map<string, Promise<LogUpClient>>();
@@ -22,18 +23,12 @@ export class ClientRegistry implements vscode.Disposable {
 
   constructor(
     private readonly gates: GateStore,
-    private readonly log: Log,
+    private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
-      gates.onDidChangeSecret((idGate) => void this.reset(idGate)),
-      gates.onDidChange(() => {
-        for (const idGate of this.clients.keys()) {
-          if (!gates.get(idGate)) void this.reset(idGate);
-        }
-      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        // New proxy settings take effect on the next request: the old pools (and their tunnels) are closed.
-        if (e.affectsConfiguration('logup') || e.affectsConfiguration('http')) void this.resetAll();
+        // New timeouts and proxy settings take effect on the next request: the old pools (and tunnels) are closed.
+        if (e.affectsConfiguration(SETTINGS_SECTION) || e.affectsConfiguration('http')) void this.resetAll();
       }),
     );
   }
@@ -49,11 +44,17 @@ export class ClientRegistry implements vscode.Disposable {
     return client;
   }
 
+  /** The gates that have a client now. */
+  ids(): IterableIterator<string> {
+    return this.clients.keys();
+  }
+
   /** Builds a client that is not registered, e.g. to check credentials before a gate is saved. */
   async createUnregistered(idGate: string, baseUrl: string, secretKey: string): Promise<LogUpClient> {
     return this.build({ idGate, baseUrl, secretKey: () => Promise.resolve(secretKey) });
   }
 
+  /** Closes a gate's client; the next call builds a new one (new settings, new secret, no cached token). */
   async reset(idGate: string): Promise<void> {
     const client = this.clients.get(idGate);
     this.clients.delete(idGate);
@@ -86,46 +87,44 @@ export class ClientRegistry implements vscode.Disposable {
   /** A client with its own connection pool, routed by VS Code's proxy settings; close() closes that pool. */
   private async build(gate: Pick<LogUpClientOptions, 'idGate' | 'baseUrl' | 'secretKey'>): Promise<LogUpClient> {
     const { LogUpClient, createDispatcher } = await import('../api');
-    const options = this.options();
-    const dispatcher = createDispatcher({ ...this.network(), connectTimeoutMs: Math.min(options.timeoutMs, 10_000) });
+    const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+    const dispatcher = createDispatcher({ ...network(), connectTimeoutMs: Math.min(settings.requestTimeoutMs, MAX_CONNECT_TIMEOUT_MS) });
     try {
-      return new LogUpClient({ ...options, ...gate, dispatcher, closeDispatcher: true });
+      return new LogUpClient({
+        ...gate,
+        timeoutMs: settings.requestTimeoutMs,
+        maxRetries: settings.maxRetries,
+        logger: (e) => this.logRequest(e),
+        dispatcher,
+        closeDispatcher: true,
+      });
     } catch (e) {
       void dispatcher.close();
       throw e;
     }
   }
 
-  /**
-   * VS Code's http.proxy, http.proxyStrictSSL and http.noProxy (HTTPS_PROXY/NO_PROXY from the environment when
-   * http.proxy is empty). VS Code registers these as application- or machine-scoped and restricted, so a
-   * workspace's .vscode/settings.json cannot set them: an opened folder cannot route a gate's secret elsewhere.
-   */
-  private network(): DispatcherOptions {
-    const http = vscode.workspace.getConfiguration('http');
-    // "off" is VS Code's switch for "extensions use no proxy at all", environment variables included.
-    if (http.get<unknown>('proxySupport') === 'off') return { env: {} };
-    const proxy = http.get<unknown>('proxy');
-    const noProxy = http.get<unknown>('noProxy');
-    return {
-      proxyUrl: typeof proxy === 'string' ? proxy : '',
-      strictSSL: http.get<unknown>('proxyStrictSSL') !== false,
-      noProxy: Array.isArray(noProxy) ? noProxy.filter((h): h is string => typeof h === 'string') : [],
-    };
+  private logRequest(e: RequestLogEntry): void {
+    const line = `${e.method} ${e.path} → ${e.status ?? e.outcome} in ${Math.round(e.durationMs)} ms${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+    if (e.outcome === 'ok') this.log.info(line);
+    else this.log.warn(line);
   }
+}
 
-  private options() {
-    const config = vscode.workspace.getConfiguration('logup');
-    const timeoutSeconds = config.get<number>('requestTimeoutSeconds', 15);
-    const maxRetries = config.get<number>('maxRetries', 2);
-    return {
-      timeoutMs: Math.max(1, timeoutSeconds) * 1000,
-      maxRetries: Math.max(0, Math.min(5, Math.floor(maxRetries))),
-      logger: (e: RequestLogEntry) => {
-        const line = `${e.method} ${e.path} → ${e.status ?? e.outcome} in ${Math.round(e.durationMs)} ms${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
-        if (e.outcome === 'ok') this.log.info(line);
-        else this.log.warn(line);
-      },
-    };
-  }
+/**
+ * VS Code's http.proxy, http.proxyStrictSSL and http.noProxy (HTTPS_PROXY/NO_PROXY from the environment when
+ * http.proxy is empty). VS Code registers these as application- or machine-scoped and restricted, so a workspace's
+ * .vscode/settings.json cannot set them: an opened folder cannot route a gate's secret elsewhere.
+ */
+function network(): DispatcherOptions {
+  const http = vscode.workspace.getConfiguration('http');
+  // "off" is VS Code's switch for "extensions use no proxy at all", environment variables included.
+  if (http.get<unknown>('proxySupport') === 'off') return { env: {} };
+  const proxy = http.get<unknown>('proxy');
+  const noProxy = http.get<unknown>('noProxy');
+  return {
+    proxyUrl: typeof proxy === 'string' ? proxy : '',
+    strictSSL: http.get<unknown>('proxyStrictSSL') !== false,
+    noProxy: Array.isArray(noProxy) ? noProxy.filter((h): h is string => typeof h === 'string') : [],
+  };
 }

@@ -8,14 +8,16 @@ export interface Gate {
   readonly baseUrl: string;
 }
 
-/** The only code that touches `context.secrets`. */
+/**
+ * Where gates are kept: metadata in globalState (shared by every window), the secret key in SecretStorage. The only
+ * code that touches `context.secrets`. It stores and tells; what follows from a change is decided in one place,
+ * `watchGateLifecycle`.
+ */
 export class GateStore implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<void>();
-  /** Fires with the gate id whose secret changed in any window (including this one). */
-  private readonly secretChanged = new vscode.EventEmitter<string>();
+  private readonly changed = new vscode.EventEmitter<string | undefined>();
+  /** Fires with the gate that was saved, removed or whose secret changed; undefined when unknown (another window). */
   readonly onDidChange = this.changed.event;
-  readonly onDidChangeSecret = this.secretChanged.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed, this.secretChanged];
+  private readonly disposables: vscode.Disposable[] = [this.changed];
 
   constructor(
     private readonly state: vscode.Memento,
@@ -23,10 +25,9 @@ export class GateStore implements vscode.Disposable {
   ) {
     this.disposables.push(
       secrets.onDidChange((e) => {
+        // Another window may have added, replaced or removed a gate: its metadata is in the shared globalState.
         const gate = this.list().find((g) => secretKeyFor(g.idGate) === e.key);
-        if (gate) this.secretChanged.fire(gate.idGate);
-        // Another window may have added or removed a gate: its metadata is in the shared globalState.
-        this.changed.fire();
+        this.changed.fire(gate?.idGate);
       }),
     );
   }
@@ -46,13 +47,13 @@ export class GateStore implements vscode.Disposable {
     await this.secrets.store(secretKeyFor(gate.idGate), secretKey);
     const others = this.list().filter((g) => g.idGate !== gate.idGate);
     await this.state.update(STATE_GATES, [...others, { idGate: gate.idGate, label: gate.label, baseUrl: gate.baseUrl }]);
-    this.changed.fire();
+    this.changed.fire(gate.idGate);
   }
 
   async remove(idGate: string): Promise<void> {
     await this.secrets.delete(secretKeyFor(idGate));
     await this.state.update(STATE_GATES, this.list().filter((g) => g.idGate !== idGate));
-    this.changed.fire();
+    this.changed.fire(idGate);
   }
 
   /** The gate's secret key, or undefined when it was deleted (e.g. from another window). */

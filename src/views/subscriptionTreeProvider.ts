@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { DbValue } from '../core/db';
-import type { GateStore } from '../credentials/gateStore';
-import type { DbStore, SubscriptionRef } from '../model/dbStore';
-import type { OpenedSubscriptions } from '../model/openedSubscriptions';
-import type { Log } from '../log';
-import { errorMessage } from '../errors';
+import { userMessage } from '../api/failures';
+import { COMMANDS, TREE_ITEM } from '../constants';
+import type { DbStore } from '../db/dbStore';
+import { refKey, type SubscriptionRef } from '../db/subscriptionRef';
+import type { GateStore } from '../gates/gateStore';
+import type { OpenedSubscriptions } from './openedSubscriptions';
 import { nodeId, type EntryNode, type GateNode, type SubscriptionNode, type TreeNode } from './treeNodes';
 
 /**
@@ -25,7 +26,7 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
     private readonly gates: GateStore,
     private readonly opened: OpenedSubscriptions,
     private readonly store: DbStore,
-    private readonly log: Log,
+    private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
       gates.onDidChange(() => this.refresh()),
@@ -41,7 +42,7 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
   }
 
   refreshSubscription(ref: SubscriptionRef): void {
-    const node = this.subscriptionNodes.get(`${ref.idGate}/${ref.idSubscription}`);
+    const node = this.subscriptionNodes.get(refKey(ref));
     if (!node) return;
     this.pending.add(node);
     this.schedule();
@@ -78,7 +79,7 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
           kind: 'message', parentId: nodeId(node), icon: 'info',
           text: 'No subscriptions yet: verify a token',
           tooltip: 'Subscriptions appear here when you verify a logupToken or open one by ID (right-click the gate).',
-          command: { command: 'logup.verifyToken', title: 'Verify Token', arguments: [{ idGate: node.gate.idGate }] },
+          command: { command: COMMANDS.verifyToken, title: 'Verify Token', arguments: [{ idGate: node.gate.idGate }] },
         }];
       }
       return subs.map((subscription) => this.remember({ kind: 'subscription', idGate: node.gate.idGate, subscription }));
@@ -86,18 +87,18 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
     if (node.kind === 'subscription') {
       const ref = { idGate: node.idGate, idSubscription: node.subscription.idSubscription };
       try {
-        const { db } = await this.store.ensure(ref);
+        const { db } = await this.store.load(ref);
         const entries = Object.keys(db).sort().map((key): EntryNode => ({
           kind: 'entry', idGate: ref.idGate, idSubscription: ref.idSubscription, key, value: db[key] as DbValue,
         }));
         if (entries.length > 0) return entries;
         return [{ kind: 'message', parentId: nodeId(node), icon: 'info', text: 'Empty DB',
-          command: { command: 'logup.addKey', title: 'Add Key', arguments: [node] } }];
+          command: { command: COMMANDS.addKey, title: 'Add Key', arguments: [node] } }];
       } catch (error) {
-        const message = errorMessage(error);
+        const message = userMessage(error);
         this.log.warn(`Loading the DB of ${ref.idSubscription} failed: ${message}`);
         return [{ kind: 'message', parentId: nodeId(node), icon: 'error', text: `Could not load the DB: ${message}`, tooltip: `${message}\nClick to retry.`,
-          command: { command: 'logup.refreshSubscription', title: 'Retry', arguments: [node] } }];
+          command: { command: COMMANDS.refreshSubscription, title: 'Retry', arguments: [node] } }];
       }
     }
     return [];
@@ -133,7 +134,7 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
   }
 
   private remember(node: SubscriptionNode): SubscriptionNode {
-    const key = `${node.idGate}/${node.subscription.idSubscription}`;
+    const key = refKey({ idGate: node.idGate, idSubscription: node.subscription.idSubscription });
     const existing = this.subscriptionNodes.get(key);
     if (existing && existing.subscription.idActor === node.subscription.idActor) return existing;
     this.subscriptionNodes.set(key, node);
@@ -148,7 +149,7 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       item.description = hostOf(node.gate.baseUrl);
       item.tooltip = new vscode.MarkdownString(`**${node.gate.idGate}**\n\n${node.gate.baseUrl}`);
       item.iconPath = new vscode.ThemeIcon('shield');
-      item.contextValue = 'gate';
+      item.contextValue = TREE_ITEM.gate;
       return item;
     }
     case 'subscription': {
@@ -157,7 +158,7 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       if (idActor) item.description = idActor;
       item.tooltip = `Subscription ${idSubscription}${idActor ? `\nActor ${idActor}` : ''}`;
       item.iconPath = new vscode.ThemeIcon('account');
-      item.contextValue = idActor ? 'subscription.withActor' : 'subscription';
+      item.contextValue = idActor ? TREE_ITEM.subscriptionWithActor : TREE_ITEM.subscription;
       return item;
     }
     case 'entry': {
@@ -166,9 +167,9 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       item.description = JSON.stringify(node.value);
       item.tooltip = new vscode.MarkdownString().appendCodeblock(`${JSON.stringify(node.key)}: ${JSON.stringify(node.value)}`, 'json').appendText(`\n${type}`);
       item.iconPath = new vscode.ThemeIcon(type === 'string' ? 'symbol-string' : type === 'number' ? 'symbol-number' : 'symbol-boolean');
-      item.contextValue = 'entry';
+      item.contextValue = TREE_ITEM.entry;
       item.command = {
-        command: 'logup.openDb',
+        command: COMMANDS.openDb,
         title: 'Open DB as JSON',
         arguments: [{ idGate: node.idGate, idSubscription: node.idSubscription }, node.key],
       };
@@ -180,7 +181,7 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       item.iconPath = new vscode.ThemeIcon(node.icon);
       if (node.tooltip) item.tooltip = node.tooltip;
       if (node.command) item.command = { ...node.command, arguments: node.command.arguments ? [...node.command.arguments] : [] };
-      item.contextValue = 'message';
+      item.contextValue = TREE_ITEM.message;
       return item;
     }
   }

@@ -1,5 +1,6 @@
-// The user flow of issue 4, driven as a person would: keyboard, mouse and what is on screen only. The packaged
-// extension runs in code-server against the in-process sandbox; every request is checked in the sandbox journal.
+// The user flow (add a gate, verify a token, see the tree, open, edit and save a DB, meet a conflict), driven as a
+// person would: keyboard, mouse and what is on screen only. The packaged extension runs in code-server against the
+// in-process sandbox; every request is checked in the sandbox journal.
 // Screenshots (test-results/e2e/screenshots/NN-*.png) feed the README.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -164,7 +165,8 @@ export async function run(ctx) {
     await page.keyboard.press('Escape');
     await ctx.runCommand('LogUp: Revert to Server');
     await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
-    const theirs = { ...edited, visits: 4 };
+    // Someone else changes the same key the user is about to change: a real conflict (another key would merge).
+    const theirs = { ...edited, name: 'Grace Brewster', visits: 4 };
     sandbox.setDb(GATE, SUB, theirs);
     await ctx.runCommand('View: Toggle Panel Visibility');
     await clearNotifications(ctx);

@@ -67,7 +67,7 @@ suite('LogUp extension in a real VS Code', () => {
     assert.ok(gate, 'the gate is added');
     assert.equal(sandbox.count('token'), 1, 'one token request checked the credentials');
     assert.equal(await ctx.gates.secretKey(idGate), DEMO_GATE.secretKey);
-    const state = JSON.stringify(ctx.extension.globalState.keys().map((k) => ctx.extension.globalState.get(k)));
+    const state = JSON.stringify(ctx.context.globalState.keys().map((k) => ctx.context.globalState.get(k)));
     assert.ok(state.includes(idGate), 'the gate metadata is in globalState');
     assert.ok(!state.includes(DEMO_GATE.secretKey), 'the secret is not in globalState');
     assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('logup')).includes(DEMO_GATE.secretKey), 'nor in settings');
@@ -94,7 +94,7 @@ suite('LogUp extension in a real VS Code', () => {
     assert.deepEqual(entries.map(labelOf), Object.keys(db).sort());
     const age = entries.find((e) => e.kind === 'entry' && e.key === 'age')!;
     assert.equal(ctx.tree.getTreeItem(age).description, JSON.stringify(db.age));
-    assert.deepEqual(ctx.extension.globalState.get(STATE_OPENED), { [idGate]: [{ idSubscription: ALPHA.idSubscription, idActor: ALPHA.idActor }] }, 'the list is persisted');
+    assert.deepEqual(ctx.context.globalState.get(STATE_OPENED), { [idGate]: [{ idSubscription: ALPHA.idSubscription, idActor: ALPHA.idActor }] }, 'the list is persisted');
   });
 
   test('an unknown token is reported as not verified and adds nothing', async () => {
@@ -155,10 +155,29 @@ suite('LogUp extension in a real VS Code', () => {
     assert.equal(editor.document.getText(), text, 'the edit is intact');
   });
 
-  test('a change made on the server meanwhile is not overwritten', async () => {
+  test('a change on the server to another key is merged: no prompt, only my key sent, the editor shows both', async () => {
     const editor = await openDbEditor(alpha);
     const original = sandbox.getDb(idGate, ALPHA.idSubscription)!;
-    const theirs: Db = { ...original, country: 'changed-by-someone-else' };
+    const theirs: Db = { ...original, country: 'changed-by-someone-else', addedElsewhere: 1 };
+    sandbox.setDb(idGate, ALPHA.idSubscription, theirs);
+    const mine = { ...original, name: 'My edit' };
+    await replaceText(editor, serializeDb(mine));
+    sandbox.clearJournal();
+    assert.equal(await editor.document.save(), true, 'the save goes through without Compare / Overwrite');
+    assert.deepEqual(calls(sandbox), [
+      { route: 'getDb', status: 200 },
+      { route: 'putDb', status: 200, body: { data: [{ key: 'name', value: 'My edit' }] } },
+    ], 'one check and exactly my change');
+    const both = { ...theirs, name: 'My edit' };
+    assert.deepEqual(sandbox.getDb(idGate, ALPHA.idSubscription), both, 'both changes are on the server');
+    await waitFor('the editor to show the merged DB', () => (editor.document.getText() === serializeDb(both) ? true : undefined));
+    assert.ok(!editor.document.isDirty, 'clean');
+  });
+
+  test('the same key changed on the server and in the editor is a conflict: nothing written', async () => {
+    const editor = await openDbEditor(alpha);
+    const original = sandbox.getDb(idGate, ALPHA.idSubscription)!;
+    const theirs: Db = { ...original, name: 'Their edit' };
     sandbox.setDb(idGate, ALPHA.idSubscription, theirs);
     const mine = { ...original, name: 'My edit' };
     await replaceText(editor, serializeDb(mine));
@@ -227,7 +246,7 @@ suite('LogUp extension in a real VS Code', () => {
     assert.equal(await ctx.gates.secretKey(idGate), undefined);
     assert.equal(ctx.gates.get(idGate), undefined);
     assert.deepEqual(ctx.opened.list(idGate), []);
-    assert.ok(!JSON.stringify(ctx.extension.globalState.get(STATE_GATES) ?? []).includes(idGate));
+    assert.ok(!JSON.stringify(ctx.context.globalState.get(STATE_GATES) ?? []).includes(idGate));
     assert.deepEqual(await ctx.tree.getChildren(), []);
   });
 });

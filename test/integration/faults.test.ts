@@ -7,7 +7,7 @@ import { secretKeyFor } from '../../src/constants';
 import type { Ctx } from '../../src/ctx';
 import { serializeDb } from '../../src/core/dbDocument';
 import type { Db } from '../../src/core/db';
-import type { SubscriptionRef } from '../../src/model/dbStore';
+import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { calls, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
@@ -306,11 +306,11 @@ suite('Faults: nothing lost, nothing overwritten', () => {
     matrix.push({ scenario: '400 limit error on the PUT', outcome: "refused with the server's words, server unchanged; retry: GET+PUT+DELETE" });
   });
 
-  test('the DB changed on the server between read and save: never overwritten, a merge saves only my change', async () => {
+  test('the same key changed on the server between read and save: never overwritten, a merge saves only my change', async () => {
     const ref = { idGate, idSubscription: `sub_fault${++n}` };
     sandbox.setDb(idGate, ref.idSubscription, BASE);
     const editor = await openDbEditor(ref);
-    const theirs: Db = { ...BASE, country: 'spain', theirs: 'added elsewhere' };
+    const theirs: Db = { ...BASE, age: 40, country: 'spain', theirs: 'added elsewhere' };
     sandbox.setDb(idGate, ref.idSubscription, theirs);
     const mine = { ...BASE, age: 37 };
     await replaceText(editor, serializeDb(mine));
@@ -329,14 +329,14 @@ suite('Faults: nothing lost, nothing overwritten', () => {
     await replaceText(editor, serializeDb(merged));
     const retry = await saveAgain(editor, ref, merged);
     assert.deepEqual(retry, [{ route: 'getDb', status: 200 }, { route: 'putDb', status: 200, body: { data: [{ key: 'age', value: 37 }] } }]);
-    matrix.push({ scenario: 'DB changed on the server meanwhile', outcome: 'refused twice (File Modified Since), 0 writes; merge: GET+PUT of my key' });
+    matrix.push({ scenario: 'same key changed on the server meanwhile', outcome: 'refused twice (File Modified Since), 0 writes; merge: GET+PUT of my key' });
   });
 
   test("the gate's secret deleted in another window: nothing sent, Add Gate again and the save completes", async () => {
     const { ref, editor, text } = await editedSubscription(BASE, EDITED);
-    await ctx.extension.secrets.delete(secretKeyFor(idGate));
+    await ctx.context.secrets.delete(secretKeyFor(idGate));
     // The extension notices through secrets.onDidChange and drops what it knew about the gate.
-    await waitFor('the extension to notice', () => (ctx.store.peek(ref) === undefined ? true : undefined));
+    await waitFor('the extension to notice', () => (ctx.store.current(ref) === undefined ? true : undefined));
     sandbox.clearJournal();
     assert.equal(await editor.document.save(), false);
     assertEditKept(editor, text);

@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../../src/constants';
 import type { Ctx } from '../../src/ctx';
 import type { JournalEntry, SandboxHandle } from '../../src/sandbox/sandbox';
-import { uriFor } from '../../src/fs/subscriptionFileSystem';
-import type { SubscriptionRef } from '../../src/model/dbStore';
+import { dbUri } from '../../src/db/subscriptionFileSystem';
+import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 
 /** The running extension's owner object (handed out only in test mode). */
 export async function extensionCtx(): Promise<Ctx> {
@@ -37,7 +37,7 @@ export function calls(sandbox: SandboxHandle): { route: string; body?: unknown; 
 export async function openDbEditor(ref: SubscriptionRef): Promise<vscode.TextEditor> {
   const editor = await vscode.commands.executeCommand<vscode.TextEditor>('logup.openDb', ref);
   assert.ok(editor, 'logup.openDb returns the editor');
-  assert.equal(editor.document.uri.toString(), uriFor(ref).toString());
+  assert.equal(editor.document.uri.toString(), dbUri(ref).toString());
   return editor;
 }
 

@@ -1,0 +1,38 @@
+import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, MAX_RETRIES_LIMIT } from './api/clientDefaults';
+
+/**
+ * The extension's settings (`logup.*` in package.json), read in one place with their defaults and bounds. Pure, so
+ * `test/unit/manifest.test.ts` can check that package.json declares the same defaults and bounds.
+ */
+export const SETTINGS = {
+  requestTimeoutSeconds: { key: 'requestTimeoutSeconds', default: DEFAULT_TIMEOUT_MS / 1000, minimum: 1, maximum: 300 },
+  maxRetries: { key: 'maxRetries', default: DEFAULT_MAX_RETRIES, minimum: 0, maximum: MAX_RETRIES_LIMIT },
+} as const;
+
+/** The section every setting lives in. */
+export const SETTINGS_SECTION = 'logup';
+
+/** What the extension reads; a VS Code `WorkspaceConfiguration` of section `logup` fits. */
+export interface SettingsSource {
+  get<T>(key: string): T | undefined;
+}
+
+export interface Settings {
+  /** Per request attempt. */
+  readonly requestTimeoutMs: number;
+  readonly maxRetries: number;
+}
+
+/** Reads the settings, falling back to the default for a missing or mistyped value and clamping to the bounds. */
+export function readSettings(source: SettingsSource): Settings {
+  return {
+    requestTimeoutMs: numberSetting(source, SETTINGS.requestTimeoutSeconds) * 1000,
+    maxRetries: Math.floor(numberSetting(source, SETTINGS.maxRetries)),
+  };
+}
+
+function numberSetting(source: SettingsSource, spec: { key: string; default: number; minimum: number; maximum: number }): number {
+  const value = source.get<unknown>(spec.key);
+  const n = typeof value === 'number' && Number.isFinite(value) ? value : spec.default;
+  return Math.min(spec.maximum, Math.max(spec.minimum, n));
+}

@@ -1,0 +1,138 @@
+// DbStore against the sandbox, with a client whose answers can be held back: answers must be applied in the order
+// the requests were sent, never in the order they arrive, and versions never go down.
+import * as assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { LogUpClient } from '../../src/api/logUpClient';
+import type { Db } from '../../src/core/db';
+import { ConflictError, DbStore, InvalidDbError, type Observation } from '../../src/db/dbStore';
+import { DEMO_GATE } from '../../src/sandbox/demoData';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+
+type Method = 'getDb' | 'putDb' | 'deleteDb';
+
+/** A real client whose answers to the next call of a method can be held until released (the request goes out at once). */
+class HeldClient {
+  private readonly holds: Partial<Record<Method, { release: Promise<void>; arrived: () => void }[]>> = {};
+  constructor(readonly client: LogUpClient) {}
+
+  /** Holds the answer of the next call of `method`; resolves `arrived` when the server has answered it. */
+  hold(method: Method): { arrived: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let arrived!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const arrivedPromise = new Promise<void>((r) => (arrived = r));
+    (this.holds[method] ??= []).push({ release: released, arrived });
+    return { arrived: arrivedPromise, release };
+  }
+
+  asClient(): LogUpClient {
+    const wrap = <T>(method: Method, call: () => Promise<T>): Promise<T> => {
+      const hold = this.holds[method]?.shift();
+      const answer = call();
+      if (!hold) return answer;
+      return answer.then(
+        async (v) => (hold.arrived(), await hold.release, v),
+        async (e: unknown) => (hold.arrived(), await hold.release, Promise.reject(e)),
+      );
+    };
+    const c = this.client;
+    return Object.assign(Object.create(c) as LogUpClient, {
+      getDb: (...a: Parameters<LogUpClient['getDb']>) => wrap('getDb', () => c.getDb(...a)),
+      putDb: (...a: Parameters<LogUpClient['putDb']>) => wrap('putDb', () => c.putDb(...a)),
+      deleteDb: (...a: Parameters<LogUpClient['deleteDb']>) => wrap('deleteDb', () => c.deleteDb(...a)),
+    });
+  }
+}
+
+const idGate = DEMO_GATE.idGate;
+const quiet = { info: () => undefined, warn: () => undefined };
+
+describe('DbStore: order, versions and the merge rule', () => {
+  let sandbox: SandboxHandle;
+  let held: HeldClient;
+  let store: DbStore;
+  let n = 0;
+  let ref = { idGate, idSubscription: 'sub_x' };
+  const versions: number[] = [];
+
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    await held?.client.close();
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    await held?.client.close();
+    held = new HeldClient(new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey }));
+    const client = held.asClient();
+    store = new DbStore({ get: async () => client }, quiet);
+    ref = { idGate, idSubscription: `sub_order${++n}` };
+    versions.length = 0;
+    store.onDidChange(() => versions.push(store.current(ref)?.mtime ?? 0));
+  });
+
+  function assertVersionsRise(): void {
+    for (let i = 1; i < versions.length; i++) assert.ok(versions[i]! > versions[i - 1]!, `version ${i} went up (${versions.join(', ')})`);
+  }
+
+  it('a tree delete made while an editor save is in flight runs after it: the store ends where the server is', async () => {
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1 });
+    const base = (await store.read(ref)).db;
+    const put = held.hold('putDb');
+    const editorSave = store.save(ref, { base, edited: { a: 2, x: 1 } });
+    await put.arrived; // the server holds {a: 2, x: 1}; its answer is held back
+    const shown: Db = { a: 2, x: 1 };
+    const treeDelete = store.save(ref, { base: shown, edited: { a: 2 } });
+    put.release();
+    await editorSave;
+    await treeDelete;
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { a: 2 });
+    assert.deepEqual(store.current(ref)?.db, { a: 2 }, 'the store shows what the server holds');
+    assertVersionsRise();
+  });
+
+  it('a GET sent before a save but answered after it is not recorded over the save', async () => {
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1 });
+    const before = await store.read(ref);
+    const get = held.hold('getDb');
+    const staleRead = store.read(ref);
+    await get.arrived; // answered {a: 1}, held back
+    const saved = await store.save(ref, { base: before.db, edited: { a: 2 } });
+    get.release();
+    const answer: Observation = await staleRead;
+    assert.deepEqual(answer.db, { a: 2 }, 'the late read answers with the newer state');
+    assert.deepEqual(store.current(ref)?.db, { a: 2 });
+    assert.ok(store.current(ref)!.mtime >= saved.observation.mtime, 'the version did not go down');
+    assertVersionsRise();
+  });
+
+  it('a change on the server to another key is merged: only the caller’s change is sent', async () => {
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1, b: 1 });
+    const base = (await store.read(ref)).db;
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1, b: 2, c: 3 });
+    sandbox.clearJournal();
+    const result = await store.save(ref, { base, edited: { a: 5, b: 1 } });
+    assert.deepEqual(result.plan.putEntries, [{ key: 'a', value: 5 }]);
+    assert.deepEqual(result.plan.deleteKeys, []);
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { a: 5, b: 2, c: 3 });
+    assert.deepEqual(result.observation.db, { a: 5, b: 2, c: 3 });
+  });
+
+  it('the same key changed on both sides is a conflict, and nothing is written', async () => {
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1 });
+    const base = (await store.read(ref)).db;
+    sandbox.setDb(idGate, ref.idSubscription, { a: 2 });
+    sandbox.clearJournal();
+    await assert.rejects(store.save(ref, { base, edited: { a: 3 } }), (e: unknown) => e instanceof ConflictError && e.keys.join() === 'a');
+    assert.deepEqual(sandbox.journal.map((e) => e.route).filter((r) => r !== 'token'), ['getDb'], 'one check, no write');
+  });
+
+  it('a save that breaks a limit sends nothing at all', async () => {
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1 });
+    const base = (await store.read(ref)).db;
+    sandbox.clearJournal();
+    await assert.rejects(store.save(ref, { base, edited: { a: 1, ['k'.repeat(33)]: 1 } }), InvalidDbError);
+    assert.equal(sandbox.journal.filter((e) => e.route !== 'token').length, 0);
+  });
+});

@@ -1,0 +1,63 @@
+// package.json and src/constants.ts / src/settings.ts name the same things; these tests keep them from drifting.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { COMMANDS, CONTEXT_HAS_GATES, TREE_ITEM, VIEW_CONTAINER_ID, VIEW_ID } from '../../src/constants';
+import { readSettings, SETTINGS, SETTINGS_SECTION } from '../../src/settings';
+
+interface Manifest {
+  contributes: {
+    commands: { command: string }[];
+    viewsContainers: { activitybar: { id: string }[] };
+    views: Record<string, { id: string }[]>;
+    menus: Record<string, { command: string; when?: string }[]>;
+    configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number }> };
+  };
+}
+
+const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Manifest;
+
+describe('package.json matches the ids in src/constants.ts', () => {
+  it('declares exactly the commands the extension registers', () => {
+    assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.values(COMMANDS).sort());
+  });
+
+  it('every menu entry names a declared command', () => {
+    const known = new Set<string>(Object.values(COMMANDS));
+    for (const [menu, entries] of Object.entries(manifest.contributes.menus)) {
+      for (const entry of entries) assert.ok(known.has(entry.command), `${menu}: ${entry.command} is a declared command`);
+    }
+  });
+
+  it('the view container, the view and the context keys in when clauses are ours', () => {
+    assert.deepEqual(manifest.contributes.viewsContainers.activitybar.map((c) => c.id), [VIEW_CONTAINER_ID]);
+    assert.deepEqual(manifest.contributes.views[VIEW_CONTAINER_ID]?.map((v) => v.id), [VIEW_ID]);
+    const whens = Object.values(manifest.contributes.menus).flat().map((e) => e.when ?? '').join(' ');
+    const keys = new Set([...whens.matchAll(/\blogup\.[A-Za-z]+/g)].map((m) => m[0]));
+    assert.deepEqual([...keys].filter((k) => k !== CONTEXT_HAS_GATES && k !== VIEW_ID), [], 'no unknown logup.* key in a when clause');
+    const items = new Set([...whens.matchAll(/viewItem == ([\w.]+)/g)].map((m) => m[1]));
+    for (const item of items) assert.ok((Object.values(TREE_ITEM) as string[]).includes(item!), `viewItem ${item} is a TREE_ITEM`);
+  });
+});
+
+describe('settings', () => {
+  it('package.json declares every setting with the default and bounds the code uses', () => {
+    const properties = manifest.contributes.configuration.properties;
+    const declared = Object.keys(properties).filter((k) => k.startsWith(`${SETTINGS_SECTION}.`)).sort();
+    assert.deepEqual(declared, Object.values(SETTINGS).map((s) => `${SETTINGS_SECTION}.${s.key}`).sort());
+    for (const spec of Object.values(SETTINGS)) {
+      const property = properties[`${SETTINGS_SECTION}.${spec.key}`];
+      assert.equal(property?.default, spec.default, `${spec.key} default`);
+      assert.equal(property?.minimum, spec.minimum, `${spec.key} minimum`);
+      assert.equal(property?.maximum, spec.maximum, `${spec.key} maximum`);
+    }
+  });
+
+  it('reads defaults for missing or mistyped values and clamps to the bounds', () => {
+    const from = (values: Record<string, unknown>) => readSettings({ get: <T>(key: string) => values[key] as T | undefined });
+    assert.deepEqual(from({}), { requestTimeoutMs: SETTINGS.requestTimeoutSeconds.default * 1000, maxRetries: SETTINGS.maxRetries.default });
+    assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null }), from({}));
+    assert.deepEqual(from({ requestTimeoutSeconds: 0, maxRetries: 99 }), { requestTimeoutMs: 1000, maxRetries: 5 });
+    assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7 }), { requestTimeoutMs: 30_000, maxRetries: 1 });
+  });
+});
