@@ -4,7 +4,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Db, DbValue } from '../core/db';
 import type { SandboxFault, SandboxVariants } from './contract';
-import { HttpFailure, jsonAnswer, requireJson, textAnswer, tooLarge, type Answer, type Body, type RouteMatch } from './http';
+import {
+  HttpFailure,
+  jsonAnswer,
+  requireJson,
+  textAnswer,
+  tooLarge,
+  type Answer,
+  type Body,
+  type RouteMatch,
+} from './http';
 import { toDb, type Gate, type SandboxStore } from './store';
 import { checkDeleteBody, checkPutBody, isRecord } from './validate';
 
@@ -101,12 +110,9 @@ function authenticate(store: SandboxStore, req: IncomingMessage): string {
     });
   }
   const found = store.accessTokenGate(m[1]!);
-  if (found === 'unknown') {
-    throw new HttpFailure(401, 'INVALID_TOKEN', 'the access token is not known', { headers: challenge('invalid_token') });
-  }
-  if (found === 'expired') {
-    throw new HttpFailure(401, 'TOKEN_EXPIRED', 'the access token has expired', { headers: challenge('invalid_token') });
-  }
+  const invalid = { headers: challenge('invalid_token') };
+  if (found === 'unknown') throw new HttpFailure(401, 'INVALID_TOKEN', 'the access token is not known', invalid);
+  if (found === 'expired') throw new HttpFailure(401, 'TOKEN_EXPIRED', 'the access token has expired', invalid);
   return found.idGate;
 }
 

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_SANDBOX_PORT, DEMO_GATE, DEMO_INVALID_LOGUP_TOKEN, DEMO_LOGUP_TOKENS } from './demoData';
 import { startSandbox, type SandboxOptions } from './sandbox';
 
-const USAGE = `Usage: node dist/sandbox.js [--port N] [--token-lifetime SECONDS] [--latency MS] [--one-time-tokens] [--quiet]
+const USAGE = `Usage: node dist/sandbox.js [--port N] [--token-lifetime SECONDS] [--latency MS]
+                           [--one-time-tokens] [--quiet]
 
   --port N                 listen on 127.0.0.1:N (default ${DEFAULT_SANDBOX_PORT}; 0 picks a free port)
   --token-lifetime S       expires_in of access tokens, in seconds (default 3600)

@@ -4,7 +4,16 @@ import type { IncomingMessage } from 'node:http';
 import * as z from 'zod';
 import type { Db } from '../core/db';
 import { SANDBOX_ROUTES, type DbPatch, type SandboxHandle } from './contract';
-import { CONTROL_PREFIX, HttpFailure, decodeSegment, jsonAnswer, requireJson, tooLarge, type Answer, type Body } from './http';
+import {
+  CONTROL_PREFIX,
+  HttpFailure,
+  decodeSegment,
+  jsonAnswer,
+  requireJson,
+  tooLarge,
+  type Answer,
+  type Body,
+} from './http';
 import { isRecord } from './validate';
 
 /** The sandbox as the control API sees it. */
@@ -48,13 +57,16 @@ const LogupTokenBody = z.strictObject({
  * DB key that a test may plant on purpose. Value types only, no limits, so an over-limit DB can be planted too.
  */
 const dbMapBody = (nullDeletes: boolean) => {
-  const value = nullDeletes ? z.union([z.string(), z.number(), z.boolean(), z.null()]) : z.union([z.string(), z.number(), z.boolean()]);
-  const expected = nullDeletes ? 'a string, a number, a boolean or null (to delete)' : 'a string, a number or a boolean';
+  const scalar = [z.string(), z.number(), z.boolean()] as const;
+  const value = nullDeletes ? z.union([...scalar, z.null()]) : z.union(scalar);
+  const message = nullDeletes
+    ? 'must be a string, a number, a boolean or null (to delete)'
+    : 'must be a string, a number or a boolean';
   return z
     .custom<Record<string, unknown>>(isRecord, { error: 'expected a JSON object mapping keys to values' })
     .superRefine((map, ctx) => {
       for (const key of Object.keys(map)) {
-        if (!value.safeParse(map[key]).success) ctx.addIssue({ code: 'custom', path: [key], message: `must be ${expected}` });
+        if (!value.safeParse(map[key]).success) ctx.addIssue({ code: 'custom', path: [key], message });
       }
     });
 };
@@ -65,7 +77,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const where = (path: readonly PropertyKey[]): string => (path.length === 0 ? 'body' : path.map(String).join('.'));
-  throw new HttpFailure(400, 'INVALID_REQUEST', result.error.issues.map((i) => `${where(i.path)}: ${i.message}`).join('; '));
+  const detail = result.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join('; ');
+  throw new HttpFailure(400, 'INVALID_REQUEST', detail);
 }
 
 /** Answers one control request; never throws. */
@@ -83,7 +96,8 @@ function route(sandbox: ControlTarget, req: IncomingMessage, path: string, body:
   const host = (req.headers.host ?? '').toLowerCase();
   const port = sandbox.port;
   if (![`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host)) {
-    throw new HttpFailure(403, 'FORBIDDEN', 'the control API only answers requests addressed to 127.0.0.1 or localhost');
+    const only = 'the control API only answers requests addressed to 127.0.0.1 or localhost';
+    throw new HttpFailure(403, 'FORBIDDEN', only);
   }
   if (body.kind === 'tooLarge') throw tooLarge();
   const json = (): unknown => requireJson(req, body);

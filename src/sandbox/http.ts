@@ -38,7 +38,8 @@ export const DROP: Answer = { kind: 'drop' };
 /** A JSON answer; 204 and 304 (or no `json`) go without a body. */
 export function jsonAnswer(status: number, json?: unknown, headers: Headers = {}): Answer {
   if (json === undefined || status === 204 || status === 304) return { kind: 'send', status, headers };
-  return { kind: 'send', status, headers, body: { type: 'application/json; charset=utf-8', text: JSON.stringify(json) } };
+  const body = { type: 'application/json; charset=utf-8', text: JSON.stringify(json) };
+  return { kind: 'send', status, headers, body };
 }
 
 /** A text answer; `headers` come last so they may override the content type or length. */

@@ -24,7 +24,17 @@ import { answerControl, type ControlTarget } from './controlRoutes';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from './demoData';
 import { FaultQueue } from './faults';
 import { HoldQueue } from './holds';
-import { DROP, HttpFailure, deliver, matchRoute, readBody, splitUrl, type Answer, type Body, type RouteMatch } from './http';
+import {
+  DROP,
+  HttpFailure,
+  deliver,
+  matchRoute,
+  readBody,
+  splitUrl,
+  type Answer,
+  type Body,
+  type RouteMatch,
+} from './http';
 import { SandboxStore } from './store';
 
 export * from './contract';
@@ -170,7 +180,15 @@ class Sandbox implements ControlTarget, ApiContext {
     const { path, query } = splitUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
     const match = matchRoute(method, path, this.control);
-    const entry: Mutable<JournalEntry> = { seq: ++this.seq, route: match.route, method, path, query, status: 0, at: Date.now() };
+    const entry: Mutable<JournalEntry> = {
+      seq: ++this.seq,
+      route: match.route,
+      method,
+      path,
+      query,
+      status: 0,
+      at: Date.now(),
+    };
     if (match.idSubscription !== undefined) entry.idSubscription = match.idSubscription;
     this.journal.push(entry);
 

@@ -51,7 +51,8 @@ export class SandboxStore {
       sub.db = map;
       if (idActor !== undefined) sub.idActor = idActor;
     } else {
-      gate.subscriptions.set(idSubscription, { idActor: idActor ?? `acr_${idSubscription.replace(/^sub_/, '')}`, db: map });
+      const actor = idActor ?? `acr_${idSubscription.replace(/^sub_/, '')}`;
+      gate.subscriptions.set(idSubscription, { idActor: actor, db: map });
     }
   }
 

@@ -23,7 +23,10 @@ const describe = (v: unknown): string => {
 };
 
 /** Shortens a key for messages so one absurd key cannot flood an error body. */
-const show = (key: string): string => JSON.stringify([...key].length > 40 ? `${[...key].slice(0, 40).join('')}…` : key);
+const show = (key: string): string => {
+  const points = [...key];
+  return JSON.stringify(points.length > 40 ? `${points.slice(0, 40).join('')}…` : key);
+};
 
 // With the u flag a surrogate pair is one code point, so this matches only a surrogate that has no partner.
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -744,7 +744,8 @@ describe('nested error shape', () => {
     const nested = await call('GET', '/subscription/sub_x/db', { token });
     assert.equal((nested.json as { error: { code: string } }).error.code, 'SUBSCRIPTION_NOT_FOUND');
     sandbox.setVariants({ errorShape: 'flat' });
-    assert.deepEqual((await call('GET', '/subscription/sub_x/db', { token })).json, { message: 'SUBSCRIPTION_NOT_FOUND' });
+    const flat = await call('GET', '/subscription/sub_x/db', { token });
+    assert.deepEqual(flat.json, { message: 'SUBSCRIPTION_NOT_FOUND' });
     assert.equal((await call('POST', '/_sandbox/variants', { body: { errorShape: 'deep' } })).status, 400);
   });
 });
@@ -818,10 +819,12 @@ describe('control API bodies', () => {
     await refused('/_sandbox/faults', { route: 'getDb', count: 0 }, /^count: /);
     await refused('/_sandbox/faults', { route: 'getDb', fault: { status: 99 } }, /^fault\.status: /);
     await refused('/_sandbox/faults', { route: 'getDb', fault: { delay: 5 } }, /delay/);
-    await refused('/_sandbox/faults', { route: 'getDb', fault: { headers: { 'retry-after': 1 } } }, /fault\.headers\.retry-after/);
+    const numericHeader = { route: 'getDb', fault: { headers: { 'retry-after': 1 } } };
+    await refused('/_sandbox/faults', numericHeader, /fault\.headers\.retry-after/);
     await refused('/_sandbox/faults', [], /^body: /);
     await refused('/_sandbox/variants', { tokenStatus: 202 }, /^tokenStatus: .*201/);
-    await refused('/_sandbox/logup-tokens', { idGate: DEMO_GATE.idGate, logupToken: '' }, /^logupToken: .*; idSubscription: /);
+    const partial = { idGate: DEMO_GATE.idGate, logupToken: '' };
+    await refused('/_sandbox/logup-tokens', partial, /^logupToken: .*; idSubscription: /);
     const text = await fetch(`${sandbox.origin}/_sandbox/faults`, { method: 'POST', body: '{"route":"getDb"}' });
     assert.equal(text.status, 400);
     assert.match(((await text.json()) as { error: string }).error, /Content-Type/);
