@@ -1,76 +1,75 @@
 // `npm run sandbox`: a local LogUp to try the extension (or curl) against, with the control API switched on.
+import { parseArgs } from 'node:util';
 import { DEFAULT_SANDBOX_PORT, DEMO_GATE, DEMO_INVALID_LOGUP_TOKEN, DEMO_LOGUP_TOKENS } from './demoData';
 import { startSandbox, type SandboxOptions } from './sandbox';
 
-const USAGE = `Usage: node dist/sandbox.js [--port N] [--token-lifetime SECONDS] [--one-time-tokens] [--quiet]
+const USAGE = `Usage: node dist/sandbox.js [--port N] [--token-lifetime SECONDS] [--latency MS]
+                           [--one-time-tokens] [--quiet]
 
   --port N                 listen on 127.0.0.1:N (default ${DEFAULT_SANDBOX_PORT}; 0 picks a free port)
   --token-lifetime S       expires_in of access tokens, in seconds (default 3600)
+  --latency MS             delay every API answer by MS milliseconds, like a distant server (default 0)
   --one-time-tokens        a logupToken verifies only once, as in production
   --quiet                  do not log one line per request`;
 
 interface CliOptions {
   port: number;
   tokenLifetimeSeconds: number;
+  latencyMs: number;
   oneTimeLogupTokens: boolean;
   quiet: boolean;
+  help: boolean;
 }
 
-function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = {
-    port: DEFAULT_SANDBOX_PORT,
-    tokenLifetimeSeconds: 3600,
-    oneTimeLogupTokens: false,
-    quiet: false,
-  };
-  const number = (flag: string, raw: string | undefined, min: number, max: number): number => {
+function readArgs(args: string[]): CliOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      'token-lifetime': { type: 'string' },
+      latency: { type: 'string' },
+      'one-time-tokens': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const integer = (flag: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+    if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (raw === undefined || raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`${flag} needs an integer between ${min} and ${max}`);
+    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`--${flag} needs an integer between ${min} and ${max}`);
     }
     return value;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg];
-    const value = (): string | undefined => inline ?? argv[++i];
-    switch (flag) {
-      case '--port':
-        options.port = number(flag, value(), 0, 65535);
-        break;
-      case '--token-lifetime':
-        options.tokenLifetimeSeconds = number(flag, value(), 1, 365 * 24 * 3600);
-        break;
-      case '--one-time-tokens':
-        options.oneTimeLogupTokens = true;
-        break;
-      case '--quiet':
-        options.quiet = true;
-        break;
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${arg}`);
-    }
-  }
-  return options;
+  return {
+    port: integer('port', values.port, DEFAULT_SANDBOX_PORT, 0, 65535),
+    tokenLifetimeSeconds: integer('token-lifetime', values['token-lifetime'], 3600, 1, 365 * 24 * 3600),
+    latencyMs: integer('latency', values.latency, 0, 0, 60_000),
+    oneTimeLogupTokens: values['one-time-tokens'],
+    quiet: values.quiet,
+    help: values.help,
+  };
 }
 
 async function main(): Promise<void> {
   let cli: CliOptions;
   try {
-    cli = parseArgs(process.argv.slice(2));
+    cli = readArgs(process.argv.slice(2));
   } catch (err) {
     console.error(`logup-sandbox: ${(err as Error).message}\n\n${USAGE}`);
     process.exit(2);
+  }
+  if (cli.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
   const options: SandboxOptions = {
     port: cli.port,
     tokenLifetimeSeconds: cli.tokenLifetimeSeconds,
     oneTimeLogupTokens: cli.oneTimeLogupTokens,
+    latencyMs: cli.latencyMs,
     control: true,
   };
   const hooks = cli.quiet

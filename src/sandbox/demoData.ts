@@ -1,7 +1,6 @@
 import type { Db } from '../core/db';
 
-/** The gate the sandbox seeds by default; its credentials are public on purpose (they only open the sandbox). */
-export const DEMO_GATE = { idGate: 'gate_sandboxDemo', secretKey: 'sandbox-demo-secret' } as const;
+export { DEFAULT_SANDBOX_PORT, DEMO_GATE } from './demoGate';
 
 /** Demo subscriptions: one with every value type, one small, one empty. */
 export const DEMO_SUBSCRIPTIONS: readonly { idSubscription: string; idActor: string; db: Db }[] = [
@@ -28,6 +27,3 @@ export const DEMO_LOGUP_TOKENS: readonly {
 
 /** A logupToken the sandbox never knows, for trying the `verified: false` answer. */
 export const DEMO_INVALID_LOGUP_TOKEN = 'lut_invalid_demo';
-
-/** Port of `npm run sandbox` unless `--port` says otherwise. */
-export const DEFAULT_SANDBOX_PORT = 4580;

@@ -594,3 +594,239 @@ describe('control API', () => {
     assert.equal(status, 403);
   });
 });
+
+/** A promise's state, readable synchronously: has it settled yet? */
+function watch(promise: Promise<unknown>): () => boolean {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return () => settled;
+}
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('holds', () => {
+  it("'after' applies the request at once and keeps only its answer until release()", async () => {
+    const token = await tokenFor();
+    const hold = sandbox.hold('putDb');
+    const pending = call('PUT', db(), { token, body: { data: [{ key: 'country', value: 'spain' }] } });
+    const settled = watch(pending);
+    const entry = await hold.arrived;
+    assert.equal(entry.route, 'putDb');
+    assert.equal(alpha().country, 'spain', 'applied before the answer');
+    await pause(100);
+    assert.equal(settled(), false, 'answered before release()');
+    assert.equal(entry.status, 0);
+    hold.release();
+    const res = await pending;
+    assert.equal(res.status, 200);
+    assert.equal((res.json as Record<string, unknown>).country, 'spain');
+    assert.equal(entry.status, 200);
+  });
+
+  it("'before' keeps the request unapplied while other requests pass, and applies it on release()", async () => {
+    const token = await tokenFor();
+    const hold = sandbox.hold('putDb', { phase: 'before' });
+    const pending = call('PUT', db(), { token, body: { data: [{ key: 'country', value: 'spain' }] } });
+    const settled = watch(pending);
+    await hold.arrived;
+    await pause(100);
+    assert.equal(alpha().country, 'italy', 'applied before release()');
+    const read = await call('GET', db(), { token });
+    assert.equal((read.json as Record<string, unknown>).country, 'italy');
+    assert.equal(settled(), false);
+    hold.release();
+    assert.equal((await pending).status, 200);
+    assert.equal(alpha().country, 'spain');
+  });
+
+  it('queues holds in order, one request each, so answers can be released out of order', async () => {
+    const token = await tokenFor();
+    const first = sandbox.hold('getDb');
+    const second = sandbox.hold('getDb');
+    const a = call('GET', `${db()}?keys=name`, { token });
+    const entryA = await first.arrived;
+    const b = call('GET', `${db()}?keys=age`, { token });
+    const entryB = await second.arrived;
+    assert.deepEqual([entryA.query, entryB.query], ['keys=name', 'keys=age']);
+    const aSettled = watch(a);
+    second.release();
+    assert.deepEqual((await b).json, { age: 36 });
+    assert.equal(aSettled(), false, 'the first answer came without its release()');
+    first.release();
+    first.release(); // twice is harmless
+    assert.deepEqual((await a).json, { name: 'Ada Lovelace' });
+    // No hold is left: the next request is answered at once. A hold released early does not stop its request.
+    assert.equal((await call('GET', db(), { token })).status, 200);
+    sandbox.hold('getDb').release();
+    assert.equal((await call('GET', db(), { token })).status, 200);
+    assert.throws(() => sandbox.hold('nope' as never), /nope/);
+  });
+
+  it('close() cuts held requests off at once, fails holds no request took, and tolerates release() after', async () => {
+    const token = await tokenFor();
+    const held = sandbox.hold('deleteDb', { phase: 'before' });
+    const unused = sandbox.hold('getDb');
+    const pending = call('DELETE', db(), { token, body: { keys: ['name'] } });
+    await held.arrived;
+    const started = Date.now();
+    await sandbox.close();
+    assert.ok(Date.now() - started < 2000);
+    await assert.rejects(pending);
+    await assert.rejects(unused.arrived, /closed/);
+    held.release();
+    unused.release();
+    await assert.rejects(sandbox.hold('putDb').arrived, /closed/);
+    assert.equal(alpha().name, 'Ada Lovelace', 'a request held before being applied was applied after close()');
+  });
+});
+
+describe('latency', () => {
+  const LATENCY = 400;
+  const timed = async (work: () => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    await work();
+    return performance.now() - started;
+  };
+
+  it('delays every API answer by latencyMs, not the control API, and can be changed while running', async () => {
+    await start({ latencyMs: LATENCY, control: true });
+    let token = '';
+    assert.ok((await timed(async () => (token = await tokenFor()))) >= LATENCY - 10, 'token call not delayed');
+    assert.ok((await timed(() => call('GET', db(), { token }))) >= LATENCY - 10, 'GET not delayed');
+    assert.ok((await timed(() => call('GET', '/nope'))) >= LATENCY - 10, '404 not delayed');
+    assert.ok((await timed(() => call('GET', '/_sandbox/journal'))) < LATENCY - 100, 'control API delayed');
+    sandbox.setLatency(0);
+    assert.ok((await timed(() => call('GET', db(), { token }))) < LATENCY - 100, 'latency not turned off');
+    assert.throws(() => sandbox.setLatency(-1), RangeError);
+  });
+
+  it('is set and shown by the variants control route', async () => {
+    await start({ control: true });
+    const set = await call('POST', '/_sandbox/variants', { body: { latencyMs: LATENCY } });
+    assert.equal(set.status, 200);
+    assert.equal((set.json as { latencyMs: number }).latencyMs, LATENCY);
+    assert.equal(sandbox.latencyMs, LATENCY);
+    assert.ok((await timed(() => tokenFor())) >= LATENCY - 10);
+    assert.equal((await call('POST', '/_sandbox/variants', { body: { latencyMs: -5 } })).status, 400);
+    assert.equal(((await call('GET', '/_sandbox/variants')).json as { latencyMs: number }).latencyMs, LATENCY);
+  });
+});
+
+describe('nested error shape', () => {
+  it('answers {"error": {"code", "detail"}} for every kind of error', async () => {
+    await start({ variants: { errorShape: 'nested' } });
+    const token = await tokenFor();
+    const missing = await call('GET', '/subscription/sub_x/db', { token });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.json, { error: { code: 'SUBSCRIPTION_NOT_FOUND', detail: 'no subscription sub_x' } });
+    const wrong = await call('POST', '/oauth/token', {
+      body: { client_id: DEMO_GATE.idGate, client_secret: 'wrong', grant_type: 'client_credentials' },
+    });
+    assert.equal(wrong.status, 401);
+    assert.equal((wrong.json as { error: { code: string } }).error.code, 'INVALID_CLIENT');
+    const bad = await put([{ key: 'f', value: 1.5 }]);
+    assert.equal(bad.status, 400);
+    const { code, detail } = (bad.json as { error: { code: string; detail: string } }).error;
+    assert.equal(code, 'INVALID_VALUE');
+    assert.match(detail, /^the value of key "f" is a non-integer number/);
+    sandbox.failNext('getDb', 1, { status: 503 });
+    const fault = await call('GET', db(), { token });
+    assert.deepEqual(fault.json, { error: { code: 'SANDBOX_FAULT', detail: 'injected status 503' } });
+  });
+
+  it('is switched on and off at run time, keeping the flat errorKey variants', async () => {
+    await start({ control: true });
+    const token = await tokenFor();
+    const set = await call('POST', '/_sandbox/variants', { body: { errorShape: 'nested', errorKey: 'message' } });
+    assert.equal((set.json as { errorShape: string }).errorShape, 'nested');
+    const nested = await call('GET', '/subscription/sub_x/db', { token });
+    assert.equal((nested.json as { error: { code: string } }).error.code, 'SUBSCRIPTION_NOT_FOUND');
+    sandbox.setVariants({ errorShape: 'flat' });
+    const flat = await call('GET', '/subscription/sub_x/db', { token });
+    assert.deepEqual(flat.json, { message: 'SUBSCRIPTION_NOT_FOUND' });
+    assert.equal((await call('POST', '/_sandbox/variants', { body: { errorShape: 'deep' } })).status, 400);
+  });
+});
+
+describe('well-formed Unicode', () => {
+  it('refuses keys and values with a lone surrogate and writes nothing, yet accepts surrogate pairs', async () => {
+    const before = alpha();
+    for (const [data, code] of [
+      [[{ key: '\ud800x', value: 1 }], 'INVALID_KEY'],
+      [[{ key: 'x\udfff', value: 1 }], 'INVALID_KEY'],
+      [[{ key: 'ok', value: 'a\udc00' }], 'INVALID_VALUE'],
+      [[{ key: 'country', value: 'spain' }, { key: 'v', value: '\ud83d' }], 'INVALID_VALUE'],
+    ] as const) {
+      const res = await put(data);
+      assert.equal(res.status, 400, JSON.stringify(data));
+      const message = (res.json as { errorMessage: string }).errorMessage;
+      assert.ok(message.startsWith(`${code}: `), message);
+      assert.match(message, /not well-formed Unicode.*lone surrogate/);
+      // A lone surrogate does not survive a UTF-8 round trip: the message must not carry one itself.
+      assert.equal(Buffer.from(message, 'utf8').toString('utf8'), message);
+    }
+    assert.deepEqual(alpha(), before);
+    const del = await call('DELETE', db(), { token: await tokenFor(), body: { keys: ['name', '\ud800'] } });
+    assert.equal(del.status, 400);
+    assert.match((del.json as { errorMessage: string }).errorMessage, /^INVALID_KEY: .*lone surrogate/);
+    assert.deepEqual(alpha(), before);
+    assert.equal((await put([{ key: 'pair\ud83d\ude00', value: '\ud83d\ude00' }])).status, 200);
+  });
+});
+
+describe('DB changes behind the client’s back', () => {
+  it('patchDb sets and deletes keys without a request or journal entry', async () => {
+    sandbox.patchDb(DEMO_GATE.idGate, 'sub_alpha', { country: 'spain', name: null, visits: 2 });
+    const { name: _name, ...rest } = DEMO_SUBSCRIPTIONS[0]!.db;
+    assert.deepEqual(alpha(), { ...rest, country: 'spain', visits: 2 });
+    assert.equal(sandbox.journal.length, 0);
+    assert.throws(() => sandbox.patchDb(DEMO_GATE.idGate, 'sub_nope', { a: 1 }), /sub_nope/);
+    assert.throws(() => sandbox.patchDb('gate_nope', 'sub_alpha', { a: 1 }), /gate_nope/);
+  });
+
+  it('PATCH /_sandbox/db merges a patch, null deleting, and answers the DB', async () => {
+    await start({ control: true });
+    const path = `/_sandbox/db/${DEMO_GATE.idGate}/sub_beta`;
+    const patched = await call('PATCH', path, { body: { age: 22, country: null } });
+    assert.equal(patched.status, 200);
+    assert.deepEqual(patched.json, { age: 22, alreadySubscribed: false });
+    assert.deepEqual(sandbox.getDb(DEMO_GATE.idGate, 'sub_beta'), { age: 22, alreadySubscribed: false });
+    assert.equal((await call('PATCH', `/_sandbox/db/${DEMO_GATE.idGate}/sub_nope`, { body: { a: 1 } })).status, 404);
+    const bad = await call('PATCH', path, { body: { a: [1] } });
+    assert.equal(bad.status, 400);
+    assert.match((bad.json as { error: string }).error, /^a: must be a string, a number, a boolean or null/);
+  });
+
+  it('PUT /_sandbox/db keeps a "__proto__" key as an ordinary key', async () => {
+    await start({ control: true });
+    const res = await call('PUT', `/_sandbox/db/${DEMO_GATE.idGate}/sub_proto`, { raw: '{"__proto__":"x","a":1}' });
+    assert.equal(res.status, 200);
+    assert.equal(res.text, '{"__proto__":"x","a":1}');
+  });
+});
+
+describe('control API bodies', () => {
+  it('answers 400 naming the field that is wrong', async () => {
+    await start({ control: true });
+    const refused = async (path: string, body: unknown, mention: RegExp): Promise<void> => {
+      const res = await call('POST', path, { body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.match((res.json as { error: string }).error, mention);
+    };
+    await refused('/_sandbox/faults', { route: 'nope' }, /^route: .*getDb/);
+    await refused('/_sandbox/faults', { route: 'getDb', count: 0 }, /^count: /);
+    await refused('/_sandbox/faults', { route: 'getDb', fault: { status: 99 } }, /^fault\.status: /);
+    await refused('/_sandbox/faults', { route: 'getDb', fault: { delay: 5 } }, /delay/);
+    const numericHeader = { route: 'getDb', fault: { headers: { 'retry-after': 1 } } };
+    await refused('/_sandbox/faults', numericHeader, /fault\.headers\.retry-after/);
+    await refused('/_sandbox/faults', [], /^body: /);
+    await refused('/_sandbox/variants', { tokenStatus: 202 }, /^tokenStatus: .*201/);
+    const partial = { idGate: DEMO_GATE.idGate, logupToken: '' };
+    await refused('/_sandbox/logup-tokens', partial, /^logupToken: .*; idSubscription: /);
+    const text = await fetch(`${sandbox.origin}/_sandbox/faults`, { method: 'POST', body: '{"route":"getDb"}' });
+    assert.equal(text.status, 400);
+    assert.match(((await text.json()) as { error: string }).error, /Content-Type/);
+  });
+});
