@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Db, DbValue } from '../core/db';
+import { valueAt, withEntry, type Db, type DbValue } from '../core/db';
 import { checkKeyInput, parseValueInput } from '../core/valueInput';
 import type { Ctx } from '../ctx';
 import { ConflictError } from '../db/dbStore';
@@ -9,14 +9,6 @@ import { subscriptionOf, type SubscriptionArg } from './subscriptions';
 import { required, withProgress } from './ui';
 
 type EntryArg = EntryNode | (SubscriptionRef & { key: string });
-
-/** `db` with `key` set to `value`, or deleted when `value` is undefined; keys stay own properties (`__proto__` too). */
-function withKey(db: Db, key: string, value: DbValue | undefined): Db {
-  const next: Db = Object.fromEntries(Object.entries(db));
-  if (value === undefined) delete next[key];
-  else Object.defineProperty(next, key, { value, enumerable: true, writable: true, configurable: true });
-  return next;
-}
 
 function show(value: DbValue | undefined): string {
   return value === undefined ? 'deleted' : JSON.stringify(value);
@@ -30,10 +22,10 @@ async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValu
   return withProgress(`Saving ${ref.idSubscription}…`, async (signal) => {
     const base = (await ctx.store.load(ref, signal)).db;
     try {
-      return (await ctx.store.save(ref, { base, edited: withKey(base, key, next), signal })).observation.db;
+      return (await ctx.store.save(ref, { base, edited: withEntry(base, key, next), origin: 'tree', signal })).observation.db;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      const now = Object.hasOwn(error.server.db, key) ? error.server.db[key] : undefined;
+      const now = valueAt(error.server.db, key);
       const answer = await vscode.window.showWarningMessage(
         `"${key}" changed on the server since it was shown.`,
         { modal: true, detail: `It is now ${show(now)}; you are about to make it ${show(next)}.` },
@@ -42,7 +34,7 @@ async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValu
       if (answer !== 'Overwrite') throw new Error(`Nothing saved: "${key}" changed on the server. The tree now shows its current value.`);
       // Overwriting means: the change is made on what the server holds now.
       const server = error.server.db;
-      return (await ctx.store.save(ref, { base: server, edited: withKey(server, key, next), server: error.server, signal })).observation.db;
+      return (await ctx.store.save(ref, { base: server, edited: withEntry(server, key, next), server: error.server, origin: 'tree', signal })).observation.db;
     }
   });
 }
@@ -71,7 +63,7 @@ async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
 export async function editValue(ctx: Ctx, arg: EntryArg, value?: DbValue): Promise<Db> {
   const ref = entryRef(arg);
   const db = ctx.store.current(ref)?.db;
-  const shown = db && Object.hasOwn(db, ref.key) ? db[ref.key] : undefined;
+  const shown = db ? valueAt(db, ref.key) : undefined;
   const next = value ?? (await askValue(`Edit ${ref.key} of ${ref.idSubscription}`, shown));
   return editKey(ctx, ref, ref.key, next);
 }

@@ -49,10 +49,61 @@ export class ConflictError extends Error {
 
 /** A save that failed before, between or during its writes; the message says what the server holds now. */
 export class SaveFailedError extends Error {
-  constructor(message: string, override readonly cause: unknown) {
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+    /** A call of this save did land before the failure. */
+    readonly landed = false,
+    /** The failed call may still have been applied. */
+    readonly uncertain = false,
+  ) {
     super(message);
     this.name = 'SaveFailedError';
   }
+}
+
+/** Who asked for a write: recorded in the write history and shown in the review. */
+export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import';
+
+/** The user chose not to send the write after reviewing it. Nothing was sent. */
+export class SaveCancelledError extends Error {
+  constructor(ref: SubscriptionRef) {
+    super(`Not saved: the write to ${ref.idSubscription} was cancelled in the review; nothing was sent.`);
+    this.name = 'SaveCancelledError';
+  }
+}
+
+/** What a write will do, shown before any write request leaves (when the review applies). */
+export interface SaveReview {
+  readonly ref: SubscriptionRef;
+  readonly origin: SaveOrigin;
+  /** The server's DB now, as the check read it. */
+  readonly server: Db;
+  readonly plan: SavePlan;
+  /** What the server will hold after the plan. */
+  readonly result: Db;
+}
+
+/** Decides, for every write, whether it may be sent; resolves false to cancel. Installed once on the store. */
+export type Reviewer = (review: SaveReview) => Promise<boolean>;
+
+/** One write the store made, whatever its outcome: the write history's entry. */
+export interface WriteRecord {
+  readonly ref: SubscriptionRef;
+  readonly origin: SaveOrigin;
+  /** When the first write call was sent (ms since the epoch). */
+  readonly at: number;
+  /** The server's DB just before the write, as the check read it. */
+  readonly before: Db;
+  readonly plan: SavePlan;
+  /** done: every call succeeded; partial: one succeeded and a later one failed; failed: none is known to have landed. */
+  readonly outcome: 'done' | 'partial' | 'failed';
+  /** The DB the server holds after the write, as far as the store knows. */
+  readonly after: Db;
+  /** For partial and failed writes: which call failed and why (redacted like every error). */
+  readonly failure?: string;
+  /** The failed call may still have been applied (a timeout, a dropped connection, a 5xx). */
+  readonly uncertain?: boolean;
 }
 
 export interface SaveRequest {
@@ -65,6 +116,7 @@ export interface SaveRequest {
   readonly edited: Db;
   /** A GET made just now by the caller (the editor's pre-save check), to spare a second one. */
   readonly server?: Observation;
+  readonly origin: SaveOrigin;
   readonly signal?: AbortSignal;
 }
 
@@ -114,6 +166,8 @@ export class DbStore {
   /** Bumped whenever a write starts or ends on any subscription. */
   private writesAnywhere = 0;
   private readonly listeners = new Set<(change: DbChange) => void>();
+  private readonly writeListeners = new Set<(record: WriteRecord) => void>();
+  private reviewer: Reviewer | undefined;
 
   constructor(
     private readonly clients: ClientSource,
@@ -124,6 +178,17 @@ export class DbStore {
   onDidChange(listener: (change: DbChange) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Calls `listener` after every write the store made (done, partial or failed): the write history. */
+  onDidWrite(listener: (record: WriteRecord) => void): { dispose(): void } {
+    this.writeListeners.add(listener);
+    return { dispose: () => this.writeListeners.delete(listener) };
+  }
+
+  /** Installs the one review every write goes through before any write request is sent. */
+  setReviewer(reviewer: Reviewer | undefined): void {
+    this.reviewer = reviewer;
   }
 
   /** What the store last saw, without asking the server. */
@@ -270,13 +335,28 @@ export class DbStore {
       this.log.info(`${ref.idSubscription}: no change to save`);
       return { plan, observation: server };
     }
+    if (this.reviewer && !(await this.reviewer({ ref, origin: request.origin, server: server.db, plan, result: merged.result }))) {
+      this.log.info(`${ref.idSubscription}: write cancelled in the review, nothing sent`);
+      throw new SaveCancelledError(ref);
+    }
     entry.writing = true;
     entry.epoch++;
     this.writesAnywhere++;
+    const at = Date.now();
+    const record = (fields: Pick<WriteRecord, 'outcome' | 'after'> & Partial<WriteRecord>): void => {
+      const entry: WriteRecord = { ref, origin: request.origin, at, before: server.db, plan, ...fields };
+      for (const listener of [...this.writeListeners]) listener(entry);
+    };
     try {
       const db = await this.write(ref, server.db, plan, signal);
       this.log.info(`${ref.idSubscription}: saved (${describePlan(plan)})`);
+      record({ outcome: 'done', after: db });
       return { plan, observation: this.observeOwn(ref, entry, db) };
+    } catch (error) {
+      if (error instanceof SaveFailedError) {
+        record({ outcome: error.landed ? 'partial' : 'failed', after: this.current(ref)?.db ?? server.db, failure: error.message, uncertain: error.uncertain });
+      }
+      throw error;
     } finally {
       entry.writing = false;
       entry.epoch++;
@@ -321,10 +401,10 @@ export class DbStore {
         if (done.length > 0) this.observeOwn(ref, entry, db);
         if (mayHaveBeenApplied(error)) {
           const saved = done.length === 0 ? 'Saving failed:' : `Saved ${done.join(' and ')}, but`;
-          throw new SaveFailedError(`${saved} ${failed} failed: ${reason}. The server may or may not have applied it; save again to check and send what is left.`, error);
+          throw new SaveFailedError(`${saved} ${failed} failed: ${reason}. The server may or may not have applied it; save again to check and send what is left.`, error, done.length > 0, true);
         }
         if (done.length === 0) throw new SaveFailedError(`Saving failed: ${failed} failed: ${reason}. Nothing was changed on the server.`, error);
-        throw new SaveFailedError(`Saved ${done.join(' and ')}, but ${failed} failed: ${reason}. Save again to send the rest.`, error);
+        throw new SaveFailedError(`Saved ${done.join(' and ')}, but ${failed} failed: ${reason}. Save again to send the rest.`, error, true);
       }
     }
     return db;

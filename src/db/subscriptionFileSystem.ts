@@ -113,7 +113,7 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
     const result = await this.guard(async () => {
       // Without an open document (workspace.fs.writeFile), writing a file means: the server holds this content.
       const saveBase = base ?? (await this.store.read(ref)).db;
-      return this.store.save(ref, { base: saveBase, edited: analysis.db, ...(checked ? { server: checked } : {}) });
+      return this.store.save(ref, { base: saveBase, edited: analysis.db, origin: 'editor', ...(checked ? { server: checked } : {}) });
     });
     const next = this.documents.get(uri.toString()) ?? { base: analysis.db };
     this.documents.set(uri.toString(), next);

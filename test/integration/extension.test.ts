@@ -179,7 +179,7 @@ suite('LogUp extension in a real VS Code', () => {
     const original = sandbox.getDb(idGate, ALPHA.idSubscription)!;
     const theirs: Db = { ...original, name: 'Their edit' };
     sandbox.setDb(idGate, ALPHA.idSubscription, theirs);
-    const mine = { ...original, name: 'My edit' };
+    const mine = { ...original, name: `${String(original.name)}, edited again` };
     await replaceText(editor, serializeDb(mine));
     sandbox.clearJournal();
     assert.equal(await editor.document.save(), false, 'the save does not go through');

@@ -80,10 +80,10 @@ describe('DbStore: order, versions and the merge rule', () => {
     sandbox.setDb(idGate, ref.idSubscription, { a: 1 });
     const base = (await store.read(ref)).db;
     const put = held.hold('putDb');
-    const editorSave = store.save(ref, { base, edited: { a: 2, x: 1 } });
+    const editorSave = store.save(ref, { base, edited: { a: 2, x: 1 }, origin: 'editor' });
     await put.arrived; // the server holds {a: 2, x: 1}; its answer is held back
     const shown: Db = { a: 2, x: 1 };
-    const treeDelete = store.save(ref, { base: shown, edited: { a: 2 } });
+    const treeDelete = store.save(ref, { base: shown, edited: { a: 2 }, origin: 'editor' });
     put.release();
     await editorSave;
     await treeDelete;
@@ -98,7 +98,7 @@ describe('DbStore: order, versions and the merge rule', () => {
     const get = held.hold('getDb');
     const staleRead = store.read(ref);
     await get.arrived; // answered {a: 1}, held back
-    const saved = await store.save(ref, { base: before.db, edited: { a: 2 } });
+    const saved = await store.save(ref, { base: before.db, edited: { a: 2 }, origin: 'editor' });
     get.release();
     const answer: Observation = await staleRead;
     assert.deepEqual(answer.db, { a: 2 }, 'the late read answers with the newer state');
@@ -112,7 +112,7 @@ describe('DbStore: order, versions and the merge rule', () => {
     const base = (await store.read(ref)).db;
     sandbox.setDb(idGate, ref.idSubscription, { a: 1, b: 2, c: 3 });
     sandbox.clearJournal();
-    const result = await store.save(ref, { base, edited: { a: 5, b: 1 } });
+    const result = await store.save(ref, { base, edited: { a: 5, b: 1 }, origin: 'editor' });
     assert.deepEqual(result.plan.putEntries, [{ key: 'a', value: 5 }]);
     assert.deepEqual(result.plan.deleteKeys, []);
     assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { a: 5, b: 2, c: 3 });
@@ -124,7 +124,7 @@ describe('DbStore: order, versions and the merge rule', () => {
     const base = (await store.read(ref)).db;
     sandbox.setDb(idGate, ref.idSubscription, { a: 2 });
     sandbox.clearJournal();
-    await assert.rejects(store.save(ref, { base, edited: { a: 3 } }), (e: unknown) => e instanceof ConflictError && e.keys.join() === 'a');
+    await assert.rejects(store.save(ref, { base, edited: { a: 3 }, origin: 'editor' }), (e: unknown) => e instanceof ConflictError && e.keys.join() === 'a');
     assert.deepEqual(sandbox.journal.map((e) => e.route).filter((r) => r !== 'token'), ['getDb'], 'one check, no write');
   });
 
@@ -132,7 +132,7 @@ describe('DbStore: order, versions and the merge rule', () => {
     sandbox.setDb(idGate, ref.idSubscription, { a: 1 });
     const base = (await store.read(ref)).db;
     sandbox.clearJournal();
-    await assert.rejects(store.save(ref, { base, edited: { a: 1, ['k'.repeat(33)]: 1 } }), InvalidDbError);
+    await assert.rejects(store.save(ref, { base, edited: { a: 1, ['k'.repeat(33)]: 1 }, origin: 'editor' }), InvalidDbError);
     assert.equal(sandbox.journal.filter((e) => e.route !== 'token').length, 0);
   });
 });
