@@ -1,11 +1,14 @@
-import { isCancellation, isNotFound, mayHaveBeenApplied, userMessage } from '../api/failures';
+import { isCancellation, isNotFound, userMessage } from '../api/failures';
 import type { Db } from '../core/db';
 import { plural } from '../core/limits';
 import { mergeSave } from '../core/merge';
-import { applyPlan, dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SavePlan } from '../core/savePlan';
+import { dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SavePlan } from '../core/savePlan';
 import { serializeDb } from '../core/dbDocument';
 import type { LogUpClient } from '../api/logUpClient';
 import { refKey, type SubscriptionRef } from './subscriptionRef';
+import { sendPlan, type CallOutcome, type WriteResult } from './writeCalls';
+
+export type { CallOutcome } from './writeCalls';
 
 /**
  * A version of a subscription's DB as VS Code's file service sees it. The API has none, so the store makes one: a new
@@ -104,6 +107,11 @@ export interface WriteRecord {
   readonly failure?: string;
   /** The failed call may still have been applied (a timeout, a dropped connection, a 5xx). */
   readonly uncertain?: boolean;
+  /**
+   * Each call the plan has, and how far it got (always set by DbStore). A PUT and a DELETE that the key cap lets go
+   * in any order are sent together, so one may have landed although the other failed, whichever comes first.
+   */
+  readonly calls?: { readonly put?: CallOutcome; readonly delete?: CallOutcome };
 }
 
 export interface SaveRequest {
@@ -343,20 +351,20 @@ export class DbStore {
     entry.epoch++;
     this.writesAnywhere++;
     const at = Date.now();
-    const record = (fields: Pick<WriteRecord, 'outcome' | 'after'> & Partial<WriteRecord>): void => {
+    const record = (fields: Pick<WriteRecord, 'outcome' | 'after' | 'calls'> & Partial<WriteRecord>): void => {
       const entry: WriteRecord = { ref, origin: request.origin, at, before: server.db, plan, ...fields };
       for (const listener of [...this.writeListeners]) listener(entry);
     };
     try {
-      const db = await this.write(ref, server.db, plan, signal);
-      this.log.info(`${ref.idSubscription}: saved (${describePlan(plan)})`);
-      record({ outcome: 'done', after: db });
-      return { plan, observation: this.observeOwn(ref, entry, db) };
-    } catch (error) {
-      if (error instanceof SaveFailedError) {
-        record({ outcome: error.landed ? 'partial' : 'failed', after: this.current(ref)?.db ?? server.db, failure: error.message, uncertain: error.uncertain });
+      const written = await this.write(ref, entry, server.db, plan, signal);
+      if (written.failure) {
+        const { message, cause, landed, uncertain } = written.failure;
+        record({ outcome: landed ? 'partial' : 'failed', after: this.current(ref)?.db ?? server.db, failure: message, uncertain, calls: written.calls });
+        throw new SaveFailedError(message, cause, landed, uncertain);
       }
-      throw error;
+      this.log.info(`${ref.idSubscription}: saved (${describePlan(plan)})`);
+      record({ outcome: 'done', after: written.db, calls: written.calls });
+      return { plan, observation: this.observeOwn(ref, entry, written.db) };
     } finally {
       entry.writing = false;
       entry.epoch++;
@@ -375,39 +383,15 @@ export class DbStore {
     }
   }
 
-  /** Sends the plan's calls in its order; after a failure, records what did land and says precisely what did not. */
-  private async write(ref: SubscriptionRef, start: Db, plan: SavePlan, signal: AbortSignal | undefined): Promise<Db> {
-    const entry = this.entry(ref);
+  /** Sends the plan's write calls (writeCalls.ts); after a failure, records what did land. */
+  private async write(ref: SubscriptionRef, entry: Entry, start: Db, plan: SavePlan, signal: AbortSignal | undefined): Promise<WriteResult> {
     const client = await this.clients.get(ref.idGate);
-    const callOptions = signal ? { signal } : {};
-    let db = start;
-    const done: string[] = [];
-    const steps = plan.deleteFirst ? (['delete', 'put'] as const) : (['put', 'delete'] as const);
-    for (const step of steps) {
-      try {
-        if (step === 'delete' && plan.deleteKeys.length > 0) {
-          const answer = await client.deleteDb(ref.idSubscription, plan.deleteKeys, callOptions);
-          // A 204 carries no DB: what is left is what we had minus the deleted keys.
-          db = answer ?? applyPlan(db, { deleteKeys: plan.deleteKeys, putEntries: [], deleteFirst: true });
-          done.push(`the deletion of ${plural(plan.deleteKeys.length, 'key')}`);
-        } else if (step === 'put' && plan.putEntries.length > 0) {
-          db = await client.putDb(ref.idSubscription, plan.putEntries, callOptions);
-          done.push(`${plural(plan.putEntries.length, 'key')} added or changed`);
-        }
-      } catch (error) {
-        const failed = step === 'delete' ? `deleting ${plural(plan.deleteKeys.length, 'key')}` : `adding or changing ${plural(plan.putEntries.length, 'key')}`;
-        const reason = error instanceof Error ? error.message : String(error);
-        this.log.warn(`${ref.idSubscription}: ${failed} failed: ${reason}`);
-        if (done.length > 0) this.observeOwn(ref, entry, db);
-        if (mayHaveBeenApplied(error)) {
-          const saved = done.length === 0 ? 'Saving failed:' : `Saved ${done.join(' and ')}, but`;
-          throw new SaveFailedError(`${saved} ${failed} failed: ${reason}. The server may or may not have applied it; save again to check and send what is left.`, error, done.length > 0, true);
-        }
-        if (done.length === 0) throw new SaveFailedError(`Saving failed: ${failed} failed: ${reason}. Nothing was changed on the server.`, error);
-        throw new SaveFailedError(`Saved ${done.join(' and ')}, but ${failed} failed: ${reason}. Save again to send the rest.`, error, true);
-      }
+    const written = await sendPlan(client, ref.idSubscription, start, plan, signal ? { signal } : {});
+    if (written.failure) {
+      for (const line of written.failure.lines) this.log.warn(`${ref.idSubscription}: ${line}`);
+      if (written.failure.landed) this.observeOwn(ref, entry, written.db);
     }
-    return db;
+    return written;
   }
 
   /** Records the DB our own write left; it is the newest state whatever GET answers arrive later. */

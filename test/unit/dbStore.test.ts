@@ -1,10 +1,11 @@
 // DbStore against the sandbox, with a client whose answers can be held back: answers must be applied in the order
-// the requests were sent, never in the order they arrive, and versions never go down.
+// the requests were sent, never in the order they arrive, and versions never go down. Then the write calls of a
+// save: sent together where the key cap allows, and after any failure a message that says exactly what landed.
 import * as assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { LogUpClient } from '../../src/api/logUpClient';
 import type { Db } from '../../src/core/db';
-import { ConflictError, DbStore, InvalidDbError, type Observation } from '../../src/db/dbStore';
+import { ConflictError, DbStore, InvalidDbError, SaveFailedError, type Observation, type SaveResult, type WriteRecord } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 
@@ -134,5 +135,173 @@ describe('DbStore: order, versions and the merge rule', () => {
     sandbox.clearJournal();
     await assert.rejects(store.save(ref, { base, edited: { a: 1, ['k'.repeat(33)]: 1 }, origin: 'editor' }), InvalidDbError);
     assert.equal(sandbox.journal.filter((e) => e.route !== 'token').length, 0);
+  });
+});
+
+/** Polls until `check` holds, or fails after `ms` (the sandbox journal fills as requests arrive). */
+async function until(what: string, check: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('DbStore: the write calls of a save', () => {
+  let sandbox: SandboxHandle;
+  let client: LogUpClient;
+  let store: DbStore;
+  let n = 0;
+  let ref = { idGate, idSubscription: 'sub_w' };
+  const records: WriteRecord[] = [];
+
+  /** Change `age`, add `score`, delete `plan`: one PUT of 2 keys and one DELETE of 1, in either order. */
+  const BASE: Db = { name: 'Ada', age: 36, plan: 'pro', vip: true };
+  const EDITED: Db = { name: 'Ada', age: 37, vip: true, score: 7 };
+  const AFTER_DELETE: Db = { name: 'Ada', age: 36, vip: true };
+  const AFTER_PUT: Db = { name: 'Ada', age: 37, plan: 'pro', vip: true, score: 7 };
+  /** 20 keys, 2 added and 2 deleted: the PUT first would briefly hold 22, so the DELETE must go first. */
+  const FULL: Db = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${String(i + 1).padStart(2, '0')}`, i + 1]));
+  const FULL_EDITED: Db = (() => {
+    const { k01: _a, k02: _b, ...rest } = FULL;
+    return { ...rest, n1: 'one', n2: 'two' };
+  })();
+
+  before(async () => {
+    sandbox = await startSandbox();
+  });
+  after(async () => {
+    await client?.close();
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    await client?.close();
+    sandbox.clearFaults();
+    sandbox.setVariants({ deleteStatus: 204 });
+    client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
+    store = new DbStore({ get: async () => client }, quiet);
+    store.onDidWrite((r) => records.push(r));
+    ref = { idGate, idSubscription: `sub_write${++n}` };
+    records.length = 0;
+  });
+
+  /** Starts a save of `base` → `edited` on a subscription holding `db` (wrapped, so awaiting this does not await it). */
+  async function saving(db: Db, edited: Db): Promise<{ save: Promise<SaveResult> }> {
+    sandbox.setDb(idGate, ref.idSubscription, db);
+    const base = (await store.read(ref)).db;
+    sandbox.clearJournal();
+    return { save: store.save(ref, { base, edited, origin: 'editor' }) };
+  }
+
+  async function failure(db: Db, edited: Db): Promise<SaveFailedError> {
+    const { save } = await saving(db, edited);
+    const error = await save.then(() => assert.fail('the save should fail'), (e: unknown) => e);
+    assert.ok(error instanceof SaveFailedError, String(error));
+    return error;
+  }
+
+  const writes = (): string[] => sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => `${e.route} ${e.status}`);
+
+  it('a PUT and a DELETE the key cap allows in any order are sent together: the DELETE does not wait for the PUT', async () => {
+    const put = sandbox.hold('putDb', { phase: 'after' });
+    const { save } = await saving(BASE, EDITED);
+    await put.arrived; // applied, its answer held back
+    await until('the DELETE to reach the server while the PUT is unanswered', () => sandbox.count('deleteDb') === 1);
+    put.release();
+    await save;
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), EDITED);
+    assert.deepEqual(store.current(ref)?.db, EDITED);
+    assert.deepEqual(records.map((r) => [r.outcome, r.calls]), [['done', { put: 'done', delete: 'done' }]]);
+  });
+
+  it('when the DELETE answers 200 with the DB, the store ends where the server is, whichever answer came last', async () => {
+    sandbox.setVariants({ deleteStatus: 200 });
+    for (const held of ['putDb', 'deleteDb'] as const) {
+      const hold = sandbox.hold(held, { phase: 'after' });
+      const { save } = await saving(BASE, EDITED);
+      await hold.arrived;
+      await until('the other call to be answered', () => sandbox.journal.some((e) => e.route !== held && e.route !== 'getDb' && e.status !== 0));
+      hold.release();
+      await save;
+      assert.deepEqual(store.current(ref)?.db, EDITED, `${held} answered last`);
+      ref = { idGate, idSubscription: `sub_write${++n}` };
+    }
+  });
+
+  it('at 20 keys the DELETE goes first and the PUT waits for its answer', async () => {
+    const del = sandbox.hold('deleteDb', { phase: 'after' });
+    const { save } = await saving(FULL, FULL_EDITED);
+    await del.arrived;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sandbox.count('putDb'), 0, 'no PUT while the DELETE is unanswered');
+    del.release();
+    await save;
+    assert.deepEqual(writes(), ['deleteDb 204', 'putDb 200']);
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), FULL_EDITED);
+  });
+
+  it('at 20 keys a failed DELETE stops the PUT: nothing changed, and the record says the PUT was not sent', async () => {
+    sandbox.failNext('deleteDb', 1, { status: 400 });
+    const e = await failure(FULL, FULL_EDITED);
+    assert.match(e.message, /^Saving failed: deleting 2 keys failed: DELETE \S+ failed: 400 .*\. Nothing was changed on the server\.$/);
+    assert.deepEqual([e.landed, e.uncertain], [false, false]);
+    assert.deepEqual(writes(), ['deleteDb 400']);
+    assert.deepEqual(records.map((r) => [r.outcome, r.calls]), [['failed', { delete: 'failed', put: 'notSent' }]]);
+  });
+
+  it('the PUT fails (500) while the DELETE lands: the message names the deletion as saved and the PUT as unknown', async () => {
+    sandbox.failNext('putDb', 1, { status: 500 });
+    const e = await failure(BASE, EDITED);
+    assert.match(e.message, /^Saved the deletion of 1 key, but adding or changing 2 keys failed: PUT \S+ failed: 500 .*\. The server may or may not have applied it; save again to check and send what is left\.$/);
+    assert.deepEqual([e.landed, e.uncertain], [true, true]);
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), AFTER_DELETE, 'the deletion only, as the message says');
+    assert.deepEqual(store.current(ref)?.db, AFTER_DELETE, 'the store knows the deletion landed');
+    assert.deepEqual(records.map((r) => [r.outcome, r.uncertain, r.calls, r.after]), [['partial', true, { put: 'uncertain', delete: 'done' }, AFTER_DELETE]]);
+  });
+
+  it('the PUT is refused (400) while the DELETE lands: "save again to send the rest", nothing uncertain', async () => {
+    sandbox.failNext('putDb', 1, { status: 400 });
+    const e = await failure(BASE, EDITED);
+    assert.match(e.message, /^Saved the deletion of 1 key, but adding or changing 2 keys failed: PUT \S+ failed: 400 .*\. Save again to send the rest\.$/);
+    assert.deepEqual([e.landed, e.uncertain], [true, false]);
+    assert.deepEqual(records.map((r) => [r.outcome, r.calls]), [['partial', { put: 'failed', delete: 'done' }]]);
+  });
+
+  it('the DELETE fails while the PUT lands: the message names the PUT as saved', async () => {
+    sandbox.failNext('deleteDb', 1, { status: 500 });
+    const e = await failure(BASE, EDITED);
+    assert.match(e.message, /^Saved 2 keys added or changed, but deleting 1 key failed: DELETE \S+ failed: 500 .*\. The server may or may not have applied it; save again to check and send what is left\.$/);
+    assert.deepEqual([e.landed, e.uncertain], [true, true]);
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), AFTER_PUT);
+    assert.deepEqual(store.current(ref)?.db, AFTER_PUT);
+    assert.deepEqual(records.map((r) => [r.outcome, r.calls]), [['partial', { put: 'done', delete: 'uncertain' }]]);
+  });
+
+  it('both fail, neither applied: both are named, and nothing changed', async () => {
+    sandbox.failNext('putDb', 1, { status: 400 });
+    sandbox.failNext('deleteDb', 1, { status: 400 });
+    const e = await failure(BASE, EDITED);
+    assert.match(e.message, /^Saving failed: adding or changing 2 keys failed: PUT \S+ failed: 400 [^,]*, and deleting 1 key failed: DELETE \S+ failed: 400 .*\. Nothing was changed on the server\.$/);
+    assert.deepEqual([e.landed, e.uncertain], [false, false]);
+    assert.ok(e.cause instanceof AggregateError && e.cause.errors.length === 2, 'both errors are kept');
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), BASE);
+    assert.deepEqual(records.map((r) => [r.outcome, r.calls]), [['failed', { put: 'failed', delete: 'failed' }]]);
+  });
+
+  it('both fail, one may have been applied: the message says which one', async () => {
+    sandbox.failNext('putDb', 1, { status: 400 });
+    sandbox.failNext('deleteDb', 1, { status: 500 });
+    const e = await failure(BASE, EDITED);
+    assert.match(e.message, /^Saving failed: adding or changing 2 keys failed: .*400.*, and deleting 1 key failed: .*500.*\. Deleting 1 key may or may not have been applied; adding or changing 2 keys was not\. Save again to check and send what is left\.$/);
+    assert.deepEqual([e.landed, e.uncertain], [false, true]);
+    assert.deepEqual(records.map((r) => [r.outcome, r.uncertain, r.calls]), [['failed', true, { put: 'failed', delete: 'uncertain' }]]);
+  });
+
+  it('both fail in a way that may have been applied: "may or may not have applied them"', async () => {
+    sandbox.failNext('putDb', 1, { status: 500 });
+    sandbox.failNext('deleteDb', 1, { status: 500 });
+    const e = await failure(BASE, EDITED);
+    assert.match(e.message, /\. The server may or may not have applied them; save again to check and send what is left\.$/);
+    assert.deepEqual([e.landed, e.uncertain], [false, true]);
   });
 });

@@ -1,0 +1,147 @@
+// The write calls of a save plan: how they are sent, what the server holds after the ones that landed, and the
+// words that say precisely what did not land. No `vscode` import; DbStore orders the saves and records the result.
+import { mayHaveBeenApplied } from '../api/failures';
+import type { LogUpClient } from '../api/logUpClient';
+import { valueAt, type Db } from '../core/db';
+import { plural } from '../core/limits';
+import { applyPlan, type SavePlan } from '../core/savePlan';
+
+/** One write call of a plan. */
+export type WriteCall = 'put' | 'delete';
+
+/**
+ * How far one call of a write got: done; failed (not applied); uncertain (may have been applied: a timeout, a dropped
+ * connection, a 5xx); notSent (the DELETE had to come first and failed, so the PUT was not sent).
+ */
+export type CallOutcome = 'done' | 'failed' | 'uncertain' | 'notSent';
+
+/** A write that did not fully land: what the user is told, and what the store records. */
+export interface WriteFailure {
+  /** A sentence that names what landed, what failed and why, and what saving again will do. */
+  readonly message: string;
+  /** The failed call's error; an AggregateError of both when both failed. */
+  readonly cause: unknown;
+  /** A call of the write did land. */
+  readonly landed: boolean;
+  /** A failed call may still have been applied. */
+  readonly uncertain: boolean;
+  /** One line per failed call, for the log. */
+  readonly lines: readonly string[];
+}
+
+/** What sending a plan did. */
+export interface WriteResult {
+  /** The DB the server holds after the calls that landed (`start` when none did). */
+  readonly db: Db;
+  /** Each call the plan has, and how far it got. */
+  readonly calls: Partial<Record<WriteCall, CallOutcome>>;
+  readonly failure?: WriteFailure;
+}
+
+/** The calls, in the order a message names them when they ran together. */
+const CALLS: readonly WriteCall[] = ['put', 'delete'];
+
+type Failed = { readonly call: WriteCall; readonly ok: false; readonly error: unknown };
+type Sent = { readonly call: WriteCall; readonly ok: true; readonly db: Db | undefined } | Failed;
+
+/**
+ * Sends the plan's calls on `start` (the server's DB as the check read it). When the key cap needs the DELETE first,
+ * one after the other, and a failed DELETE stops the PUT. Otherwise both at once: they touch different keys and
+ * either order stays within the cap, so the save waits one round trip for both instead of one for each.
+ */
+export async function sendPlan(
+  client: Pick<LogUpClient, 'putDb' | 'deleteDb'>,
+  idSubscription: string,
+  start: Db,
+  plan: SavePlan,
+  options: { signal?: AbortSignal },
+): Promise<WriteResult> {
+  const send = async (call: WriteCall): Promise<Sent> => {
+    try {
+      const db = call === 'put'
+        ? await client.putDb(idSubscription, plan.putEntries, options)
+        : await client.deleteDb(idSubscription, plan.deleteKeys, options);
+      return { call, ok: true, db };
+    } catch (error) {
+      return { call, ok: false, error };
+    }
+  };
+  const planned = CALLS.filter((call) => callSize(plan, call) > 0);
+  let sent: Sent[];
+  if (plan.deleteFirst) {
+    const first = await send('delete');
+    sent = first.ok ? [first, await send('put')] : [first];
+  } else {
+    sent = await Promise.all(planned.map(send));
+  }
+  const calls: Partial<Record<WriteCall, CallOutcome>> = {};
+  for (const call of planned) calls[call] = 'notSent';
+  for (const s of sent) calls[s.call] = s.ok ? 'done' : mayHaveBeenApplied(s.error) ? 'uncertain' : 'failed';
+  const db = landedDb(start, plan, sent);
+  const failed = sent.filter((s): s is Failed => !s.ok);
+  if (failed.length === 0) return { db, calls };
+  const done = sent.filter((s) => s.ok).map((s) => doneText(plan, s.call));
+  return { db, calls, failure: describeFailure(plan, done, failed) };
+}
+
+function callSize(plan: SavePlan, call: WriteCall): number {
+  return call === 'put' ? plan.putEntries.length : plan.deleteKeys.length;
+}
+
+function doneText(plan: SavePlan, call: WriteCall): string {
+  return call === 'put' ? `${plural(plan.putEntries.length, 'key')} added or changed` : `the deletion of ${plural(plan.deleteKeys.length, 'key')}`;
+}
+
+function failedText(plan: SavePlan, call: WriteCall): string {
+  return call === 'put' ? `adding or changing ${plural(plan.putEntries.length, 'key')}` : `deleting ${plural(plan.deleteKeys.length, 'key')}`;
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The DB the server holds after the calls that succeeded. A PUT answers with the whole DB; a DELETE with the whole DB
+ * (200) or nothing (204: the DB it was sent on, less the deleted keys). In order (DELETE, then PUT) the PUT's answer
+ * is the newest. Sent together, the DELETE's answer is the later one only if it already holds the PUT's values;
+ * otherwise the PUT's answer less the deleted keys is what the server holds.
+ */
+function landedDb(start: Db, plan: SavePlan, sent: readonly Sent[]): Db {
+  const answer = (call: WriteCall): { db: Db | undefined } | undefined => {
+    const s = sent.find((x) => x.call === call);
+    return s?.ok ? { db: s.db } : undefined;
+  };
+  const withoutDeleted = (db: Db): Db => applyPlan(db, { deleteKeys: plan.deleteKeys, putEntries: [], deleteFirst: true });
+  const put = answer('put')?.db;
+  const del = answer('delete');
+  if (put !== undefined && del !== undefined && !plan.deleteFirst) {
+    const after = del.db;
+    const deleteAnsweredLast = after !== undefined && plan.putEntries.every(({ key, value }) => valueAt(after, key) === value);
+    return deleteAnsweredLast ? after : withoutDeleted(put);
+  }
+  if (put !== undefined) return put;
+  if (del !== undefined) return del.db ?? withoutDeleted(start);
+  return start;
+}
+
+/** The words for a write in which the calls `failed` did not (or may not have) land, and the calls `done` did. */
+function describeFailure(plan: SavePlan, done: readonly string[], failed: readonly Failed[]): WriteFailure {
+  const lines = failed.map((f) => `${failedText(plan, f.call)} failed: ${reason(f.error)}`);
+  const unsure = failed.filter((f) => mayHaveBeenApplied(f.error));
+  const landed = done.length > 0;
+  const saved = landed ? `Saved ${done.join(' and ')}, but` : 'Saving failed:';
+  let next: string;
+  if (unsure.length === 0) {
+    next = landed ? 'Save again to send the rest.' : 'Nothing was changed on the server.';
+  } else if (unsure.length === failed.length) {
+    next = `The server may or may not have applied ${failed.length === 1 ? 'it' : 'them'}; save again to check and send what is left.`;
+  } else {
+    // Both failed, one of them in a way that may have been applied: say which one.
+    const maybe = failedText(plan, unsure[0]!.call);
+    const not = failedText(plan, failed.find((f) => !unsure.includes(f))!.call);
+    next = `${maybe.charAt(0).toUpperCase()}${maybe.slice(1)} may or may not have been applied; ${not} was not. Save again to check and send what is left.`;
+  }
+  const message = `${saved} ${lines.join(', and ')}. ${next}`;
+  const cause = failed.length === 1 ? failed[0]!.error : new AggregateError(failed.map((f) => f.error), lines.join('; '));
+  return { message, cause, landed, uncertain: unsure.length > 0, lines };
+}
