@@ -2,10 +2,13 @@
 // the requests were sent, never in the order they arrive, and versions never go down. Then the write calls of a
 // save: sent together where the key cap allows, and after any failure a message that says exactly what landed.
 import * as assert from 'node:assert/strict';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { LogUpClient } from '../../src/api/logUpClient';
 import type { Db } from '../../src/core/db';
 import { ConflictError, DbStore, InvalidDbError, SaveFailedError, type Observation, type SaveResult, type WriteRecord } from '../../src/db/dbStore';
+import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 
@@ -303,5 +306,85 @@ describe('DbStore: the write calls of a save', () => {
     const e = await failure(BASE, EDITED);
     assert.match(e.message, /\. The server may or may not have applied them; save again to check and send what is left\.$/);
     assert.deepEqual([e.landed, e.uncertain], [false, true]);
+  });
+});
+
+describe('DbStore: no wait the network does not impose', () => {
+  let sandbox: SandboxHandle;
+  let client: LogUpClient;
+  let store: DbStore;
+  let n = 0;
+  const ref = (): SubscriptionRef => ({ idGate, idSubscription: `sub_wait${++n}` });
+  /** TCP connections the sandbox accepted, seen on Node's diagnostics channel. */
+  let connections = 0;
+  const onSocket = (message: unknown): void => {
+    if ((message as { socket: Socket }).socket.localPort === sandbox.port) connections++;
+  };
+
+  before(async () => {
+    sandbox = await startSandbox({ tokenLifetimeSeconds: 1 });
+    subscribe('net.server.socket', onSocket);
+  });
+  after(async () => {
+    unsubscribe('net.server.socket', onSocket);
+    // The sandbox first: it lets go of held requests, which the client's close would wait for.
+    await sandbox.close();
+    await client?.close();
+  });
+  beforeEach(async () => {
+    await client?.close();
+    client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
+    store = new DbStore({ get: async () => client }, quiet);
+  });
+
+  const settles = async (promise: Promise<unknown>, ms: number): Promise<boolean> =>
+    Promise.race([promise.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+  it('a read in the second half of the token’s life goes with that token; the new one is fetched behind it', async () => {
+    const a = ref();
+    sandbox.setDb(idGate, a.idSubscription, { a: 1 });
+    const t0 = Date.now();
+    await store.read(a); // the first token, taken at about t0
+    await new Promise((r) => setTimeout(r, t0 + 650 - Date.now()));
+    const token = sandbox.hold('token', { phase: 'before' });
+    sandbox.clearJournal();
+    try {
+      const read = store.read(a);
+      assert.equal(await settles(read, 2000), true, 'the read did not wait for the token request');
+      await until('the refresh to be sent all the same', () => sandbox.count('token') === 1);
+      assert.deepEqual(sandbox.journal.map((e) => e.route).sort(), ['getDb', 'token']);
+    } finally {
+      token.release();
+    }
+    await until('the new token', () => sandbox.journal.some((e) => e.route === 'token' && e.status === 200));
+  });
+
+  it('a read after the token expired waits for the new token (an expired one cannot be used)', async () => {
+    const a = ref();
+    sandbox.setDb(idGate, a.idSubscription, { a: 1 });
+    await store.read(a);
+    await new Promise((r) => setTimeout(r, 1100));
+    const token = sandbox.hold('token', { phase: 'before' });
+    const read = store.read(a);
+    try {
+      await token.arrived;
+      assert.equal(await settles(read, 200), false, 'no GET with an expired token');
+    } finally {
+      token.release();
+    }
+    await read;
+  });
+
+  it('a save’s write goes on the connection its check just used: one connection, no second handshake', async () => {
+    const a = ref();
+    sandbox.setDb(idGate, a.idSubscription, { a: 1 });
+    const base = (await store.read(a)).db; // token and GET: one connection between them too
+    assert.equal(connections > 0, true, 'the probe sees connections');
+    await client.close(); // an empty pool, as after a pause longer than the keep-alive timeout
+    client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
+    store = new DbStore({ get: async () => client }, quiet);
+    connections = 0;
+    await store.save(a, { base, edited: { a: 2 }, origin: 'tree' }); // token, GET, PUT, one after the other
+    assert.equal(connections, 1, 'each request reused the connection of the one before');
   });
 });
