@@ -387,4 +387,18 @@ describe('DbStore: no wait the network does not impose', () => {
     await store.save(a, { base, edited: { a: 2 }, origin: 'tree' }); // token, GET, PUT, one after the other
     assert.equal(connections, 1, 'each request reused the connection of the one before');
   });
+
+  it('after a save that deletes keys, later requests still reuse the one connection', async () => {
+    const a = ref();
+    sandbox.setDb(idGate, a.idSubscription, { a: 1, b: 2 });
+    await client.close();
+    client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
+    store = new DbStore({ get: async () => client }, quiet);
+    connections = 0;
+    const base = (await store.read(a)).db;
+    await store.save(a, { base, edited: { a: 1 }, origin: 'tree' }); // GET, DELETE
+    await store.read(a);
+    await store.read(a);
+    assert.equal(connections, 1, 'the DELETE did not cost later requests a new connection');
+  });
 });
