@@ -51,6 +51,7 @@ export async function buildBench(): Promise<void> {
       ...common,
       entryPoints: {
         roundTrips: 'bench/roundTrips.ts',
+        latency: 'bench/latency.ts',
         treeScale: 'bench/treeScale.ts',
         clientOverhead: 'bench/clientOverhead.ts',
         activationChild: 'bench/activationChild.ts',

@@ -112,6 +112,21 @@ export class Range {
   constructor(readonly start: Position, readonly end: Position) {}
 }
 
+export class Selection extends Range {
+  constructor(readonly anchor: Position, readonly active: Position) {
+    super(anchor, active);
+  }
+}
+
+export enum TextEditorRevealType { Default = 0, InCenter = 1, InCenterIfOutsideViewport = 2, AtTop = 3 }
+
+export class CancellationError extends Error {
+  constructor() {
+    super('Canceled');
+    this.name = 'Canceled';
+  }
+}
+
 export class Diagnostic {
   source?: string;
   code?: unknown;
@@ -178,6 +193,7 @@ export class StubDocument {
       return false;
     }
     this.isDirty = false;
+    documentSaved.fire(this);
     return true;
   }
 }
@@ -186,6 +202,7 @@ const documents: StubDocument[] = [];
 const documentOpened = new EventEmitter<StubDocument>();
 const documentChanged = new EventEmitter<{ document: StubDocument }>();
 const documentClosed = new EventEmitter<StubDocument>();
+const documentSaved = new EventEmitter<StubDocument>();
 const configurationChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
 
 function providerFor(uri: Uri): Provider {
@@ -216,7 +233,7 @@ export const window = {
   showQuickPick: async () => undefined,
   withProgress: async <T>(_o: unknown, task: (p: unknown, t: unknown) => Promise<T>): Promise<T> =>
     task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: noop }),
-  showTextDocument: async (document: StubDocument) => ({ document }),
+  showTextDocument: async (document: StubDocument) => ({ document, selection: undefined as unknown, revealRange: () => undefined }),
 };
 
 export const workspace = {
@@ -230,6 +247,7 @@ export const workspace = {
   onDidOpenTextDocument: documentOpened.event,
   onDidChangeTextDocument: documentChanged.event,
   onDidCloseTextDocument: documentClosed.event,
+  onDidSaveTextDocument: documentSaved.event,
   registerFileSystemProvider: (scheme: string, provider: Provider) => {
     providers.set(scheme, provider);
     return new Disposable(() => providers.delete(scheme));
