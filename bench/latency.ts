@@ -18,8 +18,8 @@ import type { Counts } from './roundTrips';
 import { StubDocument, StubMemento, closeAllDocuments, stubContext } from './vscodeStub';
 
 export const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 50);
-const REPS = 5;
-const CLOCK_REPS = 3;
+const REPS = 7;
+const CLOCK_REPS = 5;
 /** Lifetime of the tokens of the clock gate: short, so a token's last stretch and its expiry come within the run. */
 const CLOCK_LIFETIME_S = 1;
 
@@ -46,6 +46,8 @@ export interface LatencyRow {
 
 export interface LatencyResult {
   rttMs: number;
+  reps: number;
+  clockReps: number;
   setupMs: number;
   rows: LatencyRow[];
 }
@@ -242,7 +244,7 @@ async function main(): Promise<void> {
   }, { reps: 1, note: 'requests before the user expands anything' });
 
   await Promise.all([api.close(), clock.close(), ...relays.map((r) => r.close())]);
-  const result: LatencyResult = { rttMs: RTT_MS, setupMs, rows };
+  const result: LatencyResult = { rttMs: RTT_MS, reps: REPS, clockReps: CLOCK_REPS, setupMs, rows };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

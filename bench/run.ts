@@ -213,31 +213,34 @@ const rounds = (x: number): string => x.toFixed(1);
 function latency(): void {
   const r = child<LatencyResult>('latency.js');
   const rtt = r.rttMs;
+  const fastest = (samples: LatencySample[]): number => Math.min(...samples.map((x) => x.ms));
   const medianMs = (samples: LatencySample[]): number => median(samples.map((x) => x.ms));
   const requests = (samples: LatencySample[]): string => describe(samples[0]?.requests ?? {});
   print({
-    title: `6. Waiting per user action, every answer delayed ${rtt} ms (median of 5; 3 for the token rows)`,
-    head: ['Action', 'Requests', 'Time', 'Round trips', 'Minimum', 'Result'],
+    title: `6. Waiting per user action, every answer delayed ${rtt} ms (${r.reps} runs each; ${r.clockReps} for the token rows)`,
+    head: ['Action', 'Requests', 'Median', 'Fastest', 'Round trips', 'Minimum', 'Result'],
     rows: r.rows.map((row) => {
-      const t = medianMs(row.warm);
-      const ok = row.minimum === 0 ? requests(row.warm) === 'none' : t / rtt < row.minimum + GOALS.extraRoundTrips;
-      const shown = row.minimum === 0 ? `${requests(row.warm)} (${ms(t)} watched)` : requests(row.warm);
-      return [row.action + (row.note ? ` (${row.note})` : ''), shown, row.minimum === 0 ? '' : ms(t), row.minimum === 0 ? '0' : rounds(t / rtt),
-        String(row.minimum), verdict(ok)];
+      const best = fastest(row.warm);
+      const action = row.action + (row.note ? ` (${row.note})` : '');
+      if (row.minimum === 0) return [action, requests(row.warm), '', '', '0', '0', verdict(requests(row.warm) === 'none')];
+      return [action, requests(row.warm), ms(medianMs(row.warm)), ms(best), rounds(best / rtt), String(row.minimum),
+        verdict(best / rtt < row.minimum + GOALS.extraRoundTrips)];
     }),
     notes: [
-      `Round trips = time / RTT: the round trips the user waited one after the other. Minimum: the fewest the API allows. Goal: less than ${GOALS.extraRoundTrips} round trip above it. `
+      'Round trips = fastest time / RTT: the round trips the user waited one after the other (a busy machine only adds time, so the fastest run shows the round trips, and the median shows the machine). '
+        + `Minimum: the fewest the API allows. Goal: less than ${GOALS.extraRoundTrips} round trip above it. `
         + 'Open = VS Code\'s stat ‖ readFile; save = stat (the conflict GET) → writeFile → stat; a tree action reads nothing first (the tree shows the DB) and checks with one GET. '
-        + 'The token rows use a gate whose tokens live 1 s; a new one is fetched behind the calls made in the second half of its life. '
-        + 'Window reload: a new activation with 3 gates and 50 opened subscriptions, the view drawn with its gates expanded; goal: no request.',
+        + 'The token rows use a gate whose tokens live 1 s (an hour, scaled down). '
+        + 'Window reload: a new activation with 3 gates and 50 opened subscriptions, the view drawn with its gates expanded, then 3 RTTs of watching; goal: no request.',
     ],
   });
   print({
     title: `6b. The same from an empty connection pool over HTTPS: each new connection costs ${r.setupMs / rtt} more round trips (TCP + TLS 1.3)`,
-    head: ['Action', 'New connections', 'Time', 'Round trips', 'Fewest on one connection (HTTP/1.1)'],
+    head: ['Action', 'New connections', 'Median', 'Fastest', 'Round trips', 'Fewest on one connection (HTTP/1.1)'],
     rows: r.rows.filter((row) => row.minimum > 0).map((row) => {
-      const t = medianMs(row.cold);
-      return [row.action, String(median(row.cold.map((x) => x.connections))), ms(t), rounds(t / rtt), String((row.serial ?? row.minimum) + r.setupMs / rtt)];
+      const best = fastest(row.cold);
+      return [row.action, String(median(row.cold.map((x) => x.connections))), ms(medianMs(row.cold)), ms(best), rounds(best / rtt),
+        String((row.serial ?? row.minimum) + r.setupMs / rtt)];
     }),
     notes: [
       'Not a goal table: it shows what the loopback sandbox cannot. A relay in front of the sandbox holds the first bytes of every new connection for the handshakes, '
@@ -254,9 +257,9 @@ interface EditorResult { rttMs: number; instantMs: number[]; delayedMs: number[]
 /** The lock every run of the real editor on this machine takes (several engineers share its two cores). */
 const EDITOR_LOCK = '/tmp/logup-editor.lock';
 
-/** Runs bench/editorSave.mjs under the lock every editor run on this machine takes; returns why it could not run. */
+/** Runs bench/editorSave.mjs under the editor lock and prints its table; when the editor cannot run, the table says why. */
 function editorSave(packaged: boolean): void {
-  const title = '7. In the real editor (code-server): Ctrl+S to a clean tab, save with additions and deletions (median of 9)';
+  const title = '7. In the real editor (code-server): Ctrl+S to a clean tab, a save with additions and deletions (9 runs each)';
   const head = ['Measure', 'Sandbox answers at once', 'Every answer delayed', 'Round trips waited', 'Minimum', 'Result'];
   let result: EditorResult;
   try {
@@ -269,16 +272,17 @@ function editorSave(packaged: boolean): void {
       notes: [`Could not run the editor: ${(error instanceof Error ? error.message : String(error)).slice(0, 300)}`] });
     return;
   }
-  const instant = median(result.instantMs);
-  const delayed = median(result.delayedMs);
+  const instant = Math.min(...result.instantMs);
+  const delayed = Math.min(...result.delayedMs);
   const waited = (delayed - instant) / result.rttMs;
   print({
     title,
     head,
-    rows: [['Ctrl+S to a clean tab', ms(instant), `${ms(delayed)} (${result.rttMs} ms RTT)`, rounds(waited), '2', verdict(waited < 2 + GOALS.extraRoundTrips)]],
+    rows: [['Ctrl+S to a clean tab: fastest (median)', `${ms(instant)} (${ms(median(result.instantMs))})`,
+      `${ms(delayed)} (${ms(median(result.delayedMs))}), RTT ${result.rttMs} ms`, rounds(waited), '2', verdict(waited < 2 + GOALS.extraRoundTrips)]],
     notes: [
       `Requests per save: ${result.requests.join(', ')}. Timed in the page, from the Ctrl+S keydown to the moment no tab is dirty; the two latencies are interleaved, after two saves that warm the window up. `
-        + `Round trips waited = (delayed − at once) / RTT, so the editor's own work (the same in both) drops out. Samples at once: ${result.instantMs.map((x) => x.toFixed(0)).join(', ')} ms; delayed: ${result.delayedMs.map((x) => x.toFixed(0)).join(', ')} ms.`,
+        + `Round trips waited = (fastest delayed − fastest at once) / RTT, so the editor's own work (the same in both) drops out. Samples at once: ${result.instantMs.map((x) => x.toFixed(0)).join(', ')} ms; delayed: ${result.delayedMs.map((x) => x.toFixed(0)).join(', ')} ms.`,
     ],
   });
 }

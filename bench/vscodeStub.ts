@@ -159,6 +159,9 @@ interface Provider {
 
 const providers = new Map<string, Provider>();
 
+/** The turn of the event loop in which the next message from the workbench arrives. */
+const nextMessage = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A text document as far as the extension reads it; `setText` stands for the user typing. */
 export class StubDocument {
   version = 1;
@@ -182,12 +185,17 @@ export class StubDocument {
     const before = this.text.slice(0, offset).split('\n');
     return new Position(before.length - 1, before.at(-1)?.length ?? 0);
   }
-  /** VS Code's save of a dirty document: stat (dirty-write check), writeFile, stat of the result. */
+  /**
+   * VS Code's save of a dirty document: stat (dirty-write check), writeFile, stat of the result. Each call reaches
+   * the extension host as its own message from the workbench, so each starts in a new turn of the event loop.
+   */
   async save(): Promise<boolean> {
     const provider = providerFor(this.uri);
     try {
       await provider.stat(this.uri);
+      await nextMessage();
       await provider.writeFile(this.uri, new TextEncoder().encode(this.text), { create: false, overwrite: true });
+      await nextMessage();
       await provider.stat(this.uri);
     } catch {
       return false;

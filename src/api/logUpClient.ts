@@ -311,6 +311,9 @@ export class LogUpClient {
       undefined,
       [secret],
     );
+    // undici puts the connection back in its pool a moment after the answer was read: the call waiting for this
+    // token would otherwise open a second connection (two more round trips of handshakes on HTTPS).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const lifetimeMs = (answer.expires_in ?? DEFAULT_EXPIRES_IN_S) * 1000;
     const margin = Math.min(60_000, lifetimeMs * 0.1);
     // Calls in the last 10 minutes (the second half of a short life) fetch the next token behind them, so someone
@@ -443,10 +446,6 @@ export class LogUpClient {
         attempt,
         outcome,
       });
-      // undici puts the connection back in its pool a moment after the answer was read: a request sent before then
-      // (the write after its check, the call after a token) opens a second connection, two more round trips of
-      // handshakes on HTTPS. One turn of the event loop lets the next request reuse this one.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

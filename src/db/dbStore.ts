@@ -6,7 +6,7 @@ import { dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SaveP
 import { serializeDb } from '../core/dbDocument';
 import type { LogUpClient } from '../api/logUpClient';
 import { refKey, type SubscriptionRef } from './subscriptionRef';
-import { sendPlan, type CallOutcome, type WriteResult } from './writeCalls';
+import { connectionBack, sendPlan, type CallOutcome, type WriteResult } from './writeCalls';
 
 export type { CallOutcome } from './writeCalls';
 
@@ -375,7 +375,10 @@ export class DbStore {
   /** The GET before a write; when it fails, nothing was sent and the message says so. */
   private async check(ref: SubscriptionRef, entry: Entry, signal: AbortSignal | undefined): Promise<Observation> {
     try {
-      return await this.get(ref, entry, signal);
+      const server = await this.get(ref, entry, signal);
+      // The write that follows goes on the connection this GET used.
+      await connectionBack();
+      return server;
     } catch (error) {
       if (isNotFound(error) || isCancellation(error)) throw error;
       const reason = userMessage(error);

@@ -70,6 +70,7 @@ export async function sendPlan(
   let sent: Sent[];
   if (plan.deleteFirst) {
     const first = await send('delete');
+    if (first.ok) await connectionBack();
     sent = first.ok ? [first, await send('put')] : [first];
   } else {
     sent = await Promise.all(planned.map(send));
@@ -82,6 +83,15 @@ export async function sendPlan(
   if (failed.length === 0) return { db, calls };
   const done = sent.filter((s) => s.ok).map((s) => doneText(plan, s.call));
   return { db, calls, failure: describeFailure(plan, done, failed) };
+}
+
+/**
+ * Resolves once the connection of the answer just read is back in the client's pool. undici puts it back a moment
+ * after the answer was read, and a request sent before then opens a second connection: two more round trips of
+ * handshakes on HTTPS. One turn of the event loop is enough.
+ */
+export function connectionBack(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function callSize(plan: SavePlan, call: WriteCall): number {
