@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { Agent, type Dispatcher } from 'undici';
 import {
-  isAuthError,
   LogUpCancelledError,
   LogUpConfigError,
   LogUpError,
@@ -13,6 +12,7 @@ import {
   LogUpResponseError,
   LogUpTimeoutError,
 } from '../../src/api/errors';
+import { isAuthFailure } from '../../src/api/failures';
 import { LogUpClient, type LogUpClientOptions, type RequestLogEntry } from '../../src/api/logUpClient';
 import { DEMO_GATE, DEMO_INVALID_LOGUP_TOKEN, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/sandbox';
@@ -168,7 +168,7 @@ describe('endpoints', () => {
       assert.equal(e.status, 400);
       assert.match(e.serverMessage ?? '', /^KEY_TOO_LONG/, errorKey);
       assert.match(e.message, /^PUT \/subscription\/sub_alpha\/db failed: 400 KEY_TOO_LONG/);
-      assert.equal(isAuthError(e), false);
+      assert.equal(isAuthFailure(e), false);
     }
     assert.equal(sb.count('putDb'), 3, '400 is never retried');
   });
@@ -256,7 +256,7 @@ describe('tokens', () => {
     sb.failNext('getDb', 2, { status: 401 });
     const e = await failure(client.getDb(ALPHA.idSubscription));
     assert.ok(e instanceof LogUpHttpError && e.status === 401);
-    assert.equal(isAuthError(e), true);
+    assert.equal(isAuthFailure(e), true);
     assert.equal(sb.count('getDb'), 2);
     assert.equal(sb.count('token'), 1);
   });
@@ -269,7 +269,7 @@ describe('tokens', () => {
       assert.equal(r.status, 'rejected');
       if (r.status === 'rejected') {
         seenErrors.push(r.reason);
-        assert.equal(isAuthError(r.reason), true);
+        assert.equal(isAuthFailure(r.reason), true);
         assert.equal((r.reason as LogUpHttpError).path, '/oauth/token');
       }
     }
@@ -283,13 +283,13 @@ describe('tokens', () => {
     const { sb, client } = await setup(t, {}, { secretKey: async () => 'wrong-secret-Zq81' });
     secrets.add('wrong-secret-Zq81');
     const e = await failure(client.checkCredentials());
-    assert.equal(isAuthError(e), true);
+    assert.equal(isAuthFailure(e), true);
     assert.equal(e.message, 'POST /oauth/token failed: 401 INVALID_CLIENT');
     assert.equal(sb.count('token'), 1, 'a 401 from the token call is not retried');
 
     const other = new LogUpClient({ baseUrl: sb.url, idGate: 'gate_unknown', secretKey: async () => DEMO_GATE.secretKey });
     t.after(() => other.close());
-    assert.equal(isAuthError(await failure(other.getDb(ALPHA.idSubscription))), true);
+    assert.equal(isAuthFailure(await failure(other.getDb(ALPHA.idSubscription))), true);
 
     const good = new LogUpClient({ baseUrl: sb.url, idGate: DEMO_GATE.idGate, secretKey: async () => DEMO_GATE.secretKey });
     t.after(() => good.close());
@@ -536,7 +536,7 @@ describe('secrets', () => {
     assert.ok(token !== undefined && tokens.size === 1, 'the interceptor saw the access token');
     sb.failNext('getDb', 1, { status: 403, body: JSON.stringify({ message: `token ${token} lacks scope` }) });
     const e3 = await failure(client.getDb(ALPHA.idSubscription));
-    assert.equal(isAuthError(e3), true);
+    assert.equal(isAuthFailure(e3), true);
     assert.equal(e3.message, 'GET /subscription/sub_alpha/db failed: 403 token [redacted] lacks scope');
   });
 
