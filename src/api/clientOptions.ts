@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { HostResolver } from './directConnect';
 
 /** One request attempt as the client reports it to its logger; never carries bodies, headers or query strings. */
 export interface RequestLogEntry {
@@ -41,6 +42,8 @@ export interface LogUpClientOptions {
   dispatcher?: Dispatcher;
   /** True when the injected dispatcher was made for this client alone, so close() closes it too. */
   closeDispatcher?: boolean;
+  /** Resolves host names for the client's own Agent (not for an injected dispatcher); tests inject one. */
+  resolveHost?: HostResolver;
   /** Backoff sleep; tests may inject a fast one. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

@@ -7,4 +7,5 @@ export { LogUpClient } from './logUpClient';
 export type { CallOptions, LogUpClientOptions, RequestLogEntry, RequestLogger } from './clientOptions';
 export { createDispatcher } from './proxy';
 export type { DispatcherOptions } from './proxy';
+export type { HostResolver } from './directConnect';
 export type { Verification } from './schemas';

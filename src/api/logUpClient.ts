@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Db, DbEntry } from '../core/db';
 import { isSafeId } from '../core/dbPath';
 import { raceAbort, sleep as defaultSleep, throwIfAborted } from './abort';
@@ -7,6 +7,7 @@ import { parseBaseUrl } from './baseUrl';
 import { BodyDeadlineError, MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, parseJson, readCapped } from './body';
 import { connectTimeoutFor, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './clientDefaults';
 import type { CallOptions, LogUpClientOptions, RequestLogEntry, RequestLogger } from './clientOptions';
+import { createDirectAgent } from './directConnect';
 import {
   LogUpCancelledError,
   LogUpConfigError,
@@ -99,7 +100,7 @@ export class LogUpClient {
     this.maxRetries = maxRetries;
     this.logger = options.logger;
     this.ownsDispatcher = options.dispatcher === undefined || options.closeDispatcher === true;
-    this.dispatcher = options.dispatcher ?? new Agent({ connect: { timeout: connectTimeoutFor(timeoutMs) } });
+    this.dispatcher = options.dispatcher ?? createDirectAgent(connectTimeoutFor(timeoutMs), options.resolveHost);
     this.sleep = options.sleep ?? defaultSleep;
   }
 
@@ -381,7 +382,8 @@ export class LogUpClient {
         outcome = 'timeout';
         throw new LogUpTimeoutError(method, path, this.timeoutMs);
       }
-      if (e instanceof LogUpError) throw e;
+      // A LogUpConfigError here is the plain-http guard refusing a host that is not this machine.
+      if (e instanceof LogUpError || e instanceof LogUpConfigError) throw e;
       outcome = 'network-error';
       throw new LogUpNetworkError(method, path, errorCode(e), e);
     } finally {

@@ -1,10 +1,13 @@
-// Where a gate's secret may be sent (the base URL rules), and the one vocabulary the extension uses to classify
-// failures, which must hold across the two bundles that copy the errors.
+// Where a gate's secret may be sent (the base URL rules, and plain http reaching only this machine), and the one
+// vocabulary the extension uses to classify failures, which must hold across the two bundles that copy the errors.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { buildSync } from 'esbuild';
 import { isLoopbackHost, parseBaseUrl } from '../../src/api/baseUrl';
+import type { HostResolver } from '../../src/api/directConnect';
 import {
   LogUpCancelledError,
   LogUpConfigError,
@@ -17,6 +20,8 @@ import {
 import * as failures from '../../src/api/failures';
 import { isAuthFailure } from '../../src/api/failures';
 import { LogUpClient } from '../../src/api/logUpClient';
+import { createDispatcher } from '../../src/api/proxy';
+import { failure } from './support';
 
 const secretKey = async (): Promise<string> => 'never-read';
 
@@ -77,10 +82,11 @@ describe('parseBaseUrl', () => {
 
 describe('isLoopbackHost', () => {
   test('only this machine counts', () => {
-    for (const h of ['localhost', 'LOCALHOST', 'localhost.', '127.0.0.1', '127.255.0.9', '::1', '[::1]', '0:0:0:0:0:0:0:1']) {
+    for (const h of ['localhost', 'LOCALHOST', '127.0.0.1', '127.255.0.9', '::1', '[::1]', '0:0:0:0:0:0:0:1']) {
       assert.equal(isLoopbackHost(h), true, h);
     }
-    for (const h of ['128.0.0.1', '10.0.0.1', '0.0.0.0', '::', '::2', 'localhost.com', 'mylocalhost', '127.0.0.1.example', '']) {
+    // "localhost." is looked up in DNS, not in the hosts file: it can name another machine.
+    for (const h of ['localhost.', '128.0.0.1', '10.0.0.1', '0.0.0.0', '::', '::2', 'localhost.com', 'mylocalhost', '127.0.0.1.example', '']) {
       assert.equal(isLoopbackHost(h), false, h);
     }
   });
@@ -104,6 +110,64 @@ describe('isAuthFailure', () => {
     assert.equal(e.name, 'LogUpHttpError');
     const bare = new LogUpHttpError('GET', '/subscription/sub_alpha/db', 503, undefined, 'Service Unavailable');
     assert.equal(bare.message, 'GET /subscription/sub_alpha/db failed: 503 Service Unavailable');
+  });
+});
+
+describe('plain http reaches only this machine', () => {
+  test('a trailing dot on localhost is refused, saying why and what to use instead', () => {
+    for (const raw of ['http://localhost.:8080/v1_0', 'http://LOCALHOST./v1_0/']) {
+      assert.throws(() => parseBaseUrl(raw), (e: unknown) => {
+        assert.ok(e instanceof LogUpConfigError, String(e));
+        assert.match(e.message, /ends with a dot/);
+        assert.match(e.message, /DNS/);
+        assert.match(e.message, /http:\/\/localhost(:8080)?\/v1_0 or http:\/\/127\.0\.0\.1(:8080)?\/v1_0/);
+        return true;
+      }, raw);
+    }
+    assert.throws(() => new LogUpClient({ baseUrl: 'http://localhost.:8080/v1_0', idGate: 'gate_x', secretKey }), LogUpConfigError);
+    assert.equal(parseBaseUrl('https://localhost.:8443/v1_0').hostname, 'localhost.', 'https may name any host');
+  });
+
+  /** A loopback server that counts requests; the token call always works. */
+  async function countingServer(t: TestContext): Promise<{ port: number; requests: string[] }> {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"tok-local","expires_in":3600}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }));
+    return { port: (server.address() as AddressInfo).port, requests };
+  }
+
+  const elsewhere: HostResolver = async () => [{ address: '192.0.2.2', family: 4 }];
+  const here: HostResolver = async () => [{ address: '127.0.0.1', family: 4 }];
+
+  test('a localhost that resolves to another machine is refused before connecting, as never sent', async (t) => {
+    const { port, requests } = await countingServer(t);
+    const baseUrl = `http://localhost:${port}/v1_0`;
+    const own = new LogUpClient({ baseUrl, idGate: 'gate_x', secretKey, resolveHost: elsewhere, maxRetries: 0 });
+    const proxied = new LogUpClient({ baseUrl, idGate: 'gate_x', secretKey, maxRetries: 0, closeDispatcher: true, dispatcher: createDispatcher({ env: {}, resolveHost: elsewhere }) });
+    t.after(() => Promise.all([own.close(), proxied.close()]));
+    for (const client of [own, proxied]) {
+      const e = await failure(client.checkCredentials());
+      assert.ok(e instanceof LogUpConfigError, `${e.name}: ${e.message}`);
+      assert.match(e.message, /localhost resolves to 192\.0\.2\.2, which is not this machine/);
+      assert.match(e.message, /http:\/\/127\.0\.0\.1/);
+      assert.equal(failures.wasNeverSent(e), true);
+      assert.equal(failures.mayHaveBeenApplied(e), false);
+    }
+    assert.deepEqual(requests, [], 'nothing reached the server');
+
+    // The same resolver answering with this machine: the guard lets the call through.
+    const local = new LogUpClient({ baseUrl, idGate: 'gate_x', secretKey: async () => 'a-secret', resolveHost: here });
+    t.after(() => local.close());
+    await local.checkCredentials();
+    assert.deepEqual(requests, ['POST /v1_0/oauth/token']);
   });
 });
 
