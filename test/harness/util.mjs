@@ -23,8 +23,7 @@ export const sleep = (ms) => delay(ms);
  */
 export async function importTs(relPath, root = repoRoot) {
   const file = join(root, relPath);
-  const fromRoot = createRequire(join(root, 'package.json'));
-  const { tsImport } = await import(pathToFileURL(fromRoot.resolve('tsx/esm/api')).href);
+  const { tsImport } = await import('tsx/esm/api');
   const mod = await tsImport(pathToFileURL(file).href, import.meta.url);
   return { ...(mod.default ?? {}), ...mod };
 }
