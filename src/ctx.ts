@@ -30,6 +30,7 @@ export class Ctx implements vscode.Disposable {
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly fileSystem: SubscriptionFileSystem;
   readonly history: WriteHistory;
+  readonly historyTree: HistoryTreeProvider;
   readonly historyView: vscode.TreeView<HistoryNode>;
   /** The last error shown to the user (read by the in-editor tests). */
   lastError: string | undefined;
@@ -44,14 +45,14 @@ export class Ctx implements vscode.Disposable {
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
     this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
-    const historyTree = new HistoryTreeProvider(this.history);
-    this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: historyTree });
+    this.historyTree = new HistoryTreeProvider(this.history);
+    this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: this.historyTree });
     this.disposables.push(
       this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
       vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
       new DbDiagnostics(this.fileSystem),
       watchGateLifecycle(this.gates, this.clients, this.store, this.opened, this.history),
-      this.historyView, historyTree, this.history,
+      this.historyView, this.historyTree, this.history,
       vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, new HistoryDocuments(this.history)),
       this.store.onDidWrite((record) => this.history.record(record, environmentOf(this.gates.get(record.ref.idGate)))),
       // Another window may have written to the shared history file meanwhile.
