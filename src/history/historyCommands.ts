@@ -75,8 +75,15 @@ export async function undoWrite(ctx: Ctx, arg: WriteArg, choose?: UndoChooser): 
   const entry = entryOf(ctx, arg);
   if (!isUndoable(entry)) throw new Error('This write changed nothing on the server, so there is nothing to undo.');
   const ref: SubscriptionRef = { idGate: entry.idGate, idSubscription: entry.idSubscription };
+  const result = await withProgress(`Undoing the write to ${ref.idSubscription}…`, (signal) => undoEntry(ctx, entry, ref, choose, signal));
+  const done = undoneText(result);
+  void vscode.window.showInformationMessage(result.restored.length > 0 ? `Undone on ${ref.idSubscription}: ${done}.` : `Nothing to undo on ${ref.idSubscription}: ${done}.`);
+  return result;
+}
+
+async function undoEntry(ctx: Ctx, entry: HistoryEntry, ref: SubscriptionRef, choose: UndoChooser | undefined, signal: AbortSignal): Promise<UndoResult> {
   const written = writtenChange(entry);
-  const now = await withProgress(`Reading ${ref.idSubscription}…`, (signal) => ctx.store.read(ref, signal));
+  const now = await ctx.store.read(ref, signal);
   const check = undoCheck(written, now.db);
   let keys = [...check.safe];
   let skipped: string[] = [];
@@ -88,16 +95,12 @@ export async function undoWrite(ctx: Ctx, arg: WriteArg, choose?: UndoChooser): 
     else skipped = [...check.changed];
   }
   const result: UndoResult = { restored: keys, skipped, alreadyBack: check.reverted };
-  if (keys.length === 0) {
-    void vscode.window.showInformationMessage(`Nothing to undo on ${ref.idSubscription}: ${undoneText(result)}.`);
-    return result;
-  }
+  if (keys.length === 0) return result;
   const plan = undoPlan(written, now.db, keys);
   const settled = ctx.history.expectUndo(ref, entry.id);
   try {
     // The base is the DB just read: a key someone changes between that read and the save's own check is a conflict.
-    await withProgress(`Undoing the write to ${ref.idSubscription}…`, (signal) =>
-      ctx.store.save(ref, { base: now.db, edited: applyPlan(now.db, plan), origin: 'undo', signal }));
+    await ctx.store.save(ref, { base: now.db, edited: applyPlan(now.db, plan), origin: 'undo', signal });
   } catch (error) {
     if (error instanceof ConflictError) {
       throw new Error(`Nothing undone: ${error.keys.map((k) => JSON.stringify(k)).join(', ')} changed on ${ref.idSubscription} just now. Undo again to see what it holds.`);
@@ -106,7 +109,6 @@ export async function undoWrite(ctx: Ctx, arg: WriteArg, choose?: UndoChooser): 
   } finally {
     settled();
   }
-  void vscode.window.showInformationMessage(`Undone on ${ref.idSubscription}: ${undoneText(result)}.`);
   return result;
 }
 
