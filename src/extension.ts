@@ -8,6 +8,7 @@ import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
 } from './commands/subscriptions';
 import { verifyToken } from './commands/verifyToken';
+import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history/historyCommands';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
@@ -31,6 +32,10 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
       [COMMANDS.deleteKey]: deleteKey,
       [COMMANDS.revertToServer]: revertToServer,
       [COMMANDS.showLog]: (c: Ctx) => c.log.show(true),
+      [COMMANDS.showHistory]: showHistory,
+      [COMMANDS.clearHistory]: clearHistory,
+      [COMMANDS.undoWrite]: undoWrite,
+      [COMMANDS.openWriteDiff]: openWriteDiff,
     }),
   );
   if (process.env.LOGUP_SANDBOX_URL) void ensureSandboxDemoGate(ctx).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
