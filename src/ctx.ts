@@ -1,12 +1,17 @@
 import * as vscode from 'vscode';
 import { OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
 import { DbDiagnostics } from './db/dbDiagnostics';
+import { DbLanguage } from './db/dbLanguage';
 import { DbStore } from './db/dbStore';
 import { SubscriptionFileSystem } from './db/subscriptionFileSystem';
 import { ClientRegistry } from './gates/clientRegistry';
 import { watchGateLifecycle } from './gates/gateLifecycle';
 import { GateStore } from './gates/gateStore';
+import { ReviewDiff } from './review/reviewDiff';
+import { WriteReviewer } from './review/writeReviewer';
+import { GateStatusBar } from './views/gateStatusBar';
 import { OpenedSubscriptions } from './views/openedSubscriptions';
+import { ProductionDecorations } from './views/productionDecorations';
 import { SubscriptionTreeProvider } from './views/subscriptionTreeProvider';
 import type { TreeNode } from './views/treeNodes';
 
@@ -24,6 +29,12 @@ export class Ctx implements vscode.Disposable {
   readonly tree: SubscriptionTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly fileSystem: SubscriptionFileSystem;
+  /** Keeps `logup:` documents in the logup-db language, out of auto-save's reach. */
+  readonly dbLanguage: DbLanguage;
+  /** The one review every write passes; its `ask` is the seam the in-editor tests replace. */
+  readonly reviewer: WriteReviewer;
+  readonly decorations: ProductionDecorations;
+  readonly statusBar: GateStatusBar;
   /** The last error shown to the user (read by the in-editor tests). */
   lastError: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -36,8 +47,15 @@ export class Ctx implements vscode.Disposable {
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
+    this.dbLanguage = new DbLanguage(this.log);
+    const reviewDiff = new ReviewDiff();
+    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.log);
+    this.store.setReviewer(this.reviewer.review);
+    this.decorations = new ProductionDecorations(this.gates);
+    this.statusBar = new GateStatusBar(this.gates);
     this.disposables.push(
       this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
+      this.dbLanguage, reviewDiff, this.decorations, this.statusBar,
       vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
       new DbDiagnostics(this.fileSystem),
       watchGateLifecycle(this.gates, this.clients, this.store, this.opened),

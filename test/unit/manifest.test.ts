@@ -11,7 +11,7 @@ interface Manifest {
     viewsContainers: { activitybar: { id: string }[] };
     views: Record<string, { id: string }[]>;
     menus: Record<string, { command: string; when?: string }[]>;
-    configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number }> };
+    configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number; enum?: unknown[] }> };
   };
 }
 
@@ -48,6 +48,10 @@ describe('settings', () => {
     for (const spec of Object.values(SETTINGS)) {
       const property = properties[`${SETTINGS_SECTION}.${spec.key}`];
       assert.equal(property?.default, spec.default, `${spec.key} default`);
+      if ('values' in spec) {
+        assert.deepEqual(property?.enum, spec.values, `${spec.key} values`);
+        continue;
+      }
       assert.equal(property?.minimum, spec.minimum, `${spec.key} minimum`);
       assert.equal(property?.maximum, spec.maximum, `${spec.key} maximum`);
     }
@@ -55,9 +59,9 @@ describe('settings', () => {
 
   it('reads defaults for missing or mistyped values and clamps to the bounds', () => {
     const from = (values: Record<string, unknown>) => readSettings({ get: <T>(key: string) => values[key] as T | undefined });
-    assert.deepEqual(from({}), { requestTimeoutMs: SETTINGS.requestTimeoutSeconds.default * 1000, maxRetries: SETTINGS.maxRetries.default });
-    assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null }), from({}));
-    assert.deepEqual(from({ requestTimeoutSeconds: 0, maxRetries: 99 }), { requestTimeoutMs: 1000, maxRetries: 5 });
-    assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7 }), { requestTimeoutMs: 30_000, maxRetries: 1 });
+    assert.deepEqual(from({}), { requestTimeoutMs: SETTINGS.requestTimeoutSeconds.default * 1000, maxRetries: SETTINGS.maxRetries.default, confirmWrites: 'production' });
+    assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null, confirmWrites: 'sometimes' }), from({}));
+    assert.deepEqual(from({ requestTimeoutSeconds: 0, maxRetries: 99, confirmWrites: 'never' }), { requestTimeoutMs: 1000, maxRetries: 5, confirmWrites: 'never' });
+    assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7, confirmWrites: 'always' }), { requestTimeoutMs: 30_000, maxRetries: 1, confirmWrites: 'always' });
   });
 });
