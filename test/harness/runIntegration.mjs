@@ -14,13 +14,12 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCodeServer, tail } from './codeServer.mjs';
+import { SUITE_START_MARKER } from './markers.mjs';
 import { ensureToolchain } from './toolchain.mjs';
 import { freshRunDir, harnessLog, repoRoot, requireFromRepo, runCleanups, withTimeout } from './util.mjs';
 import { openWorkbench } from './workbench.mjs';
 
 const OVERALL_TIMEOUT_MS = 10 * 60_000;
-// printed by test/integration/index.ts when run() starts
-const SUITE_START_MARKER = 'LogUp integration suite:';
 
 /**
  * Runs the suite and returns { ok, passed, failed, pending, failures, runner, reason, runDir }.
