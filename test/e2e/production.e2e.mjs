@@ -60,7 +60,7 @@ export async function run(ctx) {
     await page.locator('.statusbar-item', { hasText: `${GATE}: Production` }).waitFor({ state: 'visible', timeout: 15_000 });
     const marks = await dbTab(page).evaluate((tab) => ({
       colored: tab.querySelector('[class*="monaco-decoration-itemColor"]') !== null,
-      badges: [...tab.querySelectorAll('*')].map((e) => getComputedStyle(e, '::after').content).filter((c) => c && c !== 'none' && c !== 'normal'),
+      badges: [...tab.querySelectorAll('*')].map((e) => tab.ownerDocument.defaultView.getComputedStyle(e, '::after').content).filter((c) => c && c !== 'none' && c !== 'normal'),
     }));
     assert.ok(marks.colored, 'the tab has the production colour');
     assert.ok(marks.badges.includes('"P"'), `the tab has the P badge (found ${JSON.stringify(marks.badges)})`);
