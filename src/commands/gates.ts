@@ -68,7 +68,7 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
 
 /** "LogUp: Add Sandbox Gate": the local sandbox's demo gate, whose credentials are public test data. */
 export function addSandboxGate(ctx: Ctx): Promise<Gate | undefined> {
-  return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandboxUrl(), label: `${DEMO_GATE.idGate} (sandbox)`, environment: 'sandbox' });
+  return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandboxUrl(), label: DEMO_GATE.idGate, environment: 'sandbox' });
 }
 
 /**
@@ -80,7 +80,7 @@ export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
   if (!url || ctx.gates.get(DEMO_GATE.idGate)) return;
   const parsed = parseBaseUrl(url);
   if (!isLoopbackHost(parsed.hostname)) return;
-  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: `${DEMO_GATE.idGate} (sandbox)`, baseUrl: storedBaseUrl(parsed), environment: 'sandbox' }, DEMO_GATE.secretKey);
+  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: DEMO_GATE.idGate, baseUrl: storedBaseUrl(parsed), environment: 'sandbox' }, DEMO_GATE.secretKey);
   ctx.log.info(`Sandbox demo gate ready (${parsed.host})`);
 }
 

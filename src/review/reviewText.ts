@@ -30,9 +30,9 @@ export function reviewApplies(setting: ConfirmWrites, environment: Environment):
 }
 
 const ORIGINS: Record<SaveOrigin, string> = {
-  editor: 'a save of the JSON editor',
+  editor: 'a save in the JSON editor',
   tree: 'an action in the LogUp view',
-  undo: 'an undo',
+  undo: 'Undo',
   import: 'an import',
 };
 
@@ -48,7 +48,7 @@ export function describeReview(review: SaveReview, gate: ReviewedGate): ReviewTe
   const lines = [
     `Gate: ${gate.label}${gate.label === gate.idGate ? '' : ` (${gate.idGate})`}, ${gate.environment}, ${hostOf(gate.baseUrl)}`,
     `Subscription: ${ref.idSubscription}`,
-    `Asked for by: ${ORIGINS[review.origin]}`,
+    `From: ${ORIGINS[review.origin]}`,
   ];
   if (plan.deleteKeys.length > 0) {
     lines.push('', `Delete ${plural(plan.deleteKeys.length, 'key')}:`);

@@ -1,7 +1,7 @@
 // A production gate, driven as a person would: Add Gate with the environment chosen, the gate marked in the tree,
 // the tab and the status bar, and the real review modal on Ctrl+S: the plan shown before any write, Show Diff,
 // Cancel (nothing sent, the tab stays dirty), then Save (exactly the plan). Every request is checked in the journal.
-// Screenshots for the README: production-tab, review.
+// Screenshots for the README: production-tab, review, review-diff.
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET } from './secrets.mjs';
 import { answer, clearNotifications, logupContainer, pick, readmeShot, retype, serialize, treeRow, writes } from './workbenchUi.mjs';
@@ -92,7 +92,7 @@ export async function run(ctx) {
     await dialog(page).waitFor({ state: 'visible', timeout: 15_000 });
     assert.deepEqual(writes(sandbox), []);
   });
-  await ctx.screenshot('review-diff');
+  await readmeShot(ctx, 'review-diff');
 
   await ctx.step('Cancel: nothing is sent and the edit stays dirty', async () => {
     await clickDialogButton(page, 'Cancel');

@@ -78,7 +78,7 @@ describe('the review says exactly what will be sent', () => {
     const { message, detail } = describeReview(reviewOf({ a: 1 }, {}, 'tree'), staging);
     assert.equal(message, 'Write to sub_alpha on gate_live (staging)?');
     assert.ok(detail.includes('Gate: gate_live, staging, api.logup.co'), detail);
-    assert.ok(detail.includes('Asked for by: an action in the LogUp view'), detail);
+    assert.ok(detail.includes('From: an action in the LogUp view'), detail);
   });
 
   it('long values are cut, and invisible characters are shown escaped so the text reads as what is sent', () => {
