@@ -10,6 +10,7 @@ export const COMMANDS = {
   addGate: 'logup.addGate',
   addSandboxGate: 'logup.addSandboxGate',
   removeGate: 'logup.removeGate',
+  setGateEnvironment: 'logup.setGateEnvironment',
   verifyToken: 'logup.verifyToken',
   openSubscriptionById: 'logup.openSubscriptionById',
   openDb: 'logup.openDb',
@@ -59,6 +60,20 @@ export const HISTORY_ITEM = {
   undoableWrite: 'historyWrite.undoable',
   change: 'historyChange',
 } as const;
+/**
+ * The language of `logup:` documents: JSON to the editor (grammar, JSON language features), but its own id, so
+ * package.json can turn VS Code's auto-save off for it alone (docs/harness.md, H18–H20).
+ */
+export const DB_LANGUAGE_ID = 'logup-db';
+
+/** Read-only documents of a write review's diff: the server's DB now and what it will hold after the save. */
+export const REVIEW_SCHEME = 'logup-review';
+
+/** Theme colour (package.json `contributes.colors`) that marks production: tabs and the gate's icon. */
+export const COLOR_PRODUCTION = 'logup.productionForeground';
+
+/** The status bar item naming the active `logup:` document's gate and environment. */
+export const STATUS_BAR_GATE_ID = 'logup.gateEnvironment';
 
 export const OUTPUT_CHANNEL_NAME = 'LogUp';
 export const DIAGNOSTIC_SOURCE = 'LogUp';

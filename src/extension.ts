@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { COMMANDS } from './constants';
 import { Ctx } from './ctx';
 import { addKey, deleteKey, editValue } from './commands/entries';
-import { addGate, addSandboxGate, ensureSandboxDemoGate, removeGate } from './commands/gates';
+import { addGate, addSandboxGate, ensureSandboxDemoGate, removeGate, setGateEnvironment } from './commands/gates';
 import { registerCommands } from './commands/registry';
 import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
@@ -19,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
       [COMMANDS.addGate]: addGate,
       [COMMANDS.addSandboxGate]: addSandboxGate,
       [COMMANDS.removeGate]: removeGate,
+      [COMMANDS.setGateEnvironment]: setGateEnvironment,
       [COMMANDS.verifyToken]: verifyToken,
       [COMMANDS.openSubscriptionById]: openSubscriptionById,
       [COMMANDS.openDb]: openDb,

@@ -10,7 +10,11 @@ export const SETTINGS = {
   /** 0 keeps no write history at all. */
   historyMaxEntries: { key: 'history.maxEntries', default: 500, minimum: 0, maximum: 5000 },
   historyMaxDays: { key: 'history.maxDays', default: 30, minimum: 1, maximum: 365 },
+  confirmWrites: { key: 'confirmWrites', default: 'production', values: ['production', 'always', 'never'] },
 } as const;
+
+/** When a write is shown for review before it is sent: on production gates, on every gate, or never. */
+export type ConfirmWrites = (typeof SETTINGS.confirmWrites.values)[number];
 
 /** The section every setting lives in. */
 export const SETTINGS_SECTION = 'logup';
@@ -28,6 +32,7 @@ export interface Settings {
   readonly historyMaxEntries: number;
   /** ... and none older than this many days. */
   readonly historyMaxDays: number;
+  readonly confirmWrites: ConfirmWrites;
 }
 
 /** Reads the settings, falling back to the default for a missing or mistyped value and clamping to the bounds. */
@@ -37,7 +42,13 @@ export function readSettings(source: SettingsSource): Settings {
     maxRetries: Math.floor(numberSetting(source, SETTINGS.maxRetries)),
     historyMaxEntries: Math.floor(numberSetting(source, SETTINGS.historyMaxEntries)),
     historyMaxDays: numberSetting(source, SETTINGS.historyMaxDays),
+    confirmWrites: enumSetting(source, SETTINGS.confirmWrites),
   };
+}
+
+function enumSetting<T extends string>(source: SettingsSource, spec: { key: string; default: T; values: readonly T[] }): T {
+  const value = source.get<unknown>(spec.key);
+  return spec.values.find((v) => v === value) ?? spec.default;
 }
 
 function numberSetting(source: SettingsSource, spec: { key: string; default: number; minimum: number; maximum: number }): number {

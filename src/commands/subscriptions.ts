@@ -46,12 +46,12 @@ export async function openSubscriptionById(ctx: Ctx, args: { idGate?: string; id
   return ref;
 }
 
-/** "Open DB as JSON": the subscription's DB as a `logup:` JSON document; with `key`, that key is selected. */
+/** "Open DB as JSON": the subscription's DB as a `logup:` document (language logup-db); with `key`, that key is selected. */
 export async function openDb(ctx: Ctx, arg?: SubscriptionArg, key?: string): Promise<vscode.TextEditor> {
   const ref = arg ? subscriptionOf(arg) : await openSubscriptionById(ctx);
   const document = await vscode.workspace.openTextDocument(dbUri(ref));
-  const json = document.languageId === 'json' ? document : await vscode.languages.setTextDocumentLanguage(document, 'json');
-  const editor = await vscode.window.showTextDocument(json, { preview: false });
+  // Its own language keeps VS Code's auto-save away from it (DbLanguage); opening must not wait for a switch later.
+  const editor = await vscode.window.showTextDocument(await ctx.dbLanguage.apply(document), { preview: false });
   if (key !== undefined) selectKey(editor, key);
   return editor;
 }

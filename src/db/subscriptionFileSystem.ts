@@ -54,7 +54,10 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
         const ref = refOfUri(document.uri);
         if (ref) this.store.touch(ref);
       }),
-      vscode.workspace.onDidCloseTextDocument((document) => this.documents.delete(document.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        // A language change (to logup-db) closes and reopens the same open document: its base must survive that.
+        if (document.isClosed) this.documents.delete(document.uri.toString());
+      }),
     );
   }
 

@@ -3,7 +3,7 @@
 // the in-process sandbox (its seeded demo gate, preconfigured through LOGUP_SANDBOX_URL); every request is checked
 // in the sandbox journal. The History view with the diff open is the README's `history` screenshot.
 import assert from 'node:assert/strict';
-import { readmeShot } from './userFlow.e2e.mjs';
+import { readmeShot } from './workbenchUi.mjs';
 
 const GATE = 'gate_sandboxDemo';
 const SUB = 'sub_alpha';

@@ -117,7 +117,7 @@ suite('LogUp extension in a real VS Code', () => {
     const editor = await openDbEditor(alpha);
     const server = sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)!;
     assert.equal(editor.document.getText(), serializeDb(server));
-    assert.equal(editor.document.languageId, 'json');
+    assert.equal(editor.document.languageId, 'logup-db', 'its own language keeps auto-save away (docs/harness.md, H18)');
 
     const edited: Db = { ...server, country: 'spain', score: 7 };
     delete edited.plan;

@@ -11,7 +11,7 @@ interface Manifest {
     viewsContainers: { activitybar: { id: string }[] };
     views: Record<string, { id: string }[]>;
     menus: Record<string, { command: string; when?: string }[]>;
-    configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number }> };
+    configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number; enum?: unknown[] }> };
   };
 }
 
@@ -49,6 +49,10 @@ describe('settings', () => {
     for (const spec of Object.values(SETTINGS)) {
       const property = properties[`${SETTINGS_SECTION}.${spec.key}`];
       assert.equal(property?.default, spec.default, `${spec.key} default`);
+      if ('values' in spec) {
+        assert.deepEqual(property?.enum, spec.values, `${spec.key} values`);
+        continue;
+      }
       assert.equal(property?.minimum, spec.minimum, `${spec.key} minimum`);
       assert.equal(property?.maximum, spec.maximum, `${spec.key} maximum`);
     }
@@ -56,12 +60,18 @@ describe('settings', () => {
 
   it('reads defaults for missing or mistyped values and clamps to the bounds', () => {
     const from = (values: Record<string, unknown>) => readSettings({ get: <T>(key: string) => values[key] as T | undefined });
-    const history = { historyMaxEntries: SETTINGS.historyMaxEntries.default, historyMaxDays: SETTINGS.historyMaxDays.default };
-    assert.deepEqual(from({}), { requestTimeoutMs: SETTINGS.requestTimeoutSeconds.default * 1000, maxRetries: SETTINGS.maxRetries.default, ...history });
-    assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null, 'history.maxEntries': '500' }), from({}));
-    assert.deepEqual(from({ requestTimeoutSeconds: 0, maxRetries: 99 }), { requestTimeoutMs: 1000, maxRetries: 5, ...history });
-    assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7 }), { requestTimeoutMs: 30_000, maxRetries: 1, ...history });
-    assert.deepEqual(from({ 'history.maxEntries': -3, 'history.maxDays': 9999 }), { ...from({}), historyMaxEntries: 0, historyMaxDays: 365 });
-    assert.deepEqual(from({ 'history.maxEntries': 12.9, 'history.maxDays': 0 }), { ...from({}), historyMaxEntries: 12, historyMaxDays: 1 });
+    const defaults = {
+      requestTimeoutMs: SETTINGS.requestTimeoutSeconds.default * 1000,
+      maxRetries: SETTINGS.maxRetries.default,
+      historyMaxEntries: SETTINGS.historyMaxEntries.default,
+      historyMaxDays: SETTINGS.historyMaxDays.default,
+      confirmWrites: 'production',
+    };
+    assert.deepEqual(from({}), defaults);
+    assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null, 'history.maxEntries': '500', confirmWrites: 'sometimes' }), from({}));
+    assert.deepEqual(from({ requestTimeoutSeconds: 0, maxRetries: 99, confirmWrites: 'never' }), { ...defaults, requestTimeoutMs: 1000, maxRetries: 5, confirmWrites: 'never' });
+    assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7, confirmWrites: 'always' }), { ...defaults, requestTimeoutMs: 30_000, maxRetries: 1, confirmWrites: 'always' });
+    assert.deepEqual(from({ 'history.maxEntries': -3, 'history.maxDays': 9999 }), { ...defaults, historyMaxEntries: 0, historyMaxDays: 365 });
+    assert.deepEqual(from({ 'history.maxEntries': 12.9, 'history.maxDays': 0 }), { ...defaults, historyMaxEntries: 12, historyMaxDays: 1 });
   });
 });
