@@ -56,12 +56,21 @@ export class WriteReviewer {
     return run;
   };
 
+  /** True when writes to this gate wait for the review (a command need not ask its own confirmation then). */
+  appliesTo(idGate: string): boolean {
+    const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+    return reviewApplies(confirmWrites, this.gateOf(idGate).environment);
+  }
+
+  /** A gate removed meanwhile is unknown: treated as production, the safe side. */
+  private gateOf(idGate: string): ReviewedGate {
+    return this.gates.get(idGate) ?? { idGate, label: idGate, baseUrl: '', environment: 'production' };
+  }
+
   private async run(review: SaveReview): Promise<boolean> {
     const { ref } = review;
-    // A gate removed meanwhile is unknown: treated as production, the safe side.
-    const gate: ReviewedGate = this.gates.get(ref.idGate) ?? { idGate: ref.idGate, label: ref.idGate, baseUrl: '', environment: 'production' };
-    const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
-    if (!reviewApplies(confirmWrites, gate.environment)) return true;
+    const gate = this.gateOf(ref.idGate);
+    if (!this.appliesTo(ref.idGate)) return true;
     const prompt: ReviewPrompt = { review, gate, ...describeReview(review, gate) };
     this.log.info(`${ref.idSubscription}: write to ${gate.idGate} (${gate.environment}) shown for review`);
     for (;;) {

@@ -58,6 +58,8 @@ export async function run(ctx) {
 
   await ctx.step('the tab and the status bar say production', async () => {
     await page.locator('.statusbar-item', { hasText: `${GATE}: Production` }).waitFor({ state: 'visible', timeout: 15_000 });
+    // File decorations arrive a moment after the tab is drawn: wait for the colour before reading the marks.
+    await dbTab(page).locator('[class*="monaco-decoration-itemColor"]').first().waitFor({ state: 'attached', timeout: 15_000 }).catch(() => undefined);
     const marks = await dbTab(page).evaluate((tab) => ({
       colored: tab.querySelector('[class*="monaco-decoration-itemColor"]') !== null,
       badges: [...tab.querySelectorAll('*')].map((e) => tab.ownerDocument.defaultView.getComputedStyle(e, '::after').content).filter((c) => c && c !== 'none' && c !== 'normal'),

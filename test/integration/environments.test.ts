@@ -270,7 +270,19 @@ suite('Environments, the write review and auto-save', () => {
     answers = ['save', 'save', 'save'];
     await vscode.commands.executeCommand('logup.editValue', { ...live, key: 'country' }, 'germany');
     await vscode.commands.executeCommand('logup.addKey', live, 'vip', true);
-    await vscode.commands.executeCommand('logup.deleteKey', { ...live, key: 'plan' }, true);
+    // Delete Key asks nothing of its own where the review shows the deletion: one question per write.
+    const confirmations: string[] = [];
+    const showWarningMessage = vscode.window.showWarningMessage;
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string) => {
+      confirmations.push(message);
+      return Promise.resolve(undefined);
+    };
+    try {
+      await vscode.commands.executeCommand('logup.deleteKey', { ...live, key: 'plan' });
+    } finally {
+      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = showWarningMessage;
+    }
+    assert.deepEqual(confirmations, [], 'no second confirmation before the review');
     assert.equal(prompts.length, 4, 'each tree action was reviewed');
     assert.match(prompts[3]!.prompt.detail, /Delete 1 key:\n {2}"plan": "pro"/);
     assert.deepEqual(sandbox.getDb(LIVE, SUB), { country: 'germany', name: 'Ada Lovelace', visits: 3, vip: true });
