@@ -23,6 +23,11 @@ export const COMMANDS = {
   deleteKey: 'logup.deleteKey',
   revertToServer: 'logup.revertToServer',
   showLog: 'logup.showLog',
+  findSubscription: 'logup.findSubscription',
+  copyLink: 'logup.copyLink',
+  copySnippet: 'logup.copySnippet',
+  exportDb: 'logup.exportDb',
+  importDb: 'logup.importDb',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 

@@ -6,6 +6,8 @@ import { SubscriptionFileSystem } from './db/subscriptionFileSystem';
 import { ClientRegistry } from './gates/clientRegistry';
 import { watchGateLifecycle } from './gates/gateLifecycle';
 import { GateStore } from './gates/gateStore';
+import { Modal } from './dialogs/modal';
+import { ImportDiagnostics } from './transfer/importDiagnostics';
 import { OpenedSubscriptions } from './views/openedSubscriptions';
 import { SubscriptionTreeProvider } from './views/subscriptionTreeProvider';
 import type { TreeNode } from './views/treeNodes';
@@ -24,6 +26,9 @@ export class Ctx implements vscode.Disposable {
   readonly tree: SubscriptionTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly fileSystem: SubscriptionFileSystem;
+  /** The modal dialogs of links and import (the in-editor tests answer them). */
+  readonly modal = new Modal();
+  readonly importDiagnostics = new ImportDiagnostics();
   /** The last error shown to the user (read by the in-editor tests). */
   lastError: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -40,6 +45,7 @@ export class Ctx implements vscode.Disposable {
       this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
       vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
       new DbDiagnostics(this.fileSystem),
+      this.importDiagnostics,
       watchGateLifecycle(this.gates, this.clients, this.store, this.opened),
       // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
       this.treeView.onDidChangeVisibility((e) => {
