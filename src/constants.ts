@@ -32,6 +32,9 @@ export const COMMANDS = {
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
 export const VIEW_CONTAINER_ID = 'logup';
+
+/** The getting-started walkthrough (package.json `contributes.walkthroughs`). */
+export const WALKTHROUGH_ID = 'logup.gettingStarted';
 export const VIEW_ID = 'logup.subscriptions';
 
 /** Context keys for `when` clauses. */
