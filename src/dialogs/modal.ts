@@ -10,8 +10,10 @@ export interface ModalQuestion {
 
 /** Shows the question as VS Code's modal dialog; resolves to the button chosen, or undefined for Cancel. */
 export async function showModal(question: ModalQuestion): Promise<string | undefined> {
-  const show = question.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-  return show(question.message, { modal: true, detail: question.detail }, ...question.actions);
+  const options = { modal: true, detail: question.detail };
+  return question.severity === 'error'
+    ? vscode.window.showErrorMessage(question.message, options, ...question.actions)
+    : vscode.window.showWarningMessage(question.message, options, ...question.actions);
 }
 
 /**
