@@ -23,6 +23,10 @@ export const COMMANDS = {
   deleteKey: 'logup.deleteKey',
   revertToServer: 'logup.revertToServer',
   showLog: 'logup.showLog',
+  showHistory: 'logup.showHistory',
+  clearHistory: 'logup.clearHistory',
+  undoWrite: 'logup.undoWrite',
+  openWriteDiff: 'logup.openWriteDiff',
   findSubscription: 'logup.findSubscription',
   copyLink: 'logup.copyLink',
   copySnippet: 'logup.copySnippet',
@@ -36,6 +40,12 @@ export const VIEW_CONTAINER_ID = 'logup';
 /** The getting-started walkthrough (package.json `contributes.walkthroughs`). */
 export const WALKTHROUGH_ID = 'logup.gettingStarted';
 export const VIEW_ID = 'logup.subscriptions';
+export const HISTORY_VIEW_ID = 'logup.history';
+
+/** Read-only documents showing a recorded write before and after (the history's diff). */
+export const HISTORY_SCHEME = 'logup-history';
+/** The write history's file, in the extension's global storage folder. */
+export const HISTORY_FILE = 'write-history.json';
 
 /** Context keys for `when` clauses. */
 export const CONTEXT_HAS_GATES = 'logup.hasGates';
@@ -47,6 +57,15 @@ export const TREE_ITEM = {
   subscriptionWithActor: 'subscription.withActor',
   entry: 'entry',
   message: 'message',
+} as const;
+
+/** `contextValue`s of the History view's items, matched by `view/item/context` menus. */
+export const HISTORY_ITEM = {
+  subscription: 'historySubscription',
+  write: 'historyWrite',
+  /** A write that left something on the server to undo. */
+  undoableWrite: 'historyWrite.undoable',
+  change: 'historyChange',
 } as const;
 
 export const OUTPUT_CHANNEL_NAME = 'LogUp';

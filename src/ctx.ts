@@ -1,12 +1,17 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
+import { HISTORY_FILE, HISTORY_SCHEME, HISTORY_VIEW_ID, OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
 import { DbDiagnostics } from './db/dbDiagnostics';
 import { DbStore } from './db/dbStore';
 import { SubscriptionFileSystem } from './db/subscriptionFileSystem';
+import { Modal } from './dialogs/modal';
 import { ClientRegistry } from './gates/clientRegistry';
 import { watchGateLifecycle } from './gates/gateLifecycle';
 import { GateStore } from './gates/gateStore';
-import { Modal } from './dialogs/modal';
+import { HistoryDocuments } from './history/historyDocuments';
+import { HistoryTreeProvider, type HistoryNode } from './history/historyView';
+import { WriteHistory } from './history/writeHistory';
+import { readSettings, SETTINGS, SETTINGS_SECTION } from './settings';
 import { ImportDiagnostics } from './transfer/importDiagnostics';
 import { OpenedSubscriptions } from './views/openedSubscriptions';
 import { SubscriptionTreeProvider } from './views/subscriptionTreeProvider';
@@ -26,6 +31,9 @@ export class Ctx implements vscode.Disposable {
   readonly tree: SubscriptionTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly fileSystem: SubscriptionFileSystem;
+  readonly history: WriteHistory;
+  readonly historyTree: HistoryTreeProvider;
+  readonly historyView: vscode.TreeView<HistoryNode>;
   /** The modal dialogs of links and import (the in-editor tests answer them). */
   readonly modal = new Modal();
   readonly importDiagnostics = new ImportDiagnostics();
@@ -41,12 +49,27 @@ export class Ctx implements vscode.Disposable {
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
+    this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
+    this.historyTree = new HistoryTreeProvider(this.history);
+    this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: this.historyTree });
     this.disposables.push(
       this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
       vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
       new DbDiagnostics(this.fileSystem),
+      watchGateLifecycle(this.gates, this.clients, this.store, this.opened, this.history),
+      this.historyView, this.historyTree, this.history,
+      vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, new HistoryDocuments(this.history)),
+      this.store.onDidWrite((record) => this.history.record(record, environmentOf(this.gates.get(record.ref.idGate)))),
+      // Another window may have written to the shared history file meanwhile.
+      this.historyView.onDidChangeVisibility((e) => {
+        if (e.visible) void this.history.reload();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SETTINGS_SECTION}.${SETTINGS.historyMaxEntries.key}`) || e.affectsConfiguration(`${SETTINGS_SECTION}.${SETTINGS.historyMaxDays.key}`)) {
+          void this.history.reload();
+        }
+      }),
       this.importDiagnostics,
-      watchGateLifecycle(this.gates, this.clients, this.store, this.opened),
       // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
       this.treeView.onDidChangeVisibility((e) => {
         if (e.visible) this.tree.refresh();
@@ -58,4 +81,15 @@ export class Ctx implements vscode.Disposable {
     for (const d of this.disposables.reverse()) d.dispose();
     this.log.dispose();
   }
+}
+
+function historyLimits(): { maxEntries: number; maxDays: number } {
+  const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+  return { maxEntries: settings.historyMaxEntries, maxDays: settings.historyMaxDays };
+}
+
+/** A gate's environment (production, staging…), for gates that have one. */
+function environmentOf(gate: unknown): string | undefined {
+  const environment = (gate as { environment?: unknown } | undefined)?.environment;
+  return typeof environment === 'string' && environment !== '' ? environment : undefined;
 }

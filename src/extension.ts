@@ -9,6 +9,7 @@ import {
 } from './commands/subscriptions';
 import { findSubscription } from './commands/find';
 import { verifyToken } from './commands/verifyToken';
+import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history/historyCommands';
 import { copyLink, LinkHandler } from './links/linkHandler';
 import { copySnippet } from './snippets/copySnippet';
 import { exportDb, importDb } from './transfer/transferCommands';
@@ -35,6 +36,10 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
       [COMMANDS.deleteKey]: deleteKey,
       [COMMANDS.revertToServer]: revertToServer,
       [COMMANDS.showLog]: (c: Ctx) => c.log.show(true),
+      [COMMANDS.showHistory]: showHistory,
+      [COMMANDS.clearHistory]: clearHistory,
+      [COMMANDS.undoWrite]: undoWrite,
+      [COMMANDS.openWriteDiff]: openWriteDiff,
       [COMMANDS.findSubscription]: findSubscription,
       [COMMANDS.copyLink]: copyLink,
       [COMMANDS.copySnippet]: copySnippet,

@@ -7,6 +7,9 @@ import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, MAX_RETRIES_LIMIT } from './ap
 export const SETTINGS = {
   requestTimeoutSeconds: { key: 'requestTimeoutSeconds', default: DEFAULT_TIMEOUT_MS / 1000, minimum: 1, maximum: 300 },
   maxRetries: { key: 'maxRetries', default: DEFAULT_MAX_RETRIES, minimum: 0, maximum: MAX_RETRIES_LIMIT },
+  /** 0 keeps no write history at all. */
+  historyMaxEntries: { key: 'history.maxEntries', default: 500, minimum: 0, maximum: 5000 },
+  historyMaxDays: { key: 'history.maxDays', default: 30, minimum: 1, maximum: 365 },
 } as const;
 
 /** The section every setting lives in. */
@@ -21,6 +24,10 @@ export interface Settings {
   /** Per request attempt. */
   readonly requestTimeoutMs: number;
   readonly maxRetries: number;
+  /** The write history keeps at most this many writes (the newest) ... */
+  readonly historyMaxEntries: number;
+  /** ... and none older than this many days. */
+  readonly historyMaxDays: number;
 }
 
 /** Reads the settings, falling back to the default for a missing or mistyped value and clamping to the bounds. */
@@ -28,6 +35,8 @@ export function readSettings(source: SettingsSource): Settings {
   return {
     requestTimeoutMs: numberSetting(source, SETTINGS.requestTimeoutSeconds) * 1000,
     maxRetries: Math.floor(numberSetting(source, SETTINGS.maxRetries)),
+    historyMaxEntries: Math.floor(numberSetting(source, SETTINGS.historyMaxEntries)),
+    historyMaxDays: numberSetting(source, SETTINGS.historyMaxDays),
   };
 }
 

@@ -111,7 +111,7 @@ export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; co
   if (!(arg && 'confirmed' in arg && arg.confirmed)) {
     const answer = await vscode.window.showWarningMessage(
       `Remove gate ${gate.label}?`,
-      { modal: true, detail: `Its secret key is deleted from VS Code's secret storage and ${opened} opened subscription${opened === 1 ? '' : 's'} leave the view. Nothing changes on the LogUp server.` },
+      { modal: true, detail: `Its secret key is deleted from VS Code's secret storage and ${opened} opened subscription${opened === 1 ? '' : 's'} leave the view; its write history is deleted. Nothing changes on the LogUp server.` },
       'Remove',
     );
     if (answer !== 'Remove') return false;

@@ -220,6 +220,20 @@ export class DbStore {
     return promise;
   }
 
+  /**
+   * The GET before a write (the editor's pre-save check, a save's own check): always a new request, never one
+   * already under way; when it fails, nothing was sent and the message says so.
+   */
+  async readBeforeWrite(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
+    try {
+      return await this.get(ref, this.entry(ref), signal);
+    } catch (error) {
+      if (isNotFound(error) || isCancellation(error)) throw error;
+      const reason = userMessage(error);
+      throw new SaveFailedError(`Not saved: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed on the server.`, error);
+    }
+  }
+
   /** Taken before sending a request whose answer carries a DB (a verification), and handed to `record`. */
   ticket(): number {
     return this.writesAnywhere;
@@ -322,7 +336,7 @@ export class DbStore {
     // What the caller's own change would send is checked before any request; the key count again after the GET.
     const early = planProblems(base, planSave(base, edited));
     if (early.length > 0) throw new InvalidDbError(early);
-    const server = request.server && request.server === entry.observation ? request.server : await this.check(ref, entry, signal);
+    const server = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal);
     const merged = mergeSave(base, server.db, edited);
     if (merged.kind === 'conflict') {
       this.log.info(`${ref.idSubscription}: not saved, changed on the server meanwhile (${merged.keys.length} key(s))`);
@@ -361,17 +375,6 @@ export class DbStore {
       entry.writing = false;
       entry.epoch++;
       this.writesAnywhere++;
-    }
-  }
-
-  /** The GET before a write; when it fails, nothing was sent and the message says so. */
-  private async check(ref: SubscriptionRef, entry: Entry, signal: AbortSignal | undefined): Promise<Observation> {
-    try {
-      return await this.get(ref, entry, signal);
-    } catch (error) {
-      if (isNotFound(error) || isCancellation(error)) throw error;
-      const reason = userMessage(error);
-      throw new SaveFailedError(`Not saved: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed on the server.`, error);
     }
   }
 

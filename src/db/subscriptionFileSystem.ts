@@ -156,7 +156,7 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
   private async preSaveCheck(ref: SubscriptionRef, state: DocumentState, text: string): Promise<Version> {
     const analysis = analyzeDbDocument(text, { base: state.base });
     if (!analysis.ok) return NOT_NEWER;
-    const server = await this.guard(() => this.store.read(ref));
+    const server = await this.guard(() => this.store.readBeforeWrite(ref));
     const merged = mergeSave(state.base, server.db, analysis.db);
     if (merged.kind === 'conflict') {
       state.conflictWith = server.db;

@@ -68,7 +68,7 @@ async function saveAndWaitClean(page) {
  * A screenshot for the README too: `LOGUP_README_SCREENSHOTS=1 npm run test:e2e` copies it to
  * media/screenshots/<name>.png, so the README shows what this run saw, never a drawing.
  */
-async function readmeShot(ctx, name) {
+export async function readmeShot(ctx, name) {
   // toasts slide in and fade out: let them settle so the picture shows what a person sees
   await ctx.page.waitForTimeout(1000);
   const file = await ctx.screenshot(name);

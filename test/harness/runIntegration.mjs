@@ -17,6 +17,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE_SETTINGS, startCodeServer, tail } from './codeServer.mjs';
+import { SUITE_START_MARKER } from './markers.mjs';
 import { ensureToolchain } from './toolchain.mjs';
 import { freshRunDir, harnessLog, repoRoot, requireFromRepo, runCleanups, withTimeout } from './util.mjs';
 import { openWorkbench } from './workbench.mjs';
@@ -33,8 +34,6 @@ const DOWNLOAD_CAP_MS = 10 * 60_000;
  * after the integration run does not try (and wait) again.
  */
 let desktopUnavailable;
-// printed by test/integration/index.ts when run() starts
-const SUITE_START_MARKER = 'LogUp integration suite:';
 
 /**
  * Runs the suite and returns { ok, passed, failed, pending, failures, runner, reason, runDir }.
