@@ -231,7 +231,8 @@ suite('reach: the LogUp view, links, snippets, export/import and Find', () => {
     }
     assert.deepEqual(sandbox.getDb(idGate, target.idSubscription), wanted);
     assert.deepEqual(calls(sandbox).map((c) => c.route), ['getDb', 'putDb', 'deleteDb'], 'one check, then only the difference');
-    assert.deepEqual(records.map((r) => [r.origin, r.outcome]), [['import', 'done']], 'the write history sees an import');
+    assert.deepEqual(records.map((r) => [r.origin, r.outcome]), [['import', 'done']], 'the store records an import');
+    await waitFor('the History view to list the import', () => (ctx.history.list().some((e) => e.idSubscription === target.idSubscription && e.origin === 'import') ? true : undefined));
   });
 
   test('an import of a file with problems sends nothing and lists them with their line and column', async () => {
