@@ -28,10 +28,18 @@ export const COMMANDS = {
   clearHistory: 'logup.clearHistory',
   undoWrite: 'logup.undoWrite',
   openWriteDiff: 'logup.openWriteDiff',
+  findSubscription: 'logup.findSubscription',
+  copyLink: 'logup.copyLink',
+  copySnippet: 'logup.copySnippet',
+  exportDb: 'logup.exportDb',
+  importDb: 'logup.importDb',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
 export const VIEW_CONTAINER_ID = 'logup';
+
+/** The getting-started walkthrough (package.json `contributes.walkthroughs`). */
+export const WALKTHROUGH_ID = 'logup.gettingStarted';
 export const VIEW_ID = 'logup.subscriptions';
 export const HISTORY_VIEW_ID = 'logup.history';
 

@@ -5,6 +5,7 @@ import { DbDiagnostics } from './db/dbDiagnostics';
 import { DbLanguage } from './db/dbLanguage';
 import { DbStore } from './db/dbStore';
 import { SubscriptionFileSystem } from './db/subscriptionFileSystem';
+import { Modal } from './dialogs/modal';
 import { ClientRegistry } from './gates/clientRegistry';
 import { watchGateLifecycle } from './gates/gateLifecycle';
 import { GateStore } from './gates/gateStore';
@@ -14,6 +15,7 @@ import { WriteHistory } from './history/writeHistory';
 import { readSettings, SETTINGS, SETTINGS_SECTION } from './settings';
 import { ReviewDiff } from './review/reviewDiff';
 import { WriteReviewer } from './review/writeReviewer';
+import { ImportDiagnostics } from './transfer/importDiagnostics';
 import { GateStatusBar } from './views/gateStatusBar';
 import { OpenedSubscriptions } from './views/openedSubscriptions';
 import { ProductionDecorations } from './views/productionDecorations';
@@ -43,6 +45,9 @@ export class Ctx implements vscode.Disposable {
   readonly reviewer: WriteReviewer;
   readonly decorations: ProductionDecorations;
   readonly statusBar: GateStatusBar;
+  /** The modal dialogs of links and import (the in-editor tests answer them). */
+  readonly modal = new Modal();
+  readonly importDiagnostics = new ImportDiagnostics();
   /** The last error shown to the user (read by the in-editor tests). */
   lastError: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -82,6 +87,7 @@ export class Ctx implements vscode.Disposable {
           void this.history.reload();
         }
       }),
+      this.importDiagnostics,
       // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
       this.treeView.onDidChangeVisibility((e) => {
         if (e.visible) this.tree.refresh();

@@ -7,8 +7,12 @@ import { registerCommands } from './commands/registry';
 import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
 } from './commands/subscriptions';
+import { findSubscription } from './commands/find';
 import { verifyToken } from './commands/verifyToken';
 import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history/historyCommands';
+import { copyLink, LinkHandler } from './links/linkHandler';
+import { copySnippet } from './snippets/copySnippet';
+import { exportDb, importDb } from './transfer/transferCommands';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
@@ -37,7 +41,13 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
       [COMMANDS.clearHistory]: clearHistory,
       [COMMANDS.undoWrite]: undoWrite,
       [COMMANDS.openWriteDiff]: openWriteDiff,
+      [COMMANDS.findSubscription]: findSubscription,
+      [COMMANDS.copyLink]: copyLink,
+      [COMMANDS.copySnippet]: copySnippet,
+      [COMMANDS.exportDb]: exportDb,
+      [COMMANDS.importDb]: importDb,
     }),
+    vscode.window.registerUriHandler(new LinkHandler(ctx)),
   );
   if (process.env.LOGUP_SANDBOX_URL) void ensureSandboxDemoGate(ctx).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
   // Internals are handed out only to the in-editor tests, never to other extensions (the gate store reads secrets).
