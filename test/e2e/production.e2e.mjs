@@ -4,7 +4,7 @@
 // Screenshots for the README: production-tab, review, review-diff.
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET } from './secrets.mjs';
-import { answer, clearNotifications, logupContainer, pick, readmeShot, retype, serialize, treeRow, writes } from './workbenchUi.mjs';
+import { addGateByTyping, answer, clearNotifications, pick, readmeShot, retype, serialize, treeRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_shop';
 const SUB = 'sub_customer42';
@@ -29,16 +29,8 @@ export async function run(ctx) {
   sandbox.setDb(GATE, SUB, START_DB);
 
   await ctx.step('add a gate and choose Production for it', async () => {
-    await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
-    await logupContainer(page).click();
-    await ctx.runCommand('LogUp: Add Gate');
-    await answer(page, '(1/4)', GATE);
-    await answer(page, '(2/4)', SECRET);
-    await pick(page, '(3/4)', 'Local sandbox');
     // a server on this machine is suggested as Sandbox: the user says it is production
-    await page.locator('.quick-input-widget', { hasText: 'suggested for this URL' }).waitFor({ state: 'visible', timeout: 15_000 });
-    await pick(page, '(4/4)', 'Production');
-    await ctx.waitForNotification(`Gate ${GATE} added`);
+    await addGateByTyping(ctx, GATE, SECRET, 'Production');
     await treeRow(page, GATE).filter({ hasText: 'PRODUCTION' }).waitFor({ state: 'visible', timeout: 15_000 });
   });
 

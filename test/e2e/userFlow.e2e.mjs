@@ -4,7 +4,7 @@
 // Screenshots (test-results/e2e/screenshots/NN-*.png) feed the README.
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET, E2E_LOGUP_TOKEN as TOKEN } from './secrets.mjs';
-import { answer, clearNotifications, logupContainer, pick, readmeShot, retype, saveAndWaitClean, serialize, treeRow, writes } from './workbenchUi.mjs';
+import { addGateByTyping, answer, clearNotifications, logupContainer, pick, readmeShot, retype, saveAndWaitClean, serialize, treeRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_e2e';
 const SUB = 'sub_e2e';
@@ -18,16 +18,7 @@ export async function run(ctx) {
   sandbox.addLogupToken(GATE, TOKEN, { idSubscription: SUB, idActor: ACTOR });
 
   await ctx.step('add a gate from the command palette', async () => {
-    // the palette lists an extension's commands once the remote extension host has registered it: its
-    // activity-bar container appearing says so
-    await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
-    await logupContainer(page).click();
-    await ctx.runCommand('LogUp: Add Gate');
-    await answer(page, '(1/4)', GATE);
-    await answer(page, '(2/4)', SECRET);
-    await pick(page, '(3/4)', 'Local sandbox');
-    await pick(page, '(4/4)', 'Sandbox');
-    await ctx.waitForNotification(`Gate ${GATE} added`);
+    await addGateByTyping(ctx, GATE, SECRET, 'Sandbox');
     assert.equal(sandbox.journal.filter((e) => e.route === 'token' && e.status === 200).length >= 1, true, 'the credentials were checked');
   });
 

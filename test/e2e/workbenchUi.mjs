@@ -75,3 +75,22 @@ export function serialize(db) {
   if (keys.length === 0) return '{}\n';
   return `{\n${keys.map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(db[k])}`).join(',\n')}\n}\n`;
 }
+
+/**
+ * "LogUp: Add Gate" typed as a person would, against the local sandbox's URL, choosing `environment` in step 4.
+ * The palette lists an extension's commands once the remote extension host has registered it: its activity-bar
+ * container appearing says so.
+ */
+export async function addGateByTyping(ctx, idGate, secret, environment) {
+  const { page } = ctx;
+  await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
+  await logupContainer(page).click();
+  await ctx.runCommand('LogUp: Add Gate');
+  await answer(page, '(1/4)', idGate);
+  await answer(page, '(2/4)', secret);
+  await pick(page, '(3/4)', 'Local sandbox');
+  // a server on this machine is suggested as Sandbox, whatever the user then picks
+  await page.locator('.quick-input-widget', { hasText: 'suggested for this URL' }).waitFor({ state: 'visible', timeout: 15_000 });
+  await pick(page, '(4/4)', environment);
+  await ctx.waitForNotification(`Gate ${idGate} added`);
+}

@@ -15,7 +15,7 @@ import type { ReviewChoice, ReviewPrompt } from '../../src/review/writeReviewer'
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { GateNode } from '../../src/views/treeNodes';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { calls, captureWarnings, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
 
 /** A gate the user marks as production (it runs on the local sandbox, as every server a test starts). */
 const LIVE = 'gate_liveShop';
@@ -271,17 +271,7 @@ suite('Environments, the write review and auto-save', () => {
     await vscode.commands.executeCommand('logup.editValue', { ...live, key: 'country' }, 'germany');
     await vscode.commands.executeCommand('logup.addKey', live, 'vip', true);
     // Delete Key asks nothing of its own where the review shows the deletion: one question per write.
-    const confirmations: string[] = [];
-    const showWarningMessage = vscode.window.showWarningMessage;
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string) => {
-      confirmations.push(message);
-      return Promise.resolve(undefined);
-    };
-    try {
-      await vscode.commands.executeCommand('logup.deleteKey', { ...live, key: 'plan' });
-    } finally {
-      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = showWarningMessage;
-    }
+    const confirmations = await captureWarnings(() => vscode.commands.executeCommand('logup.deleteKey', { ...live, key: 'plan' }));
     assert.deepEqual(confirmations, [], 'no second confirmation before the review');
     assert.equal(prompts.length, 4, 'each tree action was reviewed');
     assert.match(prompts[3]!.prompt.detail, /Delete 1 key:\n {2}"plan": "pro"/);

@@ -10,7 +10,7 @@ import type { Db } from '../../src/core/db';
 import type { VerifyTokenResult } from '../../src/commands/verifyToken';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { calls, captureWarnings, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
@@ -56,20 +56,12 @@ suite('Hardening: what an adversarial review found', () => {
 
   test('a hostile "not verified" answer is shown and logged redacted, without control or bidi characters, and short', async () => {
     ctx.lastError = undefined;
-    const warnings: string[] = [];
-    const original = vscode.window.showWarningMessage;
-    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string) => {
-      warnings.push(message);
-      return Promise.resolve(undefined);
-    };
-    try {
-      const errorMessage = `INVALID: ${ALPHA_TOKEN.logupToken} (secret ${DEMO_GATE.secretKey})\u001b[2K\r\n[info] Token verified\u202e${'x'.repeat(80_000)}`;
-      sandbox.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: false, errorMessage }) });
+    const errorMessage = `INVALID: ${ALPHA_TOKEN.logupToken} (secret ${DEMO_GATE.secretKey})\u001b[2K\r\n[info] Token verified\u202e${'x'.repeat(80_000)}`;
+    sandbox.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: false, errorMessage }) });
+    const warnings = await captureWarnings(async () => {
       const result = await vscode.commands.executeCommand<VerifyTokenResult>(COMMANDS.verifyToken, { input: ALPHA_TOKEN.logupToken, idGate });
       assert.equal(result?.verification.verified, false);
-    } finally {
-      (vscode.window as { showWarningMessage: unknown }).showWarningMessage = original;
-    }
+    });
     const shown = warnings.join('\n');
     assert.ok(shown.length > 0 && shown.length < 1_000, `a short warning (${shown.length} chars)`);
     assert.ok(!shown.includes(ALPHA_TOKEN.logupToken), 'no logupToken');
