@@ -291,10 +291,11 @@ export class DbStore {
     const client = await this.clients.get(ref.idGate);
     const db = await client.getDb(ref.idSubscription, undefined, signal ? { signal } : {});
     if (!wasWriting && !entry.writing && entry.epoch === epoch) return this.observe(ref, entry, db);
-    // Sent before (or while) a write was made: the server may have answered with the DB before that write. The
-    // write's own answer is newer; once the writes are done, that is the answer.
+    // Sent before or while a write was made: the answer may show the DB from before that write, or from after it plus
+    // changes made elsewhere since. Neither it nor the write's own answer can be trusted to be the newer, so once the
+    // writes are done, ask again: a read must never hide a change made elsewhere before it was sent.
     await entry.queue;
-    return entry.observation ?? this.get(ref, entry, signal);
+    return this.get(ref, entry, signal);
   }
 
   /** Records a DB seen on the server; one that differs from the last one gets a new version. */

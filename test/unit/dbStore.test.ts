@@ -107,6 +107,32 @@ describe('DbStore: order, versions and the merge rule', () => {
     assertVersionsRise();
   });
 
+  it('a read sent after our write landed shows a change made elsewhere meanwhile, so the next save cannot overwrite it', async () => {
+    // Found by the model (test/model/): the PUT lands, someone else changes b, then a read is sent while the PUT's
+    // answer is still on its way. Its answer is newer than the PUT's; taking the PUT's instead hid b = 2, and an
+    // editor save checked with that read sent b = 3 over it without a conflict.
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1, b: 1 });
+    const base = (await store.read(ref)).db;
+    const put = held.hold('putDb');
+    const treeSave = store.save(ref, { base, edited: { a: 1, b: 1, c: 1 }, origin: 'tree' });
+    await put.arrived; // the server holds {a: 1, b: 1, c: 1}; the answer is on its way
+    sandbox.patchDb(idGate, ref.idSubscription, { b: 2 });
+    const get = held.hold('getDb');
+    const preSaveRead = store.read(ref);
+    await get.arrived; // answered {a: 1, b: 2, c: 1}
+    get.release();
+    put.release();
+    await treeSave;
+    const checked = await preSaveRead;
+    assert.deepEqual(checked.db, { a: 1, b: 2, c: 1 }, 'the read shows what the server held when it was sent');
+    await assert.rejects(
+      store.save(ref, { base, edited: { a: 1, b: 3 }, server: checked, origin: 'editor' }),
+      (e: unknown) => e instanceof ConflictError && e.keys.join() === 'b',
+    );
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { a: 1, b: 2, c: 1 }, 'b changed elsewhere is kept');
+    assertVersionsRise();
+  });
+
   it('a change on the server to another key is merged: only the caller’s change is sent', async () => {
     sandbox.setDb(idGate, ref.idSubscription, { a: 1, b: 1 });
     const base = (await store.read(ref)).db;
