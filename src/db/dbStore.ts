@@ -117,6 +117,7 @@ export interface SaveRequest {
   /** A GET made just now by the caller (the editor's pre-save check), to spare a second one. */
   readonly server?: Observation;
   readonly origin: SaveOrigin;
+  /** Cancels the save until its first write request is sent; from then on the write runs to its outcome. */
   readonly signal?: AbortSignal;
 }
 
@@ -349,7 +350,10 @@ export class DbStore {
       for (const listener of [...this.writeListeners]) listener(entry);
     };
     try {
-      const db = await this.write(ref, server.db, plan, signal);
+      // A cancel after the first write request left cannot take it back: the server may have applied it, and a
+      // request cut off on its way may still land after the next save's check. So the write runs to its outcome,
+      // which is reported; only a cancel that came before any write request stops it (then nothing is sent).
+      const db = await this.write(ref, server.db, plan, signal?.aborted ? signal : undefined);
       this.log.info(`${ref.idSubscription}: saved (${describePlan(plan)})`);
       record({ outcome: 'done', after: db });
       return { plan, observation: this.observeOwn(ref, entry, db) };
