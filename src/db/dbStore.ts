@@ -117,6 +117,7 @@ export interface SaveRequest {
   /** A GET made just now by the caller (the editor's pre-save check), to spare a second one. */
   readonly server?: Observation;
   readonly origin: SaveOrigin;
+  /** Cancels the save until its first write request is sent; from then on the write runs to its outcome. */
   readonly signal?: AbortSignal;
 }
 
@@ -305,10 +306,11 @@ export class DbStore {
     const client = await this.clients.get(ref.idGate);
     const db = await client.getDb(ref.idSubscription, undefined, signal ? { signal } : {});
     if (!wasWriting && !entry.writing && entry.epoch === epoch) return this.observe(ref, entry, db);
-    // Sent before (or while) a write was made: the server may have answered with the DB before that write. The
-    // write's own answer is newer; once the writes are done, that is the answer.
+    // Sent before or while a write was made: the answer may show the DB from before that write, or from after it plus
+    // changes made elsewhere since. Neither it nor the write's own answer can be trusted to be the newer, so once the
+    // writes are done, ask again: a read must never hide a change made elsewhere before it was sent.
     await entry.queue;
-    return entry.observation ?? this.get(ref, entry, signal);
+    return this.get(ref, entry, signal);
   }
 
   /** Records a DB seen on the server; one that differs from the last one gets a new version. */
@@ -362,7 +364,10 @@ export class DbStore {
       for (const listener of [...this.writeListeners]) listener(entry);
     };
     try {
-      const db = await this.write(ref, server.db, plan, signal);
+      // A cancel after the first write request left cannot take it back: the server may have applied it, and a
+      // request cut off on its way may still land after the next save's check. So the write runs to its outcome,
+      // which is reported; only a cancel that came before any write request stops it (then nothing is sent).
+      const db = await this.write(ref, server.db, plan, signal?.aborted ? signal : undefined);
       this.log.info(`${ref.idSubscription}: saved (${describePlan(plan)})`);
       record({ outcome: 'done', after: db });
       return { plan, observation: this.observeOwn(ref, entry, db) };
