@@ -81,16 +81,24 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
       state.afterWrite = undefined;
       return fileStat(version);
     }
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const document = this.openDocument(uri);
     if (state && document?.isDirty) return fileStat(await this.preSaveCheck(ref, state, document.getText()));
     return fileStat(await this.guard(() => this.store.load(ref)));
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const ref = this.refOf(uri);
+    const versionBefore = this.openDocument(uri)?.version;
     const observation = await this.guard(() => this.store.read(ref));
-    this.setBase(uri, observation.db);
+    // VS Code drops what it read when the user typed while the read was under way: the base must not move then,
+    // or the next save would undo a change the editor never showed.
+    const document = this.openDocument(uri);
+    if (document === undefined || document.version === versionBefore) this.setBase(uri, observation.db);
     return new TextEncoder().encode(serializeDb(observation.db));
+  }
+
+  private openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
+    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {

@@ -92,6 +92,23 @@ suite('Hardening: what an adversarial review found', () => {
     assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { a: 2, b: 5 }, 'the user’s own save of a is not reverted');
   });
 
+  test('a reload read while the user types does not move the base: the next save never undoes a change it never showed', async () => {
+    const ref = fresh({ a: 1, b: 1 });
+    const editor = await openDbEditor(ref);
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1, b: 2 }); // someone else changes b
+    // VS Code reloads (reads the file) while the user types; it then drops what it read, so the editor never shows b: 2.
+    const hold = sandbox.hold('getDb');
+    const read = ctx.fileSystem.readFile(editor.document.uri);
+    await hold.arrived;
+    await replaceText(editor, serializeDb({ a: 5, b: 1 }));
+    hold.release();
+    await read;
+    sandbox.clearJournal();
+    assert.equal(await editor.document.save(), true);
+    assert.deepEqual(calls(sandbox).filter((c) => c.route === 'putDb').map((c) => c.body), [{ data: [{ key: 'a', value: 5 }] }], 'only the user’s change');
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { a: 5, b: 2 }, 'the other change is kept');
+  });
+
   test('tree actions on keys named constructor, toString and __proto__ behave like any key', async () => {
     const ref = fresh({ plain: 1 });
     await vscode.commands.executeCommand(COMMANDS.openSubscriptionById, ref);
