@@ -66,9 +66,19 @@ export enum ExtensionMode { Production = 1, Development = 2, Test = 3 }
 export enum DiagnosticSeverity { Error = 0, Warning = 1, Information = 2, Hint = 3 }
 export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
 export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
+export enum StatusBarAlignment { Left = 1, Right = 2 }
 
 export class ThemeIcon {
+  constructor(readonly id: string, readonly color?: ThemeColor) {}
+}
+
+export class ThemeColor {
   constructor(readonly id: string) {}
+}
+
+export class FileDecoration {
+  propagate?: boolean;
+  constructor(readonly badge?: string, readonly tooltip?: string, readonly color?: ThemeColor) {}
 }
 
 export class MarkdownString {
@@ -242,6 +252,9 @@ export const window = {
   withProgress: async <T>(_o: unknown, task: (p: unknown, t: unknown) => Promise<T>): Promise<T> =>
     task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: noop }),
   showTextDocument: async (document: StubDocument) => ({ document, selection: undefined as unknown, revealRange: () => undefined }),
+  onDidChangeActiveTextEditor: noop,
+  registerFileDecorationProvider: noop,
+  createStatusBarItem: () => ({ show: () => undefined, hide: () => undefined, dispose: () => undefined }),
 };
 
 export const workspace = {
@@ -256,6 +269,7 @@ export const workspace = {
   onDidChangeTextDocument: documentChanged.event,
   onDidCloseTextDocument: documentClosed.event,
   onDidSaveTextDocument: documentSaved.event,
+  registerTextDocumentContentProvider: noop,
   registerFileSystemProvider: (scheme: string, provider: Provider) => {
     providers.set(scheme, provider);
     return new Disposable(() => providers.delete(scheme));

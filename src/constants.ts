@@ -10,6 +10,7 @@ export const COMMANDS = {
   addGate: 'logup.addGate',
   addSandboxGate: 'logup.addSandboxGate',
   removeGate: 'logup.removeGate',
+  setGateEnvironment: 'logup.setGateEnvironment',
   verifyToken: 'logup.verifyToken',
   openSubscriptionById: 'logup.openSubscriptionById',
   openDb: 'logup.openDb',
@@ -23,11 +24,29 @@ export const COMMANDS = {
   deleteKey: 'logup.deleteKey',
   revertToServer: 'logup.revertToServer',
   showLog: 'logup.showLog',
+  showHistory: 'logup.showHistory',
+  clearHistory: 'logup.clearHistory',
+  undoWrite: 'logup.undoWrite',
+  openWriteDiff: 'logup.openWriteDiff',
+  findSubscription: 'logup.findSubscription',
+  copyLink: 'logup.copyLink',
+  copySnippet: 'logup.copySnippet',
+  exportDb: 'logup.exportDb',
+  importDb: 'logup.importDb',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
 export const VIEW_CONTAINER_ID = 'logup';
+
+/** The getting-started walkthrough (package.json `contributes.walkthroughs`). */
+export const WALKTHROUGH_ID = 'logup.gettingStarted';
 export const VIEW_ID = 'logup.subscriptions';
+export const HISTORY_VIEW_ID = 'logup.history';
+
+/** Read-only documents showing a recorded write before and after (the history's diff). */
+export const HISTORY_SCHEME = 'logup-history';
+/** The write history's file, in the extension's global storage folder. */
+export const HISTORY_FILE = 'write-history.json';
 
 /** Context keys for `when` clauses. */
 export const CONTEXT_HAS_GATES = 'logup.hasGates';
@@ -40,6 +59,29 @@ export const TREE_ITEM = {
   entry: 'entry',
   message: 'message',
 } as const;
+
+/** `contextValue`s of the History view's items, matched by `view/item/context` menus. */
+export const HISTORY_ITEM = {
+  subscription: 'historySubscription',
+  write: 'historyWrite',
+  /** A write that left something on the server to undo. */
+  undoableWrite: 'historyWrite.undoable',
+  change: 'historyChange',
+} as const;
+/**
+ * The language of `logup:` documents: JSON to the editor (grammar, JSON language features), but its own id, so
+ * package.json can turn VS Code's auto-save off for it alone (docs/harness.md, H18–H20).
+ */
+export const DB_LANGUAGE_ID = 'logup-db';
+
+/** Read-only documents of a write review's diff: the server's DB now and what it will hold after the save. */
+export const REVIEW_SCHEME = 'logup-review';
+
+/** Theme colour (package.json `contributes.colors`) that marks production: tabs and the gate's icon. */
+export const COLOR_PRODUCTION = 'logup.productionForeground';
+
+/** The status bar item naming the active `logup:` document's gate and environment. */
+export const STATUS_BAR_GATE_ID = 'logup.gateEnvironment';
 
 export const OUTPUT_CHANNEL_NAME = 'LogUp';
 export const DIAGNOSTIC_SOURCE = 'LogUp';

@@ -1,12 +1,24 @@
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
+import { HISTORY_FILE, HISTORY_SCHEME, HISTORY_VIEW_ID, OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
 import { DbDiagnostics } from './db/dbDiagnostics';
+import { DbLanguage } from './db/dbLanguage';
 import { DbStore } from './db/dbStore';
 import { SubscriptionFileSystem } from './db/subscriptionFileSystem';
+import { Modal } from './dialogs/modal';
 import { ClientRegistry } from './gates/clientRegistry';
 import { watchGateLifecycle } from './gates/gateLifecycle';
 import { GateStore } from './gates/gateStore';
+import { HistoryDocuments } from './history/historyDocuments';
+import { HistoryTreeProvider, type HistoryNode } from './history/historyView';
+import { WriteHistory } from './history/writeHistory';
+import { readSettings, SETTINGS, SETTINGS_SECTION } from './settings';
+import { ReviewDiff } from './review/reviewDiff';
+import { WriteReviewer } from './review/writeReviewer';
+import { ImportDiagnostics } from './transfer/importDiagnostics';
+import { GateStatusBar } from './views/gateStatusBar';
 import { OpenedSubscriptions } from './views/openedSubscriptions';
+import { ProductionDecorations } from './views/productionDecorations';
 import { SubscriptionTreeProvider } from './views/subscriptionTreeProvider';
 import type { TreeNode } from './views/treeNodes';
 
@@ -24,6 +36,18 @@ export class Ctx implements vscode.Disposable {
   readonly tree: SubscriptionTreeProvider;
   readonly treeView: vscode.TreeView<TreeNode>;
   readonly fileSystem: SubscriptionFileSystem;
+  readonly history: WriteHistory;
+  readonly historyTree: HistoryTreeProvider;
+  readonly historyView: vscode.TreeView<HistoryNode>;
+  /** Keeps `logup:` documents in the logup-db language, out of auto-save's reach. */
+  readonly dbLanguage: DbLanguage;
+  /** The one review every write passes; its `ask` is the seam the in-editor tests replace. */
+  readonly reviewer: WriteReviewer;
+  readonly decorations: ProductionDecorations;
+  readonly statusBar: GateStatusBar;
+  /** The modal dialogs of links and import (the in-editor tests answer them). */
+  readonly modal = new Modal();
+  readonly importDiagnostics = new ImportDiagnostics();
   /** The last error shown to the user (read by the in-editor tests). */
   lastError: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -36,11 +60,34 @@ export class Ctx implements vscode.Disposable {
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
+    this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
+    this.historyTree = new HistoryTreeProvider(this.history);
+    this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: this.historyTree });
+    this.dbLanguage = new DbLanguage(this.log);
+    const reviewDiff = new ReviewDiff();
+    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.log);
+    this.store.setReviewer(this.reviewer.review);
+    this.decorations = new ProductionDecorations(this.gates);
+    this.statusBar = new GateStatusBar(this.gates);
     this.disposables.push(
       this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
+      this.dbLanguage, reviewDiff, this.decorations, this.statusBar,
       vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
       new DbDiagnostics(this.fileSystem),
-      watchGateLifecycle(this.gates, this.clients, this.store, this.opened),
+      watchGateLifecycle(this.gates, this.clients, this.store, this.opened, this.history),
+      this.historyView, this.historyTree, this.history,
+      vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, new HistoryDocuments(this.history)),
+      this.store.onDidWrite((record) => this.history.record(record, this.gates.get(record.ref.idGate)?.environment)),
+      // Another window may have written to the shared history file meanwhile.
+      this.historyView.onDidChangeVisibility((e) => {
+        if (e.visible) void this.history.reload();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SETTINGS_SECTION}.${SETTINGS.historyMaxEntries.key}`) || e.affectsConfiguration(`${SETTINGS_SECTION}.${SETTINGS.historyMaxDays.key}`)) {
+          void this.history.reload();
+        }
+      }),
+      this.importDiagnostics,
       // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
       this.treeView.onDidChangeVisibility((e) => {
         if (e.visible) this.tree.refresh();
@@ -53,3 +100,9 @@ export class Ctx implements vscode.Disposable {
     this.log.dispose();
   }
 }
+
+function historyLimits(): { maxEntries: number; maxDays: number } {
+  const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+  return { maxEntries: settings.historyMaxEntries, maxDays: settings.historyMaxDays };
+}
+

@@ -2,12 +2,17 @@ import * as vscode from 'vscode';
 import { COMMANDS } from './constants';
 import { Ctx } from './ctx';
 import { addKey, deleteKey, editValue } from './commands/entries';
-import { addGate, addSandboxGate, ensureSandboxDemoGate, removeGate } from './commands/gates';
+import { addGate, addSandboxGate, ensureSandboxDemoGate, removeGate, setGateEnvironment } from './commands/gates';
 import { registerCommands } from './commands/registry';
 import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
 } from './commands/subscriptions';
+import { findSubscription } from './commands/find';
 import { verifyToken } from './commands/verifyToken';
+import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history/historyCommands';
+import { copyLink, LinkHandler } from './links/linkHandler';
+import { copySnippet } from './snippets/copySnippet';
+import { exportDb, importDb } from './transfer/transferCommands';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
@@ -18,6 +23,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
       [COMMANDS.addGate]: addGate,
       [COMMANDS.addSandboxGate]: addSandboxGate,
       [COMMANDS.removeGate]: removeGate,
+      [COMMANDS.setGateEnvironment]: setGateEnvironment,
       [COMMANDS.verifyToken]: verifyToken,
       [COMMANDS.openSubscriptionById]: openSubscriptionById,
       [COMMANDS.openDb]: openDb,
@@ -31,7 +37,17 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
       [COMMANDS.deleteKey]: deleteKey,
       [COMMANDS.revertToServer]: revertToServer,
       [COMMANDS.showLog]: (c: Ctx) => c.log.show(true),
+      [COMMANDS.showHistory]: showHistory,
+      [COMMANDS.clearHistory]: clearHistory,
+      [COMMANDS.undoWrite]: undoWrite,
+      [COMMANDS.openWriteDiff]: openWriteDiff,
+      [COMMANDS.findSubscription]: findSubscription,
+      [COMMANDS.copyLink]: copyLink,
+      [COMMANDS.copySnippet]: copySnippet,
+      [COMMANDS.exportDb]: exportDb,
+      [COMMANDS.importDb]: importDb,
     }),
+    vscode.window.registerUriHandler(new LinkHandler(ctx)),
   );
   if (process.env.LOGUP_SANDBOX_URL) void ensureSandboxDemoGate(ctx).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
   // Internals are handed out only to the in-editor tests, never to other extensions (the gate store reads secrets).

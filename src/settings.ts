@@ -7,7 +7,14 @@ import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, MAX_RETRIES_LIMIT } from './ap
 export const SETTINGS = {
   requestTimeoutSeconds: { key: 'requestTimeoutSeconds', default: DEFAULT_TIMEOUT_MS / 1000, minimum: 1, maximum: 300 },
   maxRetries: { key: 'maxRetries', default: DEFAULT_MAX_RETRIES, minimum: 0, maximum: MAX_RETRIES_LIMIT },
+  /** 0 keeps no write history at all. */
+  historyMaxEntries: { key: 'history.maxEntries', default: 500, minimum: 0, maximum: 5000 },
+  historyMaxDays: { key: 'history.maxDays', default: 30, minimum: 1, maximum: 365 },
+  confirmWrites: { key: 'confirmWrites', default: 'production', values: ['production', 'always', 'never'] },
 } as const;
+
+/** When a write is shown for review before it is sent: on production gates, on every gate, or never. */
+export type ConfirmWrites = (typeof SETTINGS.confirmWrites.values)[number];
 
 /** The section every setting lives in. */
 export const SETTINGS_SECTION = 'logup';
@@ -21,6 +28,11 @@ export interface Settings {
   /** Per request attempt. */
   readonly requestTimeoutMs: number;
   readonly maxRetries: number;
+  /** The write history keeps at most this many writes (the newest) ... */
+  readonly historyMaxEntries: number;
+  /** ... and none older than this many days. */
+  readonly historyMaxDays: number;
+  readonly confirmWrites: ConfirmWrites;
 }
 
 /** Reads the settings, falling back to the default for a missing or mistyped value and clamping to the bounds. */
@@ -28,7 +40,15 @@ export function readSettings(source: SettingsSource): Settings {
   return {
     requestTimeoutMs: numberSetting(source, SETTINGS.requestTimeoutSeconds) * 1000,
     maxRetries: Math.floor(numberSetting(source, SETTINGS.maxRetries)),
+    historyMaxEntries: Math.floor(numberSetting(source, SETTINGS.historyMaxEntries)),
+    historyMaxDays: numberSetting(source, SETTINGS.historyMaxDays),
+    confirmWrites: enumSetting(source, SETTINGS.confirmWrites),
   };
+}
+
+function enumSetting<T extends string>(source: SettingsSource, spec: { key: string; default: T; values: readonly T[] }): T {
+  const value = source.get<unknown>(spec.key);
+  return spec.values.find((v) => v === value) ?? spec.default;
 }
 
 function numberSetting(source: SettingsSource, spec: { key: string; default: number; minimum: number; maximum: number }): number {

@@ -1,7 +1,11 @@
 // `npm test`: every layer of checks, in order, each one run even when an earlier one failed (so one run tells
 // everything), then a summary table and the line `tests: N passed, N failed`.
 //
-//   lint → check-types → unit → build → package → toolchain → integration (code-server) → e2e (code-server)
+//   lint → check-types → unit → build → package → toolchain → integration → e2e (code-server)
+//
+// The in-editor layers (integration, restricted) run in desktop VS Code through @vscode/test-electron where it can
+// be had (a display, and VS Code downloadable or in .vscode-test/), else in code-server: one line says which and why
+// (test/harness/runIntegration.mjs).
 //
 // Flags: --skip-e2e, --unit-only (= --only=unit), --only=<layer>[,<layer>…] (a layer brings the layers it needs:
 // --only=integration runs build, toolchain and integration; --only=e2e runs package, toolchain and e2e).

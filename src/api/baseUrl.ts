@@ -5,16 +5,23 @@ const EXAMPLE = 'https://api.logup.co/v1_0';
 
 /**
  * True for hosts that can only mean this machine: `localhost`, 127.0.0.0/8 and `::1` (brackets allowed).
- * Plain http is tolerated only there, because nothing on the network can read that traffic.
+ * Plain http is tolerated only there, because nothing on the network can read that traffic. `localhost.` is not
+ * one: a name with a trailing dot is looked up in DNS, not in the hosts file.
  */
 export function isLoopbackHost(host: string): boolean {
-  let h = host.trim().toLowerCase();
-  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-  if (h.endsWith('.')) h = h.slice(0, -1);
-  if (h === 'localhost') return true;
-  if (isIPv4(h)) return h.split('.')[0] === '127';
-  if (isIPv6(h)) return h === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(h);
-  return false;
+  const h = host.trim().toLowerCase();
+  return h === 'localhost' || isLoopbackAddress(h);
+}
+
+/** True for an IP address of this machine: 127.0.0.0/8, `::1` in any spelling, or 127.x mapped into IPv6. */
+export function isLoopbackAddress(address: string): boolean {
+  let a = address.trim().toLowerCase();
+  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
+  if (isIPv4(a)) return a.split('.')[0] === '127';
+  if (!isIPv6(a)) return false;
+  const mapped = /^(?:0{0,4}:){1,6}ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return isLoopbackAddress(mapped[1]!);
+  return a === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(a);
 }
 
 /**
@@ -32,6 +39,14 @@ export function parseBaseUrl(raw: string): URL {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new LogUpConfigError(`The LogUp base URL must start with https:// (like ${EXAMPLE}), not ${url.protocol}//.`);
+  }
+  if (url.protocol === 'http:' && url.hostname.endsWith('.') && isLoopbackHost(url.hostname.slice(0, -1))) {
+    const rest = `${url.port === '' ? '' : `:${url.port}`}${url.pathname.replace(/\/+$/, '')}`;
+    throw new LogUpConfigError(
+      `The LogUp base URL's host "${url.hostname}" ends with a dot, so it is looked up in DNS instead of meaning ` +
+        `this machine, and the gate's secret key would travel unencrypted to whatever answers; ` +
+        `use http://localhost${rest} or http://127.0.0.1${rest}.`,
+    );
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     throw new LogUpConfigError(

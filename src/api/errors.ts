@@ -1,13 +1,41 @@
 /**
  * Typed errors of the LogUp client. Messages are written for people and never contain a secret key, an access
  * token or a logupToken: the client redacts them before an error is built.
+ *
+ * Two bundles hold a copy of these classes: the extension imports this module statically, while the client that
+ * raises the errors lives in the lazily loaded api bundle. So `instanceof` checks a brand, a registered symbol that
+ * every copy of a class puts on its instances, instead of the prototype chain. This module must stay free of undici
+ * and zod: activation loads it.
  */
 
 /** Path of the client-credentials call, relative to the versioned base URL. */
 export const TOKEN_PATH = '/oauth/token';
 
+type Branded = { readonly brand: symbol };
+
+/** Brands instances, names them after their class, and answers `instanceof` from the brand. */
+abstract class BrandedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    // Class names survive bundling (esbuild keepNames), so the name tells the log what failed.
+    this.name = new.target.name;
+    // Every class from new.target up puts its brand here, so `instanceof` a parent class holds too.
+    for (let c: unknown = new.target; c !== BrandedError && typeof c === 'function'; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'brand')) Object.defineProperty(this, (c as unknown as Branded).brand, { value: true });
+    }
+  }
+
+  /** True for instances of this class or a subclass made by any copy of this module. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (!Object.hasOwn(this, 'brand') || value === null || typeof value !== 'object') return false;
+    return (value as Record<symbol, unknown>)[(this as unknown as Branded).brand] === true;
+  }
+}
+
 /** Base of every error raised for a request the client made (or was about to make). */
-export abstract class LogUpError extends Error {
+export abstract class LogUpError extends BrandedError {
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static readonly brand: symbol = Symbol.for('logup-vscode.LogUpError');
   /** HTTP method of the failed call, e.g. `PUT`. */
   readonly method: string;
   /** Path relative to the versioned base URL, without query, e.g. `/subscription/sub_alpha/db`. */
@@ -22,11 +50,11 @@ export abstract class LogUpError extends Error {
 
 /** The server answered with a non-success status; `serverMessage` holds the server's own words, if any. */
 export class LogUpHttpError extends LogUpError {
-  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
-  override readonly name = 'LogUpHttpError';
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static override readonly brand: symbol = Symbol.for('logup-vscode.LogUpHttpError');
   /** HTTP status code. */
   readonly status: number;
-  /** The server's message (from `errorMessage`, `error` or `message`, or a sanitized excerpt of a non-JSON body). */
+  /** The server's message, redacted and sanitized (from the JSON error body, or an excerpt of a non-JSON body). */
   readonly serverMessage: string | undefined;
 
   constructor(method: string, path: string, status: number, serverMessage: string | undefined, statusText: string) {
@@ -38,8 +66,8 @@ export class LogUpHttpError extends LogUpError {
 
 /** The server could not be reached or dropped the connection; `code` is e.g. `ECONNREFUSED` or `UND_ERR_SOCKET`. */
 export class LogUpNetworkError extends LogUpError {
-  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
-  override readonly name = 'LogUpNetworkError';
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static override readonly brand: symbol = Symbol.for('logup-vscode.LogUpNetworkError');
   /** Error code unwrapped from undici's error or its `cause` chain. */
   readonly code: string | undefined;
 
@@ -52,8 +80,8 @@ export class LogUpNetworkError extends LogUpError {
 
 /** One attempt took longer than the client's per-request timeout. */
 export class LogUpTimeoutError extends LogUpError {
-  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
-  override readonly name = 'LogUpTimeoutError';
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static override readonly brand: symbol = Symbol.for('logup-vscode.LogUpTimeoutError');
   /** The per-attempt timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
@@ -65,36 +93,31 @@ export class LogUpTimeoutError extends LogUpError {
 
 /** The caller's AbortSignal fired before the call finished. */
 export class LogUpCancelledError extends LogUpError {
-  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
-  override readonly name = 'LogUpCancelledError';
-  constructor(method: string, path: string) {
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static override readonly brand: symbol = Symbol.for('logup-vscode.LogUpCancelledError');
+  /** False only when no attempt of the call can have reached the server (cancelled before anything was sent). */
+  readonly sent: boolean;
+
+  constructor(method: string, path: string, sent = true) {
     super(`${method} ${path} was cancelled`, method, path);
+    this.sent = sent;
   }
 }
 
 /** A success response whose body was not what the API documents (names the field, never the value). */
 export class LogUpResponseError extends LogUpError {
-  // Spelled out: bundlers minify class names, and callers that load this module lazily match on `name`.
-  override readonly name = 'LogUpResponseError';
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static override readonly brand: symbol = Symbol.for('logup-vscode.LogUpResponseError');
   constructor(method: string, path: string, detail: string) {
     super(`${method} ${path} returned an unexpected response: ${detail}`, method, path);
   }
 }
 
-/** The client was given something it must refuse before any request: a bad base URL, subscription id or key. */
-export class LogUpConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LogUpConfigError';
-  }
-}
-
 /**
- * True when the error means the gate's credentials (or the access token) were refused: 401/403 from any call,
- * and also 400 from the token call, which OAuth2 servers use for `invalid_client` when credentials travel in the body.
+ * Something the client must refuse before sending: a bad base URL, subscription id, key or proxy setting, or a
+ * plain-http host that does not resolve to this machine.
  */
-export function isAuthError(e: unknown): boolean {
-  if (!(e instanceof LogUpHttpError)) return false;
-  if (e.status === 401 || e.status === 403) return true;
-  return e.status === 400 && e.path === TOKEN_PATH;
+export class LogUpConfigError extends BrandedError {
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static readonly brand: symbol = Symbol.for('logup-vscode.LogUpConfigError');
 }

@@ -1,5 +1,7 @@
-import { Agent, Dispatcher, Pool, ProxyAgent } from 'undici';
+import { Dispatcher, EnvHttpProxyAgent, Pool, type Agent } from 'undici';
 import { isLoopbackHost } from './baseUrl';
+import { MAX_CONNECT_TIMEOUT_MS } from './clientDefaults';
+import { createDirectAgent, directConnector, type HostResolver } from './directConnect';
 import { LogUpConfigError } from './errors';
 
 /** How one client reaches the network: VS Code's proxy settings and the process environment. */
@@ -14,70 +16,58 @@ export interface DispatcherOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** TCP/TLS connect timeout in milliseconds (to the proxy, and through it to the server); default 10000. */
   connectTimeoutMs?: number;
+  /** Resolves host names for direct connections; default the system resolver (tests inject one). */
+  resolveHost?: HostResolver;
 }
-
-/** Where requests to one URL go: straight to the server, or through the proxy at `proxy` (credentials removed). */
-export type Route = { kind: 'direct' } | { kind: 'proxy'; proxy: string };
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * A keep-alive dispatcher for one LogUpClient that honours an explicit proxy, else HTTPS_PROXY/HTTP_PROXY, and
- * NO_PROXY. Loopback hosts never go through a proxy: the proxy's 127.0.0.1 is not ours, and a plain-http local
- * sandbox would hand the secret key to the proxy in clear text. Throws LogUpConfigError naming the bad setting.
+ * NO_PROXY, with undici's EnvHttpProxyAgent doing the routing. Loopback hosts never go through a proxy: the proxy's
+ * 127.0.0.1 is not ours, and a plain-http local sandbox would hand the secret key to the proxy in clear text.
+ * Throws LogUpConfigError naming the bad setting.
  */
 export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
   const plan = proxyPlan(options);
-  const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const direct = new Agent({ connect: { timeout } });
+  const timeout = options.connectTimeoutMs ?? MAX_CONNECT_TIMEOUT_MS;
+  const direct = createDirectAgent(timeout, options.resolveHost);
   if (plan.http === '' && plan.https === '') return direct;
   // A TLS-intercepting corporate proxy re-signs the server's certificate: that is what proxyStrictSSL=false is for.
   // Direct connections keep full verification, so the setting cannot weaken the path that bypasses the proxy.
   const tls = { timeout, ...(options.strictSSL === false ? { rejectUnauthorized: false } : {}) };
-  const proxies = new Map<string, ProxyAgent>();
-  for (const uri of new Set([plan.http, plan.https])) {
-    if (uri !== '') {
-      proxies.set(uri, new ProxyAgent({
-        uri,
-        proxyTls: tls,
-        requestTls: tls,
-        // The tunnel (CONNECT) is part of connecting: a proxy that never answers it must fail like a dead host,
-        // not after undici's 300 s default (the client's own timeouts only start once the tunnel is up).
-        clientFactory: (origin, opts) => new Pool(origin, { ...opts, headersTimeout: timeout, bodyTimeout: timeout }),
-      }));
-    }
-  }
-  return new RoutingDispatcher(plan, direct, proxies);
+  const proxied = new EnvHttpProxyAgent({
+    // Always strings: an undefined one would make undici read process.env, which `env` replaces.
+    httpProxy: plan.http,
+    httpsProxy: plan.https,
+    noProxy: plan.noProxy,
+    // For the hosts NO_PROXY sends straight to the server.
+    connect: directConnector(timeout, options.resolveHost),
+    proxyTls: tls,
+    requestTls: tls,
+    // The tunnel (CONNECT) is part of connecting: a proxy that never answers it must fail like a dead host, not
+    // after undici's 300 s default (the client's own timeouts only start once the tunnel is up).
+    clientFactory: (origin, opts) => new Pool(origin, { ...opts, headersTimeout: timeout, bodyTimeout: timeout }),
+  });
+  return new LoopbackDirect(direct, proxied);
 }
 
-/** Which way a request to `url` would take under `options`; for logs and tests (never shows proxy credentials). */
-export function routeFor(url: string | URL, options: DispatcherOptions = {}): Route {
-  const proxy = proxyFor(typeof url === 'string' ? new URL(url) : url, proxyPlan(options));
-  if (proxy === undefined) return { kind: 'direct' };
-  const shown = new URL(proxy);
-  return { kind: 'proxy', proxy: `${shown.protocol}//${shown.host}` };
-}
-
-/** Sends each request to the direct pool or to its proxy's pool, with routeFor's rules. */
-class RoutingDispatcher extends Dispatcher {
+/** Sends loopback requests to the direct pool and everything else to the proxy routing. */
+class LoopbackDirect extends Dispatcher {
   constructor(
-    private readonly plan: ProxyPlan,
     private readonly direct: Agent,
-    private readonly proxies: ReadonlyMap<string, ProxyAgent>,
+    private readonly proxied: EnvHttpProxyAgent,
   ) {
     super();
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const proxy = options.origin === undefined ? undefined : proxyFor(new URL(String(options.origin)), this.plan);
-    const target = proxy === undefined ? this.direct : this.proxies.get(proxy);
-    return (target ?? this.direct).dispatch(options, handler);
+    const host = options.origin === undefined ? '' : new URL(String(options.origin)).hostname;
+    return (isLoopbackHost(host) ? this.direct : this.proxied).dispatch(options, handler);
   }
 
   override close(): Promise<void>;
   override close(callback: () => void): void;
   override close(callback?: () => void): Promise<void> | void {
-    const done = Promise.all([this.direct, ...this.proxies.values()].map((d) => d.close())).then(() => undefined);
+    const done = Promise.all([this.direct.close(), this.proxied.close()]).then(() => undefined);
     if (!callback) return done;
     void done.then(callback, callback);
   }
@@ -89,7 +79,7 @@ class RoutingDispatcher extends Dispatcher {
   override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
     const err = typeof a === 'function' ? null : (a ?? null);
     const callback = typeof a === 'function' ? a : b;
-    const done = Promise.all([this.direct, ...this.proxies.values()].map((d) => d.destroy(err))).then(() => undefined);
+    const done = Promise.all([this.direct.destroy(err), this.proxied.destroy(err)]).then(() => undefined);
     if (!callback) return done;
     void done.then(callback, callback);
   }
@@ -100,15 +90,19 @@ interface ProxyPlan {
   http: string;
   /** Proxy for https: targets, '' for none. */
   https: string;
-  noProxy: string[];
+  /** NO_PROXY entries as undici reads them, comma-separated. */
+  noProxy: string;
 }
 
 function proxyPlan(options: DispatcherOptions): ProxyPlan {
   const env = options.env ?? process.env;
+  // Lower case first, as curl and undici read them.
   const pick = (name: string): string => (env[name.toLowerCase()] ?? env[name.toUpperCase()] ?? '').trim();
-  const noProxy = [...(options.noProxy ?? []), ...pick('NO_PROXY').split(/[,\s]+/)]
+  const entries = [...(options.noProxy ?? []), ...pick('NO_PROXY').split(/[,\s]+/)]
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
+  // undici honours "*" only as the whole value; here it is honoured wherever it appears, as before.
+  const noProxy = entries.includes('*') ? '*' : entries.join(',');
   const explicit = options.proxyUrl?.trim() ?? '';
   if (explicit !== '') {
     const proxy = checkProxyUrl(explicit, 'the http.proxy setting');
@@ -139,25 +133,4 @@ function checkProxyUrl(raw: string, source: string): string {
   }
   if (url.hostname === '') throw new LogUpConfigError(`The proxy URL in ${source} has no host name.`);
   return url.href;
-}
-
-/** The proxy URL for `target`, or undefined to connect directly. */
-function proxyFor(target: URL, plan: ProxyPlan): string | undefined {
-  const proxy = target.protocol === 'https:' ? plan.https : plan.http;
-  return proxy === '' || bypasses(target, plan.noProxy) ? undefined : proxy;
-}
-
-/** NO_PROXY matching as undici does it (exact host, parent domain, optional port, `*`), plus loopback. */
-function bypasses(target: URL, noProxy: readonly string[]): boolean {
-  const host = target.hostname.toLowerCase();
-  if (isLoopbackHost(host)) return true;
-  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
-  for (const raw of noProxy) {
-    if (raw === '*') return true;
-    const m = /^(.+):(\d+)$/.exec(raw);
-    const entryHost = (m ? m[1]! : raw).replace(/^\*?\./, '').toLowerCase();
-    if (m && Number(m[2]) !== port) continue;
-    if (host === entryHost || host.endsWith(`.${entryHost}`)) return true;
-  }
-  return false;
 }

@@ -9,9 +9,18 @@ import type { Db } from '../core/db';
 export const DbSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 type DbParsed = z.infer<typeof DbSchema>;
 
+/** Said when an access token could not be sent back in an Authorization header. */
+export const UNUSABLE_ACCESS_TOKEN = 'the server answered an access token that cannot be used';
+/** Messages written here for a failed check; zod's own may quote the value received, so only these are shown. */
+export const SCHEMA_MESSAGES: ReadonlySet<string> = new Set([UNUSABLE_ACCESS_TOKEN]);
+
+// RFC 6750's b64token, the only form a bearer token may take in a header: anything else (a line break, a space)
+// would fail every later call as a network error, for the token's whole lifetime.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 /** `POST /oauth/token` answer. `token_type` is `Baerer` in the reference, so any spelling is accepted (and ignored). */
 export const TokenResponseSchema = z.object({
-  access_token: z.string().min(1),
+  access_token: z.string().min(1).regex(B64TOKEN, UNUSABLE_ACCESS_TOKEN),
   token_type: z.string().optional(),
   // OAuth2 only recommends expires_in (some servers send a numeric string); when absent the client assumes the
   // documented 3600 s and relies on 401 recovery.

@@ -87,10 +87,13 @@ export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value
   return editKey(ctx, ref, newKey, newValue);
 }
 
-/** "Delete Key" on a DB entry, after a confirmation (skipped when `confirmed`). */
+/**
+ * "Delete Key" on a DB entry, after a confirmation (skipped when `confirmed`, and where the write review will show
+ * the deletion anyway: one question per write is enough).
+ */
 export async function deleteKey(ctx: Ctx, arg: EntryArg, confirmed = false): Promise<Db | undefined> {
   const ref = entryRef(arg);
-  if (!confirmed) {
+  if (!confirmed && !ctx.reviewer.appliesTo(ref.idGate)) {
     const answer = await vscode.window.showWarningMessage(
       `Delete "${ref.key}" from ${ref.idSubscription}?`,
       { modal: true, detail: 'The key is deleted on the LogUp server now.' },

@@ -3,8 +3,11 @@ import { isLoopbackHost, parseBaseUrl } from '../api/baseUrl';
 import { COMMANDS, DEFAULT_BASE_URL } from '../constants';
 import type { Ctx } from '../ctx';
 import { isSafeId } from '../core/dbPath';
+import { defaultEnvironment, ENVIRONMENT_INFO, ENVIRONMENTS, isEnvironment, type Environment } from '../gates/environment';
 import type { Gate } from '../gates/gateStore';
+import { reviewApplies } from '../review/reviewText';
 import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoGate';
+import { readSettings, SETTINGS_SECTION } from '../settings';
 import type { GateNode } from '../views/treeNodes';
 import { pickGate, required, withProgress } from './ui';
 
@@ -14,6 +17,8 @@ export interface AddGateArgs {
   readonly secretKey?: string;
   readonly baseUrl?: string;
   readonly label?: string;
+  /** Without it: asked when the URL was asked too, else the URL's default (production, sandbox for this machine). */
+  readonly environment?: Environment;
 }
 
 /** The local sandbox's URL: the one `npm start` exported, else the sandbox CLI's default port. */
@@ -21,17 +26,20 @@ export function sandboxUrl(): string {
   return process.env.LOGUP_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}/v1_0`;
 }
 
-/** "LogUp: Add Gate": asks for the gate id, secret key and API URL, checks them with a token request, then saves. */
+/**
+ * "LogUp: Add Gate": asks for the gate id, secret key, API URL and environment, checks the credentials with a token
+ * request, then saves.
+ */
 export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | undefined> {
   const idGate = args.idGate ?? required(await vscode.window.showInputBox({
-    title: 'Add LogUp Gate (1/3)',
+    title: 'Add LogUp Gate (1/4)',
     prompt: 'The gate id (idGate) from your LogUp dashboard',
     placeHolder: 'gate_…',
     ignoreFocusOut: true,
     validateInput: (v) => (isSafeId(v.trim()) ? undefined : 'A gate id is made of letters, digits, "_" and "-", e.g. gate_myGate.'),
   })).trim();
   const secretKey = args.secretKey ?? required(await vscode.window.showInputBox({
-    title: 'Add LogUp Gate (2/3)',
+    title: 'Add LogUp Gate (2/4)',
     prompt: `The secret key of ${idGate}. It is kept in VS Code's secret storage and only sent to the gate's API URL.`,
     password: true,
     ignoreFocusOut: true,
@@ -39,6 +47,9 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
   })).trim();
   const baseUrl = args.baseUrl ?? (await askBaseUrl());
   const url = storedBaseUrl(parseBaseUrl(baseUrl));
+  const environment = args.environment ?? (args.baseUrl === undefined
+    ? await pickEnvironment('Add LogUp Gate (4/4)', `Which data does ${idGate} hold?`, defaultEnvironment(url))
+    : defaultEnvironment(url));
 
   const client = await ctx.clients.createUnregistered(idGate, url, secretKey);
   try {
@@ -47,9 +58,8 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
     await client.close();
   }
   const replacing = ctx.gates.get(idGate) !== undefined;
-  const gate: Gate = { idGate, label: args.label ?? idGate, baseUrl: url };
-  await ctx.gates.save(gate, secretKey);
-  ctx.log.info(`Gate ${idGate} ${replacing ? 'updated' : 'added'} (${url})`);
+  const gate = await ctx.gates.save({ idGate, label: args.label ?? idGate, baseUrl: url, environment }, secretKey);
+  ctx.log.info(`Gate ${idGate} ${replacing ? 'updated' : 'added'} (${url}, ${environment})`);
   void vscode.window.showInformationMessage(`Gate ${idGate} ${replacing ? 'updated' : 'added'}. Verify a token or open a subscription by id to see its users.`, 'Verify Token').then((choice) => {
     if (choice) void vscode.commands.executeCommand(COMMANDS.verifyToken, { idGate });
   });
@@ -58,7 +68,7 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
 
 /** "LogUp: Add Sandbox Gate": the local sandbox's demo gate, whose credentials are public test data. */
 export function addSandboxGate(ctx: Ctx): Promise<Gate | undefined> {
-  return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandboxUrl(), label: `${DEMO_GATE.idGate} (sandbox)` });
+  return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandboxUrl(), label: DEMO_GATE.idGate, environment: 'sandbox' });
 }
 
 /**
@@ -70,7 +80,7 @@ export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
   if (!url || ctx.gates.get(DEMO_GATE.idGate)) return;
   const parsed = parseBaseUrl(url);
   if (!isLoopbackHost(parsed.hostname)) return;
-  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: `${DEMO_GATE.idGate} (sandbox)`, baseUrl: storedBaseUrl(parsed) }, DEMO_GATE.secretKey);
+  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: DEMO_GATE.idGate, baseUrl: storedBaseUrl(parsed), environment: 'sandbox' }, DEMO_GATE.secretKey);
   ctx.log.info(`Sandbox demo gate ready (${parsed.host})`);
 }
 
@@ -81,14 +91,14 @@ function storedBaseUrl(url: URL): string {
 
 async function askBaseUrl(): Promise<string> {
   const items: (vscode.QuickPickItem & { url?: string })[] = [
-    { label: 'LogUp', description: DEFAULT_BASE_URL, detail: 'The LogUp API (production)', url: DEFAULT_BASE_URL },
+    { label: 'LogUp', description: DEFAULT_BASE_URL, detail: 'The LogUp API', url: DEFAULT_BASE_URL },
     { label: 'Local sandbox', description: sandboxUrl(), detail: 'The LogUp-compatible server of this project ("npm run sandbox")', url: sandboxUrl() },
     { label: 'Other URL…', detail: 'https:, or http: to this machine (127.0.0.1, localhost)' },
   ];
-  const picked = required(await vscode.window.showQuickPick(items, { title: 'Add LogUp Gate (3/3)', placeHolder: 'Where is the gate\'s API?', ignoreFocusOut: true }));
+  const picked = required(await vscode.window.showQuickPick(items, { title: 'Add LogUp Gate (3/4)', placeHolder: 'Where is the gate\'s API?', ignoreFocusOut: true }));
   if (picked.url) return picked.url;
   return required(await vscode.window.showInputBox({
-    title: 'Add LogUp Gate (3/3)',
+    title: 'Add LogUp Gate (3/4)',
     prompt: 'The versioned API URL, e.g. https://api.logup.co/v1_0',
     value: 'https://',
     ignoreFocusOut: true,
@@ -111,7 +121,7 @@ export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; co
   if (!(arg && 'confirmed' in arg && arg.confirmed)) {
     const answer = await vscode.window.showWarningMessage(
       `Remove gate ${gate.label}?`,
-      { modal: true, detail: `Its secret key is deleted from VS Code's secret storage and ${opened} opened subscription${opened === 1 ? '' : 's'} leave the view. Nothing changes on the LogUp server.` },
+      { modal: true, detail: `Its secret key is deleted from VS Code's secret storage and ${opened} opened subscription${opened === 1 ? '' : 's'} leave the view; its write history is deleted. Nothing changes on the LogUp server.` },
       'Remove',
     );
     if (answer !== 'Remove') return false;
@@ -120,4 +130,48 @@ export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; co
   await ctx.gates.remove(gate.idGate);
   ctx.log.info(`Gate ${gate.idGate} removed`);
   return true;
+}
+
+/**
+ * "LogUp: Set Gate Environment…" (palette, the gate's context menu, the status bar item): production gates are marked
+ * everywhere and their writes reviewed first (setting `logup.confirmWrites`).
+ */
+export async function setGateEnvironment(ctx: Ctx, arg?: GateNode | { idGate: string; environment?: Environment }): Promise<Gate> {
+  const idGate = arg && 'gate' in arg ? arg.gate.idGate : arg?.idGate;
+  const gate = await pickGate(ctx, idGate, 'Set the environment of which gate?');
+  const given = arg && 'environment' in arg ? arg.environment : undefined;
+  if (given !== undefined && !isEnvironment(given)) throw new Error(`"${String(given)}" is not an environment: use ${ENVIRONMENTS.join(', ')}.`);
+  const environment = given ?? (await pickEnvironment(`Environment of ${gate.label}`, `Which data does ${gate.label} hold?`, gate.environment, true));
+  if (environment === gate.environment) return gate;
+  const updated = await ctx.gates.setEnvironment(gate.idGate, environment);
+  ctx.log.info(`Gate ${gate.idGate}: environment ${gate.environment} → ${environment}`);
+  return updated;
+}
+
+/** A quick pick of the four environments with `initial` selected, so Enter keeps the default (or the current one). */
+async function pickEnvironment(title: string, placeholder: string, initial: Environment, isCurrent = false): Promise<Environment> {
+  type Item = vscode.QuickPickItem & { environment: Environment };
+  const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+  const items: Item[] = ENVIRONMENTS.map((environment) => ({
+    label: ENVIRONMENT_INFO[environment].label,
+    ...(environment === initial ? { description: isCurrent ? 'current' : 'suggested for this URL' } : {}),
+    detail: `${ENVIRONMENT_INFO[environment].detail}.${reviewApplies(confirmWrites, environment) ? ' Each save is reviewed before it is sent.' : ''}`,
+    environment,
+  }));
+  const quickPick = vscode.window.createQuickPick<Item>();
+  quickPick.title = title;
+  quickPick.placeholder = placeholder;
+  quickPick.ignoreFocusOut = true;
+  quickPick.items = items;
+  quickPick.activeItems = items.filter((i) => i.environment === initial);
+  try {
+    const picked = await new Promise<Item | undefined>((resolve) => {
+      quickPick.onDidAccept(() => resolve(quickPick.selectedItems[0] ?? quickPick.activeItems[0]));
+      quickPick.onDidHide(() => resolve(undefined));
+      quickPick.show();
+    });
+    return required(picked).environment;
+  } finally {
+    quickPick.dispose();
+  }
 }

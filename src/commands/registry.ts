@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isCancellation, userMessage } from '../api/failures';
 import type { CommandId } from '../constants';
 import type { Ctx } from '../ctx';
+import { SaveCancelledError } from '../db/dbStore';
 
 export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
 
@@ -15,7 +16,8 @@ export function registerCommands(ctx: Ctx, commands: Record<CommandId, CommandHa
       try {
         return await (handler as (ctx: Ctx, ...a: unknown[]) => unknown)(ctx, ...args);
       } catch (error) {
-        if (error instanceof vscode.CancellationError || isCancellation(error)) return undefined;
+        // The user's own Cancel (a prompt, a request, the write review) needs no error message.
+        if (error instanceof vscode.CancellationError || error instanceof SaveCancelledError || isCancellation(error)) return undefined;
         reportError(ctx, error);
         return undefined;
       }

@@ -15,17 +15,42 @@ export function subscriptionOf(arg: SubscriptionArg): SubscriptionRef {
   return 'subscription' in arg ? { idGate: arg.idGate, idSubscription: arg.subscription.idSubscription } : arg;
 }
 
-/** Shows the subscription in the tree, expanded, without stealing focus from an editor. */
+/**
+ * Shows the subscription in the LogUp view, selected and expanded, wherever the user was: a hidden view is opened
+ * first (the Explorer may be showing), without taking the keyboard focus from the editor or the palette.
+ */
 export async function revealSubscription(ctx: Ctx, ref: SubscriptionRef): Promise<void> {
-  if (!ctx.treeView.visible) return;
   ctx.tree.flush();
   const node = ctx.tree.subscriptionNode(ref);
   if (!node) return;
   try {
+    if (!ctx.treeView.visible) {
+      // reveal() opens a hidden view (focus: false keeps the focus where it is), but the view's own redraw on
+      // becoming visible would then replace the tree under the reveal: open it, let that redraw land, then reveal.
+      const shown = becomesVisible(ctx.treeView, 3000);
+      await ctx.treeView.reveal(node, { select: false, focus: false });
+      await shown;
+      ctx.tree.flush();
+    }
     await ctx.treeView.reveal(node, { expand: true, select: true, focus: false });
   } catch (error) {
     ctx.log.debug(`reveal failed: ${String(error)}`);
   }
+}
+
+/** Resolves when the view becomes visible, or after `ms` (a view the user removed from the layout never does). */
+function becomesVisible(view: vscode.TreeView<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const listener = view.onDidChangeVisibility((e) => {
+      if (e.visible) done();
+    });
+  });
 }
 
 /** "LogUp: Open Subscription by ID…": checks that it exists, then adds it to the tree. */
@@ -46,12 +71,12 @@ export async function openSubscriptionById(ctx: Ctx, args: { idGate?: string; id
   return ref;
 }
 
-/** "Open DB as JSON": the subscription's DB as a `logup:` JSON document; with `key`, that key is selected. */
+/** "Open DB as JSON": the subscription's DB as a `logup:` document (language logup-db); with `key`, that key is selected. */
 export async function openDb(ctx: Ctx, arg?: SubscriptionArg, key?: string): Promise<vscode.TextEditor> {
   const ref = arg ? subscriptionOf(arg) : await openSubscriptionById(ctx);
   const document = await vscode.workspace.openTextDocument(dbUri(ref));
-  const json = document.languageId === 'json' ? document : await vscode.languages.setTextDocumentLanguage(document, 'json');
-  const editor = await vscode.window.showTextDocument(json, { preview: false });
+  // Its own language keeps VS Code's auto-save away from it (DbLanguage); opening must not wait for a switch later.
+  const editor = await vscode.window.showTextDocument(await ctx.dbLanguage.apply(document), { preview: false });
   if (key !== undefined) selectKey(editor, key);
   return editor;
 }

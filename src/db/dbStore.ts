@@ -125,6 +125,7 @@ export interface SaveRequest {
   /** A GET made just now by the caller (the editor's pre-save check), to spare a second one. */
   readonly server?: Observation;
   readonly origin: SaveOrigin;
+  /** Cancels the save until its first write request is sent; from then on the write runs to its outcome. */
   readonly signal?: AbortSignal;
 }
 
@@ -228,6 +229,23 @@ export class DbStore {
     return promise;
   }
 
+  /**
+   * The GET before a write (the editor's pre-save check, a save's own check): always a new request, never one
+   * already under way; when it fails, nothing was sent and the message says so.
+   */
+  async readBeforeWrite(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
+    try {
+      const server = await this.get(ref, this.entry(ref), signal);
+      // The write that follows goes on the connection this GET used.
+      await connectionBack();
+      return server;
+    } catch (error) {
+      if (isNotFound(error) || isCancellation(error)) throw error;
+      const reason = userMessage(error);
+      throw new SaveFailedError(`Not saved: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed on the server.`, error);
+    }
+  }
+
   /** Taken before sending a request whose answer carries a DB (a verification), and handed to `record`. */
   ticket(): number {
     return this.writesAnywhere;
@@ -299,10 +317,11 @@ export class DbStore {
     const client = await this.clients.get(ref.idGate);
     const db = await client.getDb(ref.idSubscription, undefined, signal ? { signal } : {});
     if (!wasWriting && !entry.writing && entry.epoch === epoch) return this.observe(ref, entry, db);
-    // Sent before (or while) a write was made: the server may have answered with the DB before that write. The
-    // write's own answer is newer; once the writes are done, that is the answer.
+    // Sent before or while a write was made: the answer may show the DB from before that write, or from after it plus
+    // changes made elsewhere since. Neither it nor the write's own answer can be trusted to be the newer, so once the
+    // writes are done, ask again: a read must never hide a change made elsewhere before it was sent.
     await entry.queue;
-    return entry.observation ?? this.get(ref, entry, signal);
+    return this.get(ref, entry, signal);
   }
 
   /** Records a DB seen on the server; one that differs from the last one gets a new version. */
@@ -330,7 +349,7 @@ export class DbStore {
     // What the caller's own change would send is checked before any request; the key count again after the GET.
     const early = planProblems(base, planSave(base, edited));
     if (early.length > 0) throw new InvalidDbError(early);
-    const server = request.server && request.server === entry.observation ? request.server : await this.check(ref, entry, signal);
+    const server = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal);
     const merged = mergeSave(base, server.db, edited);
     if (merged.kind === 'conflict') {
       this.log.info(`${ref.idSubscription}: not saved, changed on the server meanwhile (${merged.keys.length} key(s))`);
@@ -356,7 +375,10 @@ export class DbStore {
       for (const listener of [...this.writeListeners]) listener(entry);
     };
     try {
-      const written = await this.write(ref, entry, server.db, plan, signal);
+      // A cancel after the first write request left cannot take it back: the server may have applied it, and a
+      // request cut off on its way may still land after the next save's check. So the write runs to its outcome,
+      // which is reported; only a cancel that came before any write request stops it (then nothing is sent).
+      const written = await this.write(ref, entry, server.db, plan, signal?.aborted ? signal : undefined);
       if (written.failure) {
         const { message, cause, landed, uncertain } = written.failure;
         record({ outcome: landed ? 'partial' : 'failed', after: this.current(ref)?.db ?? server.db, failure: message, uncertain, calls: written.calls });
@@ -369,20 +391,6 @@ export class DbStore {
       entry.writing = false;
       entry.epoch++;
       this.writesAnywhere++;
-    }
-  }
-
-  /** The GET before a write; when it fails, nothing was sent and the message says so. */
-  private async check(ref: SubscriptionRef, entry: Entry, signal: AbortSignal | undefined): Promise<Observation> {
-    try {
-      const server = await this.get(ref, entry, signal);
-      // The write that follows goes on the connection this GET used.
-      await connectionBack();
-      return server;
-    } catch (error) {
-      if (isNotFound(error) || isCancellation(error)) throw error;
-      const reason = userMessage(error);
-      throw new SaveFailedError(`Not saved: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed on the server.`, error);
     }
   }
 

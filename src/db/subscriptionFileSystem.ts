@@ -54,7 +54,10 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
         const ref = refOfUri(document.uri);
         if (ref) this.store.touch(ref);
       }),
-      vscode.workspace.onDidCloseTextDocument((document) => this.documents.delete(document.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        // A language change (to logup-db) closes and reopens the same open document: its base must survive that.
+        if (document.isClosed) this.documents.delete(document.uri.toString());
+      }),
     );
   }
 
@@ -78,16 +81,24 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
       state.afterWrite = undefined;
       return fileStat(version);
     }
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    const document = this.openDocument(uri);
     if (state && document?.isDirty) return fileStat(await this.preSaveCheck(ref, state, document.getText()));
     return fileStat(await this.guard(() => this.store.load(ref)));
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const ref = this.refOf(uri);
+    const versionBefore = this.openDocument(uri)?.version;
     const observation = await this.guard(() => this.store.read(ref));
-    this.setBase(uri, observation.db);
+    // VS Code drops what it read when the user typed while the read was under way: the base must not move then,
+    // or the next save would undo a change the editor never showed.
+    const document = this.openDocument(uri);
+    if (document === undefined || document.version === versionBefore) this.setBase(uri, observation.db);
     return new TextEncoder().encode(serializeDb(observation.db));
+  }
+
+  private openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
+    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
@@ -156,7 +167,7 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
   private async preSaveCheck(ref: SubscriptionRef, state: DocumentState, text: string): Promise<Version> {
     const analysis = analyzeDbDocument(text, { base: state.base });
     if (!analysis.ok) return NOT_NEWER;
-    const server = await this.guard(() => this.store.read(ref));
+    const server = await this.guard(() => this.store.readBeforeWrite(ref));
     const merged = mergeSave(state.base, server.db, analysis.db);
     if (merged.kind === 'conflict') {
       state.conflictWith = server.db;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { LogUpClient, LogUpClientOptions, RequestLogEntry } from '../api/logUpClient';
 import type { DispatcherOptions } from '../api/proxy';
-import { MAX_CONNECT_TIMEOUT_MS } from '../api/clientDefaults';
+import { connectTimeoutFor } from '../api/clientDefaults';
 import { readSettings, SETTINGS_SECTION } from '../settings';
 import type { GateStore } from './gateStore';
 
@@ -88,7 +88,7 @@ export class ClientRegistry implements vscode.Disposable {
   private async build(gate: Pick<LogUpClientOptions, 'idGate' | 'baseUrl' | 'secretKey'>): Promise<LogUpClient> {
     const { LogUpClient, createDispatcher } = await import('../api');
     const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
-    const dispatcher = createDispatcher({ ...network(), connectTimeoutMs: Math.min(settings.requestTimeoutMs, MAX_CONNECT_TIMEOUT_MS) });
+    const dispatcher = createDispatcher({ ...network(), connectTimeoutMs: connectTimeoutFor(settings.requestTimeoutMs) });
     try {
       return new LogUpClient({
         ...gate,

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { CONTEXT_HAS_GATES } from '../constants';
 import type { DbStore } from '../db/dbStore';
+import type { WriteHistory } from '../history/writeHistory';
 import type { OpenedSubscriptions } from '../views/openedSubscriptions';
 import type { ClientRegistry } from './clientRegistry';
 import type { GateStore } from './gateStore';
@@ -8,9 +9,11 @@ import type { GateStore } from './gateStore';
 /**
  * The one owner of what follows a gate's change, whether made by a command here or in another window: a saved,
  * replaced or removed gate (or a changed secret) gets a new client and no cached DBs; a removed gate's opened
- * subscriptions leave the view; the `logup.hasGates` context key follows the list.
+ * subscriptions leave the view, and its write history is deleted; the `logup.hasGates` context key follows the list.
  */
-export function watchGateLifecycle(gates: GateStore, clients: ClientRegistry, store: DbStore, opened: OpenedSubscriptions): vscode.Disposable {
+export function watchGateLifecycle(
+  gates: GateStore, clients: ClientRegistry, store: DbStore, opened: OpenedSubscriptions, history?: Pick<WriteHistory, 'removeGate'>,
+): vscode.Disposable {
   const gateChanged = (idGate: string | undefined): void => {
     const known = new Set(gates.list().map((g) => g.idGate));
     const affected = idGate === undefined ? [...clients.ids()].filter((id) => !known.has(id)) : [idGate];
@@ -18,6 +21,9 @@ export function watchGateLifecycle(gates: GateStore, clients: ClientRegistry, st
       void clients.reset(id);
       store.forgetGate(id);
       if (!known.has(id)) void opened.removeGate(id);
+      // Only a removal named by this window's own store: the window that removed a gate deletes its history from the
+      // shared file itself, and here an unnamed change may come before globalState shows another window's new gate.
+      if (!known.has(id) && idGate !== undefined) void history?.removeGate(id).catch(() => undefined);
     }
     // Another window may have changed the opened lists in the shared globalState.
     if (idGate === undefined) opened.reload();

@@ -1,12 +1,18 @@
 import * as vscode from 'vscode';
 import { STATE_GATES, secretKeyFor } from '../constants';
+import { defaultEnvironment, isEnvironment, type Environment } from './environment';
 
 /** A gate's non-secret metadata, kept in globalState. Its secret key lives only in SecretStorage. */
 export interface Gate {
   readonly idGate: string;
   readonly label: string;
   readonly baseUrl: string;
+  /** Decides whether writes are reviewed first and how loudly the gate is marked (the tree, tabs, status bar). */
+  readonly environment: Environment;
 }
+
+/** A gate to save: without an environment it gets the default for its URL. */
+export type GateInput = Omit<Gate, 'environment'> & { readonly environment?: Environment };
 
 /**
  * Where gates are kept: metadata in globalState (shared by every window), the secret key in SecretStorage. The only
@@ -17,7 +23,13 @@ export class GateStore implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   /** Fires with the gate that was saved, removed or whose secret changed; undefined when unknown (another window). */
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly environmentChanged = new vscode.EventEmitter<string>();
+  /**
+   * Fires with the gate whose environment alone changed. Kept apart from onDidChange, which drops the gate's client
+   * and cached DBs: neither depends on the environment.
+   */
+  readonly onDidChangeEnvironment = this.environmentChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.environmentChanged];
 
   constructor(
     private readonly state: vscode.Memento,
@@ -32,10 +44,11 @@ export class GateStore implements vscode.Disposable {
     );
   }
 
+  /** The gates, each with an environment: entries stored before environments existed get their URL's default. */
   list(): readonly Gate[] {
     const raw = this.state.get<unknown>(STATE_GATES);
     if (!Array.isArray(raw)) return [];
-    return raw.filter(isGate);
+    return raw.filter(isStoredGate).map(toGate);
   }
 
   get(idGate: string): Gate | undefined {
@@ -43,11 +56,24 @@ export class GateStore implements vscode.Disposable {
   }
 
   /** Adds or replaces a gate. The secret goes to SecretStorage first so a gate never exists without it. */
-  async save(gate: Gate, secretKey: string): Promise<void> {
+  async save(input: GateInput, secretKey: string): Promise<Gate> {
+    const gate = toGate(input);
     await this.secrets.store(secretKeyFor(gate.idGate), secretKey);
     const others = this.list().filter((g) => g.idGate !== gate.idGate);
-    await this.state.update(STATE_GATES, [...others, { idGate: gate.idGate, label: gate.label, baseUrl: gate.baseUrl }]);
+    await this.state.update(STATE_GATES, [...others, gate]);
     this.changed.fire(gate.idGate);
+    return gate;
+  }
+
+  /** Changes only the gate's environment; its secret, client and cached DBs stay as they are. */
+  async setEnvironment(idGate: string, environment: Environment): Promise<Gate> {
+    const gates = this.list();
+    const gate = gates.find((g) => g.idGate === idGate);
+    if (!gate) throw new Error(`There is no gate ${idGate}. Run "LogUp: Add Gate" first.`);
+    const updated: Gate = { ...gate, environment };
+    await this.state.update(STATE_GATES, gates.map((g) => (g.idGate === idGate ? updated : g)));
+    this.environmentChanged.fire(idGate);
+    return updated;
   }
 
   async remove(idGate: string): Promise<void> {
@@ -66,8 +92,15 @@ export class GateStore implements vscode.Disposable {
   }
 }
 
-function isGate(value: unknown): value is Gate {
+/** What globalState may hold: the environment is missing in gates saved by earlier versions. */
+function isStoredGate(value: unknown): value is GateInput {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.idGate === 'string' && typeof v.label === 'string' && typeof v.baseUrl === 'string';
+}
+
+/** Only the known fields, so nothing else ever reaches globalState; an unknown environment falls back to the default. */
+function toGate(input: GateInput): Gate {
+  const environment = isEnvironment(input.environment) ? input.environment : defaultEnvironment(input.baseUrl);
+  return { idGate: input.idGate, label: input.label, baseUrl: input.baseUrl, environment };
 }

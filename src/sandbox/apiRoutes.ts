@@ -14,7 +14,7 @@ import {
   type Body,
   type RouteMatch,
 } from './http';
-import { toDb, type Gate, type SandboxStore } from './store';
+import { toDb, type SandboxGate, type SandboxStore } from './store';
 import { checkDeleteBody, checkPutBody, isRecord } from './validate';
 
 export interface ApiContext {
@@ -116,7 +116,7 @@ function authenticate(store: SandboxStore, req: IncomingMessage): string {
   return found.idGate;
 }
 
-function verification(ctx: ApiContext, gate: Gate, value: unknown): Answer {
+function verification(ctx: ApiContext, gate: SandboxGate, value: unknown): Answer {
   if (!isRecord(value) || typeof value.logupToken !== 'string' || value.logupToken === '') {
     throw new HttpFailure(400, 'INVALID_REQUEST', 'logupToken (a non-empty string) is required');
   }

@@ -37,7 +37,11 @@ import {
 } from './http';
 import { SandboxStore } from './store';
 
-export * from './contract';
+// Named, not `export *`: tsx's tsImport (the harness loads this file with it) cannot follow a star re-export.
+export { DEFAULT_SANDBOX_VARIANTS, SANDBOX_MAX_BODY_BYTES, SANDBOX_ROUTES, SANDBOX_VERSION_PREFIX } from './contract';
+export type {
+  DbPatch, Hold, HoldOptions, JournalEntry, SandboxFault, SandboxHandle, SandboxHooks, SandboxOptions, SandboxRoute, SandboxVariants,
+} from './contract';
 
 /** Starts a sandbox on 127.0.0.1 and resolves once it listens. */
 export async function startSandbox(options: SandboxOptions = {}, hooks: SandboxHooks = {}): Promise<SandboxHandle> {

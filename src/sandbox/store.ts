@@ -12,7 +12,7 @@ interface LogupTokenRecord {
   idActor: string;
   used: boolean;
 }
-export interface Gate {
+export interface SandboxGate {
   secretKey: string;
   subscriptions: Map<string, Subscription>;
   logupTokens: Map<string, LogupTokenRecord>;
@@ -25,10 +25,10 @@ interface AccessToken {
 export const toDb = (map: ReadonlyMap<string, DbValue>): Db => Object.fromEntries(map);
 
 export class SandboxStore {
-  private readonly gates = new Map<string, Gate>();
+  private readonly gates = new Map<string, SandboxGate>();
   private readonly accessTokens = new Map<string, AccessToken>();
 
-  gate(idGate: string): Gate | undefined {
+  gate(idGate: string): SandboxGate | undefined {
     return this.gates.get(idGate);
   }
 
@@ -98,7 +98,7 @@ export class SandboxStore {
     for (const record of this.accessTokens.values()) record.expiresAt = 0;
   }
 
-  private gateOrThrow(idGate: string): Gate {
+  private gateOrThrow(idGate: string): SandboxGate {
     const gate = this.gates.get(idGate);
     if (!gate) throw new Error(`unknown sandbox gate: ${idGate} (call addGate first)`);
     return gate;

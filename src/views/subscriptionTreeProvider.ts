@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { DbValue } from '../core/db';
 import { userMessage } from '../api/failures';
-import { COMMANDS, TREE_ITEM } from '../constants';
+import { COLOR_PRODUCTION, COMMANDS, TREE_ITEM } from '../constants';
 import type { DbStore } from '../db/dbStore';
 import { refKey, type SubscriptionRef } from '../db/subscriptionRef';
-import type { GateStore } from '../gates/gateStore';
+import { ENVIRONMENT_INFO, type Environment } from '../gates/environment';
+import type { Gate, GateStore } from '../gates/gateStore';
 import type { OpenedSubscriptions } from './openedSubscriptions';
 import { nodeId, type EntryNode, type GateNode, type SubscriptionNode, type TreeNode } from './treeNodes';
 
@@ -30,6 +31,7 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
   ) {
     this.disposables.push(
       gates.onDidChange(() => this.refresh()),
+      gates.onDidChangeEnvironment(() => this.refresh()),
       opened.onDidChange(() => this.refresh()),
       store.onDidChange(({ ref }) => this.refreshSubscription(ref)),
     );
@@ -144,14 +146,8 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
 
 function buildItem(node: TreeNode): vscode.TreeItem {
   switch (node.kind) {
-    case 'gate': {
-      const item = new vscode.TreeItem(node.gate.label, vscode.TreeItemCollapsibleState.Expanded);
-      item.description = hostOf(node.gate.baseUrl);
-      item.tooltip = new vscode.MarkdownString(`**${node.gate.idGate}**\n\n${node.gate.baseUrl}`);
-      item.iconPath = new vscode.ThemeIcon('shield');
-      item.contextValue = TREE_ITEM.gate;
-      return item;
-    }
+    case 'gate':
+      return gateItem(node.gate);
     case 'subscription': {
       const { idSubscription, idActor } = node.subscription;
       const item = new vscode.TreeItem(idSubscription, vscode.TreeItemCollapsibleState.Collapsed);
@@ -185,6 +181,29 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       return item;
     }
   }
+}
+
+/** Icon colours per environment; production's is the extension's own colour, shared with its tabs' decoration. */
+const ENVIRONMENT_COLOR: Record<Environment, string | undefined> = {
+  production: COLOR_PRODUCTION,
+  staging: 'charts.yellow',
+  development: 'charts.blue',
+  sandbox: undefined,
+};
+
+/** A gate says its environment in words (description, tooltip, screen readers) and in colour (its icon). */
+function gateItem(gate: Gate): vscode.TreeItem {
+  const item = new vscode.TreeItem(gate.label, vscode.TreeItemCollapsibleState.Expanded);
+  const environment = ENVIRONMENT_INFO[gate.environment].label;
+  const host = hostOf(gate.baseUrl);
+  item.description = `${gate.environment === 'production' ? environment.toUpperCase() : environment} · ${host}`;
+  item.tooltip = new vscode.MarkdownString(`**${gate.idGate}** (${environment})\n\n${gate.baseUrl}\n\n${ENVIRONMENT_INFO[gate.environment].detail}.`);
+  const color = ENVIRONMENT_COLOR[gate.environment];
+  const icon = gate.environment === 'sandbox' ? 'beaker' : 'shield';
+  item.iconPath = color ? new vscode.ThemeIcon(icon, new vscode.ThemeColor(color)) : new vscode.ThemeIcon(icon);
+  item.contextValue = TREE_ITEM.gate;
+  item.accessibilityInformation = { label: `Gate ${gate.label}, ${environment}, ${host}` };
+  return item;
 }
 
 function hostOf(url: string): string {

@@ -3,87 +3,13 @@
 // in-process sandbox; every request is checked in the sandbox journal.
 // Screenshots (test-results/e2e/screenshots/NN-*.png) feed the README.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { E2E_GATE_SECRET as SECRET, E2E_LOGUP_TOKEN as TOKEN } from './secrets.mjs';
+import { addGateByTyping, answer, clearNotifications, logupContainer, pick, readmeShot, retype, saveAndWaitClean, serialize, treeRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_e2e';
 const SUB = 'sub_e2e';
 const ACTOR = 'acr_e2e';
 const START_DB = { country: 'italy', name: 'Grace Hopper', newsletter: true, plan: 'free', visits: 3 };
-
-/**
- * Types into the quick input once it shows `expect` (its title or prompt: the widget is reused from one prompt to
- * the next, so waiting for it to be visible is not enough) and presses Enter.
- */
-async function answer(page, expect, text, { insert = false } = {}) {
-  await page.locator('.quick-input-widget', { hasText: expect }).waitFor({ state: 'visible', timeout: 15_000 });
-  await page.locator('.quick-input-widget input').focus();
-  if (insert) await page.keyboard.insertText(text);
-  else await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-}
-
-/** Picks the quick pick row whose label is exactly `label`, once the quick pick shows `expect`. */
-async function pick(page, expect, label) {
-  await page.locator('.quick-input-widget', { hasText: expect }).waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.type(label);
-  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) }).first();
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
-  await row.click();
-}
-
-function logupContainer(page) {
-  return page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="LogUp"]') }).first();
-}
-
-function treeRow(page, text) {
-  return page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
-}
-
-/** Clears the toasts of earlier steps, so each screenshot shows what its own step did. */
-async function clearNotifications(ctx) {
-  await ctx.runCommand('Notifications: Clear All Notifications');
-}
-
-function writes(sandbox) {
-  return sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body }));
-}
-
-/** Replaces the focused editor's text as a person would: select all, then type (paste) the new text. */
-async function retype(page, text) {
-  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.insertText(text);
-  await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'visible', timeout: 15_000 });
-}
-
-/** Ctrl+S, then waits until the tab is clean again (the save went through). */
-async function saveAndWaitClean(page) {
-  await page.keyboard.press('Control+S');
-  await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
-}
-
-/**
- * A screenshot for the README too: `LOGUP_README_SCREENSHOTS=1 npm run test:e2e` copies it to
- * media/screenshots/<name>.png, so the README shows what this run saw, never a drawing.
- */
-async function readmeShot(ctx, name) {
-  // toasts slide in and fade out: let them settle so the picture shows what a person sees
-  await ctx.page.waitForTimeout(1000);
-  const file = await ctx.screenshot(name);
-  if (process.env.LOGUP_README_SCREENSHOTS === '1') {
-    const dir = join(import.meta.dirname, '..', '..', 'media', 'screenshots');
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(file, join(dir, `${name}.png`));
-  }
-}
-
-function serialize(db) {
-  const keys = Object.keys(db).sort();
-  if (keys.length === 0) return '{}\n';
-  return `{\n${keys.map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(db[k])}`).join(',\n')}\n}\n`;
-}
 
 export async function run(ctx) {
   const { page, sandbox } = ctx;
@@ -92,15 +18,7 @@ export async function run(ctx) {
   sandbox.addLogupToken(GATE, TOKEN, { idSubscription: SUB, idActor: ACTOR });
 
   await ctx.step('add a gate from the command palette', async () => {
-    // the palette lists an extension's commands once the remote extension host has registered it: its
-    // activity-bar container appearing says so
-    await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
-    await logupContainer(page).click();
-    await ctx.runCommand('LogUp: Add Gate');
-    await answer(page, '(1/3)', GATE);
-    await answer(page, '(2/3)', SECRET);
-    await pick(page, '(3/3)', 'Local sandbox');
-    await ctx.waitForNotification(`Gate ${GATE} added`);
+    await addGateByTyping(ctx, GATE, SECRET, 'Sandbox');
     assert.equal(sandbox.journal.filter((e) => e.route === 'token' && e.status === 200).length >= 1, true, 'the credentials were checked');
   });
 

@@ -20,7 +20,7 @@ import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { harnessLog, repoRoot } from './util.mjs';
+import { harnessLog, importTs, repoRoot } from './util.mjs';
 
 /** Directory names skipped anywhere below a scanned folder, each with the reason a reader of a hit list needs. */
 export const SKIPPED_DIRS = {
@@ -189,11 +189,6 @@ export async function saveBrowserStorage(page, file) {
   await writeFile(file, `${JSON.stringify(dump, null, 1)}\n`);
 }
 
-async function importTs(relPath, root) {
-  const { tsImport } = await import(pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'esm', 'api', 'index.mjs')).href);
-  const mod = await tsImport(pathToFileURL(join(root, relPath)).href, import.meta.url);
-  return { ...(mod.default ?? {}), ...mod };
-}
 
 /** Every secret the in-editor and e2e runs handle: demo and test gate secrets, the demo logupTokens. */
 export async function runNeedles(root = repoRoot) {

@@ -1,26 +1,39 @@
 // Runs the in-editor suite (out/test/integration/index.js → mocha over *.test.js) inside a real VS Code
 // extension host and fails unless it ran at least one test and none failed.
 //
-// Default: code-server's Node extension host, driven by headless Chromium. The workbench URL payload carries
-// extensionDevelopmentPath/extensionTestsPath (honoured only with --enable-smoke-test-driver: docs/harness.md, H8);
-// the suite's console output comes back through window.codeAutomationLog and its result through
-// window.codeAutomationExit.
-// With VSCODE_PATH=<VS Code binary> or LOGUP_USE_TEST_ELECTRON=1: @vscode/test-electron's runTests with the same
-// index.js and the same summary check (for machines that can run or download desktop VS Code; on Linux it needs
-// a display, e.g. xvfb-run). If the download fails, the run falls back to code-server.
+// Where it can, the suite runs in desktop VS Code through @vscode/test-electron, the ecosystem's runner: VS Code is
+// downloaded into .vscode-test/ (once; later runs reuse it) in the newest stable version that satisfies the
+// extension's engines.vscode. Where it cannot (no display on Linux, no way to download VS Code), the run says why in
+// one line and uses code-server's Node extension host, driven by headless Chromium: the workbench URL payload
+// carries extensionDevelopmentPath/extensionTestsPath (honoured only with --enable-smoke-test-driver: docs/harness.md,
+// H8), the suite's console output comes back through window.codeAutomationLog and its result through
+// window.codeAutomationExit. Both runners use the same index.js, the same user settings and the same summary check.
+//
+//   VSCODE_PATH=<VS Code binary>     run in that VS Code instead of downloading one
+//   LOGUP_TEST_RUNNER=code-server    skip desktop VS Code
 //
 //   node test/harness/runIntegration.mjs      (after `npm run build`)
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCodeServer, tail } from './codeServer.mjs';
+import { BASE_SETTINGS, startCodeServer, tail } from './codeServer.mjs';
+import { SUITE_START_MARKER } from './markers.mjs';
 import { ensureToolchain } from './toolchain.mjs';
 import { freshRunDir, harnessLog, repoRoot, requireFromRepo, runCleanups, withTimeout } from './util.mjs';
 import { openWorkbench } from './workbench.mjs';
 
 const OVERALL_TIMEOUT_MS = 10 * 60_000;
-// printed by test/integration/index.ts when run() starts
-const SUITE_START_MARKER = 'LogUp integration suite:';
+// Per request to Microsoft's update service and per silent stretch of the download: where the service cannot be
+// reached, the attempt fails within this (measured on a machine without that network: 0.4 s, a failed DNS lookup).
+const DOWNLOAD_TIMEOUT_MS = 5_000;
+// A download that keeps receiving data may take long on a slow line, but not forever.
+const DOWNLOAD_CAP_MS = 10 * 60_000;
+
+/**
+ * Why desktop VS Code cannot be used, once a runIntegration call of this process found out: the restricted run
+ * after the integration run does not try (and wait) again.
+ */
+let desktopUnavailable;
 
 /**
  * Runs the suite and returns { ok, passed, failed, pending, failures, runner, reason, runDir }.
@@ -47,11 +60,65 @@ export async function runIntegration({
   }
   const suiteEnv = { ...env, LOGUP_TEST_SUMMARY: summaryPath };
 
-  if (process.env.VSCODE_PATH || process.env.LOGUP_USE_TEST_ELECTRON === '1') {
-    const outcome = await runWithTestElectron({ extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, timeoutMs, log });
-    if (outcome) return outcome;
+  if (process.env.LOGUP_TEST_RUNNER !== 'code-server') {
+    const desktop = await desktopVSCode({ extensionPath, log });
+    if (desktop.executable) {
+      return runWithTestElectron({ vscodeExecutablePath: desktop.executable, extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, settings, timeoutMs, log });
+    }
+    log(`desktop VS Code not used: ${desktop.reason}; running the suite in code-server instead`);
   }
   return runInCodeServer({ toolchain: toolchain ?? (await ensureToolchain({ log })), extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, settings, timeoutMs, log });
+}
+
+/**
+ * The desktop VS Code to run the suite in: VSCODE_PATH, or one @vscode/test-electron downloads (or already has in
+ * .vscode-test/). Returns { executable } or { reason } why there is none.
+ */
+async function desktopVSCode({ extensionPath, log }) {
+  if (desktopUnavailable) return { reason: `${desktopUnavailable} (found earlier in this run)` };
+  // Electron exits at once without an X or Wayland display; downloading VS Code would be for nothing.
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    desktopUnavailable = 'there is no display (no DISPLAY or WAYLAND_DISPLAY; on a headless Linux machine run `xvfb-run -a npm test`)';
+    return { reason: desktopUnavailable };
+  }
+  if (process.env.VSCODE_PATH) return { executable: process.env.VSCODE_PATH };
+  const { downloadAndUnzipVSCode } = requireFromRepo('@vscode/test-electron');
+  const t0 = Date.now();
+  try {
+    const executable = await withTimeout(
+      downloadAndUnzipVSCode({
+        cachePath: join(extensionPath, '.vscode-test'),
+        extensionDevelopmentPath: extensionPath,
+        timeout: DOWNLOAD_TIMEOUT_MS,
+        reporter: downloadReporter(log),
+      }),
+      DOWNLOAD_CAP_MS,
+      `the download did not finish within ${DOWNLOAD_CAP_MS / 60_000} min`,
+    );
+    return { executable };
+  } catch (error) {
+    desktopUnavailable = `VS Code could not be downloaded (${error instanceof Error ? error.message : String(error)}; gave up after ${Date.now() - t0} ms)`;
+    return { reason: desktopUnavailable };
+  }
+}
+
+/** test-electron's progress in a few harness lines instead of its progress bar. */
+function downloadReporter(log) {
+  let downloading = false;
+  return {
+    report(report) {
+      if (report.stage === 'resolvedVersion') log(`desktop VS Code ${report.version} with @vscode/test-electron`);
+      if (report.stage === 'downloading' && !downloading) {
+        downloading = true;
+        log(`downloading VS Code into .vscode-test/ (${Math.round(report.totalBytes / 1e6)} MB)…`);
+      }
+      if (report.stage === 'retrying') log(`download failed (${report.error?.message ?? report.error}), retry ${report.attempt} of ${report.totalAttempts}`);
+      if (report.stage === 'newInstallComplete') log(`VS Code downloaded to ${report.downloadedPath}`);
+    },
+    error() {
+      // the caller reports the failure, in one line
+    },
+  };
 }
 
 async function runInCodeServer({ toolchain, extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, settings, timeoutMs, log }) {
@@ -107,27 +174,17 @@ async function runInCodeServer({ toolchain, extensionPath, testsPath, runDir, su
   return outcome;
 }
 
-/** Returns the outcome, or undefined when VS Code could not be had and the caller should use code-server. */
-async function runWithTestElectron({ extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, timeoutMs, log }) {
-  const { downloadAndUnzipVSCode, runTests } = requireFromRepo('@vscode/test-electron');
-  let vscodeExecutablePath = process.env.VSCODE_PATH;
-  if (!vscodeExecutablePath) {
-    try {
-      log('LOGUP_USE_TEST_ELECTRON=1: downloading VS Code with @vscode/test-electron…');
-      vscodeExecutablePath = await withTimeout(
-        downloadAndUnzipVSCode({ cachePath: join(extensionPath, '.vscode-test'), timeout: 30_000 }),
-        120_000,
-        'download timed out after 120 s',
-      );
-    } catch (error) {
-      log(`@vscode/test-electron could not download VS Code (${error instanceof Error ? error.message : String(error)}); falling back to code-server`);
-      return undefined;
-    }
-  }
+/** Runs the suite in desktop VS Code with @vscode/test-electron's runTests. */
+async function runWithTestElectron({ vscodeExecutablePath, extensionPath, testsPath, runDir, suiteEnv, summaryPath, workspaceTrust, settings, timeoutMs, log }) {
+  const { runTests } = requireFromRepo('@vscode/test-electron');
   log(`running ${testsPath} in ${vscodeExecutablePath} with @vscode/test-electron`);
   const userData = join(runDir, 'user-data');
   const workspace = join(runDir, 'workspace');
   rmSync(userData, { recursive: true, force: true });
+  // The same user settings as the code-server run, so both runners see one editor.
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  mkdirSync(workspace, { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), `${JSON.stringify({ ...BASE_SETTINGS, 'security.workspace.trust.enabled': workspaceTrust, ...settings }, null, 2)}\n`);
   let exitCode;
   let reason;
   try {

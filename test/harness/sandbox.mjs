@@ -3,16 +3,11 @@
 // integration tests use, rather than the HTTP control API of the CLI).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { onCleanup, repoRoot } from './util.mjs';
+import { importTs, onCleanup, repoRoot } from './util.mjs';
 
-async function importTs(relPath, root) {
-  const file = join(root, relPath);
-  if (!existsSync(file)) throw new Error(`[harness] ${file} does not exist: the sandbox is needed here`);
-  const { tsImport } = await import(pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'esm', 'api', 'index.mjs')).href);
-  const mod = await tsImport(pathToFileURL(file).href, import.meta.url);
-  // a CommonJS-typed package: tsx exposes the exports both as named exports and under `default`
-  return { ...(mod.default ?? {}), ...mod };
+async function importSandboxTs(relPath, root) {
+  if (!existsSync(join(root, relPath))) throw new Error(`[harness] ${join(root, relPath)} does not exist: the sandbox is needed here`);
+  return importTs(relPath, root);
 }
 
 /** The demo gate, subscriptions and logupTokens the sandbox seeds (src/sandbox/demoData.ts). */
@@ -25,7 +20,7 @@ export function loadDemoData(root = repoRoot) {
  * sure it is closed at the end. Returns the SandboxHandle ({url, origin, port, journal, setDb, failNext, close, …}).
  */
 export async function startSandbox({ port = 0, root = repoRoot, ...options } = {}) {
-  const { startSandbox: start } = await importTs('src/sandbox/sandbox.ts', root);
+  const { startSandbox: start } = await importSandboxTs('src/sandbox/sandbox.ts', root);
   const handle = await start({ port, seed: true, control: true, ...options });
   const close = handle.close.bind(handle);
   let closed = false;

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { mkdirSync, rmSync, appendFileSync, accessSync, readFileSync, writeFileSync, constants as fsConstants } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 
@@ -16,6 +16,17 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 export const requireFromRepo = createRequire(join(repoRoot, 'package.json'));
 
 export const sleep = (ms) => delay(ms);
+
+/**
+ * Imports a TypeScript module of the project (or of the clone at `root`) through tsx's public `tsx/esm/api`, with
+ * no build step. tsx exposes a CommonJS-typed package's exports both as named exports and under `default`.
+ */
+export async function importTs(relPath, root = repoRoot) {
+  const file = join(root, relPath);
+  const { tsImport } = await import('tsx/esm/api');
+  const mod = await tsImport(pathToFileURL(file).href, import.meta.url);
+  return { ...(mod.default ?? {}), ...mod };
+}
 
 /** `[harness] message` on stderr-free stdout, so CI logs read in order with the children's output. */
 export function harnessLog(message) {

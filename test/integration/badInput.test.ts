@@ -16,7 +16,7 @@ import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { closeAllEditors, extensionCtx, openDbEditor, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
-const ALPHA = DEMO_LOGUP_TOKENS[0]!;
+const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
 
 interface Expected {
   code: string;
@@ -153,10 +153,10 @@ suite('Bad input from the server: hostile answers get a clear error and change n
     return (await ctx.tree.getChildren(gate)).flatMap((n) => (n.kind === 'subscription' ? [n.subscription.idSubscription] : []));
   }
 
-  /** Verifies ALPHA's token while the server answers `answer` instead; returns the command's result. */
+  /** Verifies ALPHA_TOKEN's token while the server answers `answer` instead; returns the command's result. */
   async function verifyWithAnswer(answer: unknown): Promise<VerifyTokenResult | undefined> {
     sandbox.failNext('verification', 1, { status: 200, body: JSON.stringify(answer) });
-    return vscode.commands.executeCommand<VerifyTokenResult | undefined>('logup.verifyToken', { input: ALPHA.logupToken, idGate });
+    return vscode.commands.executeCommand<VerifyTokenResult | undefined>('logup.verifyToken', { input: ALPHA_TOKEN.logupToken, idGate });
   }
 
   for (const idSubscription of ['../x', 'a/b?c#d', '..', 'sub_ok/../../etc', '%2e%2e%2fx', 'sub x', 'sub_é']) {
@@ -165,7 +165,7 @@ suite('Bad input from the server: hostile answers get a clear error and change n
       const result = await verifyWithAnswer({ verified: true, idActor: 'acr_evil', idSubscription, db: { a: 1 } });
       assert.equal(result, undefined, 'the command failed');
       assert.match(ctx.lastError ?? '', /POST \/verification returned an unexpected response: field "idSubscription" is not a valid subscription id/);
-      assert.ok(!(ctx.lastError ?? '').includes(ALPHA.logupToken), 'the logupToken is not in the message');
+      assert.ok(!(ctx.lastError ?? '').includes(ALPHA_TOKEN.logupToken), 'the logupToken is not in the message');
       assert.ok(!ctx.opened.list(idGate).some((s) => s.idSubscription === idSubscription), 'not added');
       assert.deepEqual(await treeIds(), before, 'the tree is unchanged');
     });
@@ -234,9 +234,9 @@ suite('Bad input from the server: hostile answers get a clear error and change n
   });
 
   test('after all that, the extension still verifies a token and opens a DB', async () => {
-    const result = await vscode.commands.executeCommand<VerifyTokenResult>('logup.verifyToken', { input: ALPHA.logupToken, idGate });
+    const result = await vscode.commands.executeCommand<VerifyTokenResult>('logup.verifyToken', { input: ALPHA_TOKEN.logupToken, idGate });
     assert.ok(result?.verification.verified);
-    assert.ok((await treeIds()).includes(ALPHA.idSubscription));
+    assert.ok((await treeIds()).includes(ALPHA_TOKEN.idSubscription));
     sandbox.setDb(idGate, 'sub_after', { still: 'works' });
     const editor = await openDbEditor({ idGate, idSubscription: 'sub_after' });
     assert.equal(editor.document.getText(), serializeDb({ still: 'works' }));

@@ -10,9 +10,9 @@ import type { VerifyTokenResult } from '../../src/commands/verifyToken';
 import type { TreeNode } from '../../src/views/treeNodes';
 import { calls, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
 
-const ALPHA = DEMO_LOGUP_TOKENS[0]!;
+const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
 const idGate = DEMO_GATE.idGate;
-const alpha = { idGate, idSubscription: ALPHA.idSubscription };
+const alpha = { idGate, idSubscription: ALPHA_TOKEN.idSubscription };
 
 suite('LogUp extension in a real VS Code', () => {
   let sandbox: SandboxHandle;
@@ -75,26 +75,26 @@ suite('LogUp extension in a real VS Code', () => {
 
   test('Verify Token takes a whole redirect URL and adds the subscription to the tree', async () => {
     sandbox.clearJournal();
-    const url = `https://site.example/after-login?logupToken=${encodeURIComponent(ALPHA.logupToken)}&isNewUser=true`;
+    const url = `https://site.example/after-login?logupToken=${encodeURIComponent(ALPHA_TOKEN.logupToken)}&isNewUser=true`;
     const result = await vscode.commands.executeCommand<VerifyTokenResult>('logup.verifyToken', { input: url });
     assert.ok(result?.verification.verified);
-    assert.equal(result.verification.idSubscription, ALPHA.idSubscription);
-    assert.equal(result.verification.idActor, ALPHA.idActor);
+    assert.equal(result.verification.idSubscription, ALPHA_TOKEN.idSubscription);
+    assert.equal(result.verification.idActor, ALPHA_TOKEN.idActor);
     assert.equal(result.isNewUser, true);
-    assert.deepEqual(sandbox.journal.filter((e) => e.route === 'verification').map((e) => e.body), [{ logupToken: ALPHA.logupToken }]);
+    assert.deepEqual(sandbox.journal.filter((e) => e.route === 'verification').map((e) => e.body), [{ logupToken: ALPHA_TOKEN.logupToken }]);
 
     const gates = await ctx.tree.getChildren();
     assert.deepEqual(gates.map((g) => g.kind === 'gate' && g.gate.idGate), [idGate]);
     const subs = await ctx.tree.getChildren(gates[0]);
-    const sub = subs.find((s) => s.kind === 'subscription' && s.subscription.idSubscription === ALPHA.idSubscription);
+    const sub = subs.find((s) => s.kind === 'subscription' && s.subscription.idSubscription === ALPHA_TOKEN.idSubscription);
     assert.ok(sub, 'the verified subscription is in the tree');
-    assert.equal(ctx.tree.getTreeItem(sub).description, ALPHA.idActor);
+    assert.equal(ctx.tree.getTreeItem(sub).description, ALPHA_TOKEN.idActor);
     const entries = await ctx.tree.getChildren(sub);
-    const db = sandbox.getDb(idGate, ALPHA.idSubscription)!;
+    const db = sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)!;
     assert.deepEqual(entries.map(labelOf), Object.keys(db).sort());
     const age = entries.find((e) => e.kind === 'entry' && e.key === 'age')!;
     assert.equal(ctx.tree.getTreeItem(age).description, JSON.stringify(db.age));
-    assert.deepEqual(ctx.context.globalState.get(STATE_OPENED), { [idGate]: [{ idSubscription: ALPHA.idSubscription, idActor: ALPHA.idActor }] }, 'the list is persisted');
+    assert.deepEqual(ctx.context.globalState.get(STATE_OPENED), { [idGate]: [{ idSubscription: ALPHA_TOKEN.idSubscription, idActor: ALPHA_TOKEN.idActor }] }, 'the list is persisted');
   });
 
   test('an unknown token is reported as not verified and adds nothing', async () => {
@@ -115,9 +115,9 @@ suite('LogUp extension in a real VS Code', () => {
 
   test('the DB opens as canonical JSON and a save sends exactly one DELETE and one PUT', async () => {
     const editor = await openDbEditor(alpha);
-    const server = sandbox.getDb(idGate, ALPHA.idSubscription)!;
+    const server = sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)!;
     assert.equal(editor.document.getText(), serializeDb(server));
-    assert.equal(editor.document.languageId, 'json');
+    assert.equal(editor.document.languageId, 'logup-db', 'its own language keeps auto-save away (docs/harness.md, H18)');
 
     const edited: Db = { ...server, country: 'spain', score: 7 };
     delete edited.plan;
@@ -130,7 +130,7 @@ suite('LogUp extension in a real VS Code', () => {
       { route: 'putDb', status: 200, body: { data: [{ key: 'country', value: 'spain' }, { key: 'score', value: 7 }] } },
       { route: 'deleteDb', status: 204, body: { keys: ['plan'] } },
     ]);
-    assert.deepEqual(sandbox.getDb(idGate, ALPHA.idSubscription), edited);
+    assert.deepEqual(sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription), edited);
     const sub = ctx.tree.subscriptionNode(alpha)!;
     assert.deepEqual((await ctx.tree.getChildren(sub)).map(labelOf), Object.keys(edited).sort(), 'the tree shows the saved DB');
   });
@@ -157,9 +157,9 @@ suite('LogUp extension in a real VS Code', () => {
 
   test('a change on the server to another key is merged: no prompt, only my key sent, the editor shows both', async () => {
     const editor = await openDbEditor(alpha);
-    const original = sandbox.getDb(idGate, ALPHA.idSubscription)!;
+    const original = sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)!;
     const theirs: Db = { ...original, country: 'changed-by-someone-else', addedElsewhere: 1 };
-    sandbox.setDb(idGate, ALPHA.idSubscription, theirs);
+    sandbox.setDb(idGate, ALPHA_TOKEN.idSubscription, theirs);
     const mine = { ...original, name: 'My edit' };
     await replaceText(editor, serializeDb(mine));
     sandbox.clearJournal();
@@ -169,21 +169,21 @@ suite('LogUp extension in a real VS Code', () => {
       { route: 'putDb', status: 200, body: { data: [{ key: 'name', value: 'My edit' }] } },
     ], 'one check and exactly my change');
     const both = { ...theirs, name: 'My edit' };
-    assert.deepEqual(sandbox.getDb(idGate, ALPHA.idSubscription), both, 'both changes are on the server');
+    assert.deepEqual(sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription), both, 'both changes are on the server');
     await waitFor('the editor to show the merged DB', () => (editor.document.getText() === serializeDb(both) ? true : undefined));
     assert.ok(!editor.document.isDirty, 'clean');
   });
 
   test('the same key changed on the server and in the editor is a conflict: nothing written', async () => {
     const editor = await openDbEditor(alpha);
-    const original = sandbox.getDb(idGate, ALPHA.idSubscription)!;
+    const original = sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)!;
     const theirs: Db = { ...original, name: 'Their edit' };
-    sandbox.setDb(idGate, ALPHA.idSubscription, theirs);
+    sandbox.setDb(idGate, ALPHA_TOKEN.idSubscription, theirs);
     const mine = { ...original, name: `${String(original.name)}, edited again` };
     await replaceText(editor, serializeDb(mine));
     sandbox.clearJournal();
     assert.equal(await editor.document.save(), false, 'the save does not go through');
-    assert.deepEqual(sandbox.getDb(idGate, ALPHA.idSubscription), theirs, 'the server keeps the other change');
+    assert.deepEqual(sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription), theirs, 'the server keeps the other change');
     assert.equal(sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').length, 0, 'no write call');
     assert.ok(editor.document.isDirty);
     assert.equal(editor.document.getText(), serializeDb(mine));
@@ -191,7 +191,7 @@ suite('LogUp extension in a real VS Code', () => {
 
   test('a failed PUT keeps the edit dirty; saving again sends only what is left', async () => {
     const editor = await openDbEditor(alpha);
-    const server = sandbox.getDb(idGate, ALPHA.idSubscription)!;
+    const server = sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)!;
     const edited: Db = { ...server, age: 99 };
     delete edited.newsletter;
     await replaceText(editor, serializeDb(edited));
@@ -200,12 +200,12 @@ suite('LogUp extension in a real VS Code', () => {
     assert.equal(await editor.document.save(), false);
     assert.ok(editor.document.isDirty, 'still dirty');
     assert.equal(editor.document.getText(), serializeDb(edited), 'the text is intact');
-    assert.equal(sandbox.getDb(idGate, ALPHA.idSubscription)?.age, server.age, 'the failed PUT changed nothing');
+    assert.equal(sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)?.age, server.age, 'the failed PUT changed nothing');
     assert.match(ctx.lastError ?? '', /./);
 
     sandbox.clearJournal();
     assert.equal(await editor.document.save(), true, 'the retry succeeds');
-    assert.deepEqual(sandbox.getDb(idGate, ALPHA.idSubscription), edited);
+    assert.deepEqual(sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription), edited);
     assert.equal(sandbox.journal.filter((e) => e.route === 'putDb').length, 1);
   });
 
@@ -231,8 +231,8 @@ suite('LogUp extension in a real VS Code', () => {
 
   test('Refresh shows a change made on the server in the tree and in a clean open editor', async () => {
     const editor = await openDbEditor(alpha);
-    const theirs: Db = { ...sandbox.getDb(idGate, ALPHA.idSubscription)!, refreshedKey: 'from elsewhere' };
-    sandbox.setDb(idGate, ALPHA.idSubscription, theirs);
+    const theirs: Db = { ...sandbox.getDb(idGate, ALPHA_TOKEN.idSubscription)!, refreshedKey: 'from elsewhere' };
+    sandbox.setDb(idGate, ALPHA_TOKEN.idSubscription, theirs);
     await vscode.commands.executeCommand('logup.refresh');
     const sub = ctx.tree.subscriptionNode(alpha)!;
     assert.deepEqual((await ctx.tree.getChildren(sub)).map(labelOf), Object.keys(theirs).sort(), 'the tree shows the server');

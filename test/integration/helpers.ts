@@ -60,3 +60,22 @@ export async function closeAllEditors(): Promise<void> {
   }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
+
+/**
+ * Runs `work` while warnings (and the modals shown with showWarningMessage) are recorded instead of shown; each is
+ * answered with `undefined`, as if dismissed. Returns the messages in order.
+ */
+export async function captureWarnings(work: () => Thenable<unknown> | Promise<unknown>): Promise<string[]> {
+  const messages: string[] = [];
+  const original = vscode.window.showWarningMessage;
+  (vscode.window as { showWarningMessage: unknown }).showWarningMessage = (message: string) => {
+    messages.push(message);
+    return Promise.resolve(undefined);
+  };
+  try {
+    await work();
+  } finally {
+    (vscode.window as { showWarningMessage: unknown }).showWarningMessage = original;
+  }
+  return messages;
+}

@@ -4,9 +4,8 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
-
-/** The harness starts echoing extension host output at this line (everything before is workbench start-up noise). */
-export const SUITE_START_MARKER = 'LogUp integration suite:';
+// The harness starts echoing extension host output at this line (everything before is workbench start-up noise).
+import { SUITE_START_MARKER } from '../harness/markers.mjs';
 
 /** What the harness reads back (env LOGUP_TEST_SUMMARY): a run with failures or with no test at all fails. */
 export interface SuiteSummary {

@@ -2,9 +2,8 @@
 // caching/refresh, retries, timeouts, cancellation, input refusal and redaction.
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 import {
-  isAuthError,
   LogUpCancelledError,
   LogUpConfigError,
   LogUpError,
@@ -13,16 +12,18 @@ import {
   LogUpResponseError,
   LogUpTimeoutError,
 } from '../../src/api/errors';
-import { LogUpClient, type LogUpClientOptions, type RequestLogEntry } from '../../src/api/logUpClient';
+import { sleep } from '../../src/api/abort';
+import { isAuthFailure } from '../../src/api/failures';
+import type { LogUpClient, LogUpClientOptions, RequestLogEntry } from '../../src/api/logUpClient';
 import { DEMO_GATE, DEMO_INVALID_LOGUP_TOKEN, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
-import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/sandbox';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+import { delay, failure, sandboxClient, seenErrors, testSandbox, tokenRecorder, type SandboxOptions } from './support';
 
 const ALPHA = DEMO_SUBSCRIPTIONS[0]!;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
 
 // Everything secret any test handled, and everything any client reported: scanned by the last test.
 const secrets = new Set<string>([DEMO_GATE.secretKey, DEMO_INVALID_LOGUP_TOKEN, ...DEMO_LOGUP_TOKENS.map((t) => t.logupToken)]);
-const seenErrors: unknown[] = [];
 const seenLogs: RequestLogEntry[] = [];
 
 interface Harness {
@@ -42,63 +43,32 @@ async function setup(
   options: Partial<LogUpClientOptions> = {},
   { realSleep = false } = {},
 ): Promise<Harness> {
-  const sb = await startSandbox(sandbox);
+  const sb = await testSandbox(t, sandbox);
   const logs: RequestLogEntry[] = [];
   const sleeps: number[] = [];
   const tokens = new Set<string>();
-  const dispatcher = capturingAgent(tokens);
-  const client = new LogUpClient({
-    baseUrl: sb.url,
-    idGate: DEMO_GATE.idGate,
-    secretKey: async () => DEMO_GATE.secretKey,
+  const recorder = tokenRecorder(tokens, secrets);
+  const client = sandboxClient(sb, {
     logger: (e) => {
       logs.push(e);
       seenLogs.push(e);
     },
-    ...(realSleep
-      ? {}
-      : {
-          sleep: async (ms: number): Promise<void> => {
-            sleeps.push(ms);
-          },
-        }),
-    dispatcher,
+    sleep: realSleep
+      ? sleep
+      : async (ms: number): Promise<void> => {
+          sleeps.push(ms);
+        },
+    dispatcher: recorder.dispatcher,
     ...options,
   });
   t.after(async () => {
     await client.close();
-    await dispatcher.close();
-    await sb.close();
+    await recorder.close();
   });
   return { sb, client, logs, sleeps, tokens };
 }
 
-function capturingAgent(tokens: Set<string>): Dispatcher {
-  return new Agent().compose((dispatch) => (opts, handler) => {
-    const headers = opts.headers as Record<string, string> | undefined;
-    const auth = headers?.authorization;
-    if (typeof auth === 'string') {
-      tokens.add(auth.replace(/^Bearer /, ''));
-      secrets.add(auth.replace(/^Bearer /, ''));
-    }
-    return dispatch(opts, handler);
-  });
-}
-
-/** Awaits a promise that must reject, records the error for the secret scan, and returns it. */
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    seenErrors.push(e);
-    assert.ok(e instanceof Error);
-    return e;
-  }
-  assert.fail('expected the call to fail');
-}
-
 const statuses = (sb: SandboxHandle, route: string): number[] => sb.journal.filter((e) => e.route === route).map((e) => e.status);
-const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('endpoints', () => {
   test('verify, getDb (all and some keys), putDb and deleteDb work with one token', async (t) => {
@@ -168,7 +138,7 @@ describe('endpoints', () => {
       assert.equal(e.status, 400);
       assert.match(e.serverMessage ?? '', /^KEY_TOO_LONG/, errorKey);
       assert.match(e.message, /^PUT \/subscription\/sub_alpha\/db failed: 400 KEY_TOO_LONG/);
-      assert.equal(isAuthError(e), false);
+      assert.equal(isAuthFailure(e), false);
     }
     assert.equal(sb.count('putDb'), 3, '400 is never retried');
   });
@@ -256,7 +226,7 @@ describe('tokens', () => {
     sb.failNext('getDb', 2, { status: 401 });
     const e = await failure(client.getDb(ALPHA.idSubscription));
     assert.ok(e instanceof LogUpHttpError && e.status === 401);
-    assert.equal(isAuthError(e), true);
+    assert.equal(isAuthFailure(e), true);
     assert.equal(sb.count('getDb'), 2);
     assert.equal(sb.count('token'), 1);
   });
@@ -269,7 +239,7 @@ describe('tokens', () => {
       assert.equal(r.status, 'rejected');
       if (r.status === 'rejected') {
         seenErrors.push(r.reason);
-        assert.equal(isAuthError(r.reason), true);
+        assert.equal(isAuthFailure(r.reason), true);
         assert.equal((r.reason as LogUpHttpError).path, '/oauth/token');
       }
     }
@@ -283,15 +253,15 @@ describe('tokens', () => {
     const { sb, client } = await setup(t, {}, { secretKey: async () => 'wrong-secret-Zq81' });
     secrets.add('wrong-secret-Zq81');
     const e = await failure(client.checkCredentials());
-    assert.equal(isAuthError(e), true);
+    assert.equal(isAuthFailure(e), true);
     assert.equal(e.message, 'POST /oauth/token failed: 401 INVALID_CLIENT');
     assert.equal(sb.count('token'), 1, 'a 401 from the token call is not retried');
 
-    const other = new LogUpClient({ baseUrl: sb.url, idGate: 'gate_unknown', secretKey: async () => DEMO_GATE.secretKey });
+    const other = sandboxClient(sb, { idGate: 'gate_unknown' });
     t.after(() => other.close());
-    assert.equal(isAuthError(await failure(other.getDb(ALPHA.idSubscription))), true);
+    assert.equal(isAuthFailure(await failure(other.getDb(ALPHA.idSubscription))), true);
 
-    const good = new LogUpClient({ baseUrl: sb.url, idGate: DEMO_GATE.idGate, secretKey: async () => DEMO_GATE.secretKey });
+    const good = sandboxClient(sb);
     t.after(() => good.close());
     sb.clearJournal();
     await good.getDb(ALPHA.idSubscription);
@@ -450,16 +420,9 @@ describe('retry policy', () => {
 
   test('a refused connection is retried (nothing was sent) and reported with its code', async (t) => {
     const sb = await startSandbox();
-    const url = sb.url;
     await sb.close();
     const logs: RequestLogEntry[] = [];
-    const client = new LogUpClient({
-      baseUrl: url,
-      idGate: DEMO_GATE.idGate,
-      secretKey: async () => DEMO_GATE.secretKey,
-      logger: (l) => logs.push(l),
-      sleep: async () => undefined,
-    });
+    const client = sandboxClient(sb, { logger: (l) => logs.push(l) });
     t.after(() => client.close());
     const e = await failure(client.putDb(ALPHA.idSubscription, [{ key: 'a', value: 1 }]));
     assert.ok(e instanceof LogUpNetworkError);
@@ -536,8 +499,86 @@ describe('secrets', () => {
     assert.ok(token !== undefined && tokens.size === 1, 'the interceptor saw the access token');
     sb.failNext('getDb', 1, { status: 403, body: JSON.stringify({ message: `token ${token} lacks scope` }) });
     const e3 = await failure(client.getDb(ALPHA.idSubscription));
-    assert.equal(isAuthError(e3), true);
+    assert.equal(isAuthFailure(e3), true);
     assert.equal(e3.message, 'GET /subscription/sub_alpha/db failed: 403 token [redacted] lacks scope');
+  });
+
+  test('a verification answer\'s words are redacted, cleaned and cut; a hostile idActor is refused or dropped', async (t) => {
+    const { sb, client, tokens } = await setup(t);
+    await client.getDb(ALPHA.idSubscription);
+    const [token] = [...tokens];
+    assert.ok(token !== undefined);
+    const errorMessage = `INVALID: ${ALPHA_TOKEN.logupToken} (auth Bearer ${token})\u001b[2K\r\n[info] Token verified\u202e${'x'.repeat(80 * 1024)}`;
+    sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: false, errorMessage }) });
+    const v = await client.verify(ALPHA_TOKEN.logupToken);
+    assert.equal(v.verified, false);
+    const shown = v.errorMessage ?? '';
+    assert.match(shown, /^INVALID: \[redacted\] \(auth Bearer \[redacted\]\) \[2K \[info\] Token verified x+…$/);
+    assert.ok([...shown].length <= 200, `${shown.length} characters`);
+    assert.ok(![...shown].some((c) => c < ' ' || (c >= '\u202a' && c <= '\u202e')), 'no control or bidi character');
+
+    // 100 KB of id with a bidi override and a line break: refused in a verified answer, dropped from another.
+    const idActor = `acr_${'a'.repeat(100 * 1024)}\u202e\n`;
+    sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: true, idActor, idSubscription: 'sub_alpha', db: {} }) });
+    const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
+    assert.equal(e.message, 'POST /verification returned an unexpected response: field "idActor" is not a valid actor id');
+    sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: false, errorMessage: 'NOPE', idActor, idSubscription: '../x' }) });
+    const dropped = await client.verify(ALPHA_TOKEN.logupToken);
+    assert.deepEqual(dropped, { verified: false, errorMessage: 'NOPE' });
+    // An id that repeats a secret is no id either.
+    sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: true, idActor: ALPHA_TOKEN.logupToken, idSubscription: 'sub_alpha', db: {} }) });
+    assert.match((await failure(client.verify(ALPHA_TOKEN.logupToken))).message, /field "idActor" is not a valid actor id/);
+  });
+
+  test('secrets echoed encoded, in another case, split by markup or in part are not shown', async (t) => {
+    const idGate = 'gate_encoded';
+    const secret = 'sk_live+Abc/Def=Ghi&Jk Lm';
+    secrets.add(secret);
+    const { sb, client, tokens } = await setup(t, {}, { idGate, secretKey: async () => secret });
+    sb.addGate(idGate, secret);
+    sb.setDb(idGate, ALPHA.idSubscription, ALPHA.db);
+    const basic = (s: string, encoding: 'base64' | 'base64url'): string => Buffer.from(`${idGate}:${s}`).toString(encoding);
+    const echoes: [string, string][] = [
+      [encodeURIComponent(secret), 'URL-encoded'],
+      [encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()), 'URL-encoded, lower-case hex'],
+      [new URLSearchParams({ s: secret }).toString().slice(2), 'form-encoded'],
+      [basic(secret, 'base64'), 'Base64 of idGate:secret'],
+      [basic(secret, 'base64url'), 'base64url of idGate:secret'],
+      [secret.toUpperCase(), 'upper-cased'],
+      [`${secret.slice(0, 9)}\n  ${secret.slice(9)}`, 'split by a line break'],
+      [`${secret.slice(0, 9)}<br/>${secret.slice(9)}`, 'split by a tag'],
+    ];
+    for (const [echo, form] of echoes) {
+      sb.failNext('token', 1, { status: 400, body: JSON.stringify({ error: `bad client_secret ${echo}` }) });
+      const e = await failure(client.checkCredentials());
+      assert.equal(e.message, 'POST /oauth/token failed: 400 bad client_secret [redacted]', form);
+    }
+    sb.failNext('token', 1, { status: 400, body: `<html><body><p>bad client_secret ${secret.slice(0, 12)}<b>${secret.slice(12)}</b></p></body></html>` });
+    assert.equal((await failure(client.checkCredentials())).message, 'POST /oauth/token failed: 400 bad client_secret [redacted]', 'an HTML page');
+    for (const [echo, form] of [[secret.slice(0, 14), 'a long prefix'], [encodeURIComponent(secret.slice(0, 12)), 'an encoded prefix'], [secret.slice(3, 20).toUpperCase(), 'an upper-cased part']]) {
+      sb.failNext('token', 1, { status: 400, body: JSON.stringify({ error: `bad client_secret ${echo}…` }) });
+      const e = await failure(client.checkCredentials());
+      assert.equal(e.message, "POST /oauth/token failed: 400 the server's message was withheld because it repeated a secret", form);
+    }
+
+    // The same for the access token and the logupToken, in a verification's error.
+    await client.getDb(ALPHA.idSubscription);
+    const token = [...tokens].at(-1)!;
+    const logupToken = ALPHA_TOKEN.logupToken;
+    for (const [echo, form] of [
+      [token.toUpperCase(), 'access token upper-cased'],
+      [`${token.slice(0, 40)}\r\n${token.slice(40)}`, 'access token split by a line break'],
+      [Buffer.from(token).toString('base64'), 'access token in Base64'],
+      [encodeURIComponent(logupToken).toLowerCase(), 'logupToken lower-cased'],
+      [`${logupToken.slice(0, 10)}<i>${logupToken.slice(10)}</i>`, 'logupToken split by a tag'],
+    ]) {
+      sb.failNext('verification', 1, { status: 400, body: JSON.stringify({ errorMessage: `token ${echo} refused` }) });
+      const e = await failure(client.verify(logupToken));
+      // A JSON message keeps its markup: a closing tag after the secret stays.
+      assert.match(e.message, /^POST \/verification failed: 400 token \[redacted\](<\/i>)? refused$/, form);
+    }
+    sb.failNext('verification', 1, { status: 400, body: JSON.stringify({ errorMessage: `token ${logupToken.slice(0, 12)}… refused` }) });
+    assert.match((await failure(client.verify(logupToken))).message, /withheld because it repeated a secret/);
   });
 
   test('log entries carry no bodies or headers, and a throwing logger does not break calls', async (t) => {
@@ -562,8 +603,7 @@ describe('secrets', () => {
       await dispatcher.close();
       await sb.close();
     });
-    const make = (): LogUpClient =>
-      new LogUpClient({ baseUrl: sb.url, idGate: DEMO_GATE.idGate, secretKey: async () => DEMO_GATE.secretKey, dispatcher });
+    const make = (): LogUpClient => sandboxClient(sb, { dispatcher });
     const first = make();
     await first.getDb(ALPHA.idSubscription);
     await first.close();

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { LogUpCancelledError } from '../../src/api/errors';
 import { LogUpClient } from '../../src/api/logUpClient';
 import type { Db } from '../../src/core/db';
 import { ConflictError, DbStore, InvalidDbError, SaveFailedError, type Observation, type SaveResult, type WriteRecord } from '../../src/db/dbStore';
@@ -30,20 +31,26 @@ class HeldClient {
   }
 
   asClient(): LogUpClient {
-    const wrap = <T>(method: Method, call: () => Promise<T>): Promise<T> => {
+    const wrap = <T>(method: Method, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> => {
       const hold = this.holds[method]?.shift();
       const answer = call();
       if (!hold) return answer;
+      // Like undici: the caller's signal fires while the answer is on its way, and the call is cancelled at once.
+      const cancelled = new Promise<never>((_, reject) =>
+        signal?.addEventListener('abort', () => reject(new LogUpCancelledError(method, '/subscription/…/db')), { once: true }),
+      );
+      cancelled.catch(() => undefined);
+      const released = Promise.race([hold.release, cancelled]);
       return answer.then(
-        async (v) => (hold.arrived(), await hold.release, v),
-        async (e: unknown) => (hold.arrived(), await hold.release, Promise.reject(e)),
+        async (v) => (hold.arrived(), await released, v),
+        async (e: unknown) => (hold.arrived(), await released, Promise.reject(e)),
       );
     };
     const c = this.client;
     return Object.assign(Object.create(c) as LogUpClient, {
-      getDb: (...a: Parameters<LogUpClient['getDb']>) => wrap('getDb', () => c.getDb(...a)),
-      putDb: (...a: Parameters<LogUpClient['putDb']>) => wrap('putDb', () => c.putDb(...a)),
-      deleteDb: (...a: Parameters<LogUpClient['deleteDb']>) => wrap('deleteDb', () => c.deleteDb(...a)),
+      getDb: (...a: Parameters<LogUpClient['getDb']>) => wrap('getDb', a[2]?.signal, () => c.getDb(...a)),
+      putDb: (...a: Parameters<LogUpClient['putDb']>) => wrap('putDb', a[2]?.signal, () => c.putDb(...a)),
+      deleteDb: (...a: Parameters<LogUpClient['deleteDb']>) => wrap('deleteDb', a[2]?.signal, () => c.deleteDb(...a)),
     });
   }
 }
@@ -109,6 +116,65 @@ describe('DbStore: order, versions and the merge rule', () => {
     assert.deepEqual(store.current(ref)?.db, { a: 2 });
     assert.ok(store.current(ref)!.mtime >= saved.observation.mtime, 'the version did not go down');
     assertVersionsRise();
+  });
+
+  it('a read sent after our write landed shows a change made elsewhere meanwhile, so the next save cannot overwrite it', async () => {
+    // Found by the model (test/model/): the PUT lands, someone else changes b, then a read is sent while the PUT's
+    // answer is still on its way. Its answer is newer than the PUT's; taking the PUT's instead hid b = 2, and an
+    // editor save checked with that read sent b = 3 over it without a conflict.
+    sandbox.setDb(idGate, ref.idSubscription, { a: 1, b: 1 });
+    const base = (await store.read(ref)).db;
+    const put = held.hold('putDb');
+    const treeSave = store.save(ref, { base, edited: { a: 1, b: 1, c: 1 }, origin: 'tree' });
+    await put.arrived; // the server holds {a: 1, b: 1, c: 1}; the answer is on its way
+    sandbox.patchDb(idGate, ref.idSubscription, { b: 2 });
+    const get = held.hold('getDb');
+    const preSaveRead = store.read(ref);
+    await get.arrived; // answered {a: 1, b: 2, c: 1}
+    get.release();
+    put.release();
+    await treeSave;
+    const checked = await preSaveRead;
+    assert.deepEqual(checked.db, { a: 1, b: 2, c: 1 }, 'the read shows what the server held when it was sent');
+    await assert.rejects(
+      store.save(ref, { base, edited: { a: 1, b: 3 }, server: checked, origin: 'editor' }),
+      (e: unknown) => e instanceof ConflictError && e.keys.join() === 'b',
+    );
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { a: 1, b: 2, c: 1 }, 'b changed elsewhere is kept');
+    assertVersionsRise();
+  });
+
+  it('a Cancel pressed after the DELETE reached the server never reports "nothing was changed"', async () => {
+    // Found by the model (test/model/): the tree's progress was cancelled while the DELETE's answer was on its way.
+    // The key was gone on the server, the message said "Nothing was changed on the server" and the tree still showed it.
+    sandbox.setDb(idGate, ref.idSubscription, { c: 1, d: 1 });
+    const base = (await store.read(ref)).db;
+    const del = held.hold('deleteDb');
+    const progress = new AbortController();
+    const treeDelete = store.save(ref, { base, edited: { d: 1 }, origin: 'tree', signal: progress.signal });
+    await del.arrived; // the server no longer holds c
+    progress.abort();
+    del.release();
+    const outcome = await treeDelete.then((r) => r, (e: unknown) => e);
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { d: 1 });
+    const untrue = outcome instanceof SaveFailedError && !outcome.landed && !outcome.uncertain;
+    assert.ok(!untrue, `the user was told "${(outcome as Error).message}" though c was deleted`);
+    assert.deepEqual(store.current(ref)?.db, { d: 1 }, 'the store shows c deleted');
+    assertVersionsRise();
+  });
+
+  it('a Cancel pressed before any write request left sends nothing', async () => {
+    sandbox.setDb(idGate, ref.idSubscription, { c: 1 });
+    const base = (await store.read(ref)).db;
+    const get = held.hold('getDb');
+    const progress = new AbortController();
+    const treeDelete = store.save(ref, { base, edited: {}, origin: 'tree', signal: progress.signal });
+    await get.arrived;
+    progress.abort();
+    get.release();
+    await assert.rejects(treeDelete);
+    assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { c: 1 }, 'nothing was sent');
+    assert.equal(sandbox.journal.filter((e) => e.idSubscription === ref.idSubscription && e.route === 'deleteDb').length, 0);
   });
 
   it('a change on the server to another key is merged: only the caller’s change is sent', async () => {

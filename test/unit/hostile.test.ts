@@ -6,27 +6,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { describe, test, type TestContext } from 'node:test';
 import { LogUpHttpError, LogUpResponseError, LogUpTimeoutError } from '../../src/api/errors';
-import { LogUpClient, type LogUpClientOptions } from '../../src/api/logUpClient';
+import type { LogUpClient, LogUpClientOptions } from '../../src/api/logUpClient';
 import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
 import type { Db } from '../../src/core/db';
 import { planSave } from '../../src/core/savePlan';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
-import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+import { failure, readyClient, sandboxClient } from './support';
 
 const ALPHA = DEMO_SUBSCRIPTIONS[0]!;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
 const TEN_MB = 10 * 1024 * 1024;
-
-async function sandboxClient(t: TestContext, options: Partial<LogUpClientOptions> = {}): Promise<{ sb: SandboxHandle; client: LogUpClient }> {
-  const sb = await startSandbox();
-  const client = new LogUpClient({ baseUrl: sb.url, idGate: DEMO_GATE.idGate, secretKey: async () => DEMO_GATE.secretKey, sleep: async () => undefined, ...options });
-  t.after(async () => {
-    await client.close();
-    await sb.close();
-  });
-  await client.checkCredentials();
-  return { sb, client };
-}
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -51,20 +40,9 @@ async function rawServer(t: TestContext, handler: Handler): Promise<{ url: strin
 }
 
 function rawClient(t: TestContext, url: string, options: Partial<LogUpClientOptions> = {}): LogUpClient {
-  const client = new LogUpClient({ baseUrl: url, idGate: DEMO_GATE.idGate, secretKey: async () => DEMO_GATE.secretKey, sleep: async () => undefined, maxRetries: 0, ...options });
+  const client = sandboxClient({ url }, { maxRetries: 0, ...options });
   t.after(() => client.close());
   return client;
-}
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof Error);
-    assert.ok(!e.message.includes(DEMO_GATE.secretKey), 'no secret in the message');
-    return e;
-  }
-  assert.fail('expected the call to fail');
 }
 
 describe('bodies too large to hold', () => {
@@ -122,7 +100,7 @@ describe('bodies too large to hold', () => {
   });
 
   test('JSON nested a million levels deep is refused without a crash', async (t) => {
-    const { sb, client } = await sandboxClient(t);
+    const { sb, client } = await readyClient(t);
     sb.failNext('getDb', 1, { status: 200, body: `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}` });
     const e = await failure(client.getDb(ALPHA.idSubscription));
     assert.ok(e instanceof LogUpResponseError, e.message);
@@ -133,7 +111,7 @@ describe('bodies too large to hold', () => {
 describe('ids from the server that would become paths', () => {
   for (const idSubscription of ['../x', 'a/b?c#d', '..', '.', 'sub_ok/../../etc', '%2e%2e%2f', 'sub x', 'süb', 'sub\u202eevil', 'a'.repeat(129)]) {
     test(`a verified answer naming ${JSON.stringify(idSubscription)} is refused, the id not echoed`, async (t) => {
-      const { sb, client } = await sandboxClient(t);
+      const { sb, client } = await readyClient(t);
       sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: true, idActor: 'acr_x', idSubscription, db: {} }) });
       const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
       assert.ok(e instanceof LogUpResponseError);
@@ -143,7 +121,7 @@ describe('ids from the server that would become paths', () => {
   }
 
   test('a not-verified answer may carry any idSubscription: it is never used', async (t) => {
-    const { sb, client } = await sandboxClient(t);
+    const { sb, client } = await readyClient(t);
     sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: false, errorMessage: 'INVALID_LOGUP_TOKEN', idSubscription: '../x', idActor: null, db: {} }) });
     const v = await client.verify(ALPHA_TOKEN.logupToken);
     assert.equal(v.verified, false);
@@ -154,7 +132,7 @@ describe('DB maps: every legal key kept, every illegal value refused', () => {
   const proto = JSON.parse('{"__proto__": "kept", "constructor": 1, "toString": true, "plain": "x"}') as Db;
 
   test('"__proto__" survives GET, PUT and DELETE answers and a verification, as an own key', async (t) => {
-    const { sb, client } = await sandboxClient(t);
+    const { sb, client } = await readyClient(t);
     sb.setVariants({ deleteStatus: 200 });
     sb.setDb(DEMO_GATE.idGate, 'sub_proto', proto);
     const read = await client.getDb('sub_proto');
@@ -189,7 +167,7 @@ describe('DB maps: every legal key kept, every illegal value refused', () => {
   ];
   for (const [body, field] of badMaps) {
     test(`a DB ${body} is refused naming field "${field}"`, async (t) => {
-      const { sb, client } = await sandboxClient(t);
+      const { sb, client } = await readyClient(t);
       sb.failNext('getDb', 1, { status: 200, body });
       const e = await failure(client.getDb(ALPHA.idSubscription));
       assert.ok(e instanceof LogUpResponseError, e.message);
@@ -199,7 +177,7 @@ describe('DB maps: every legal key kept, every illegal value refused', () => {
   }
 
   test('a verification whose DB holds a bad "__proto__" is refused too', async (t) => {
-    const { sb, client } = await sandboxClient(t);
+    const { sb, client } = await readyClient(t);
     sb.failNext('verification', 1, { status: 200, body: '{"verified": true, "idActor": "acr_x", "idSubscription": "sub_x", "db": {"__proto__": {"a": 1}}}' });
     const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
     assert.match(e.message, /field "db\.__proto__" has the wrong type/);
@@ -208,7 +186,7 @@ describe('DB maps: every legal key kept, every illegal value refused', () => {
 
 describe('answers built to mislead', () => {
   test('a token answer with wrong types is refused, and no request carries a bogus token', async (t) => {
-    const { sb, client } = await sandboxClient(t);
+    const { sb, client } = await readyClient(t);
     for (const body of ['{"access_token": 12345, "expires_in": 3600}', '{"access_token": "", "expires_in": 3600}', '{"access_token": "t", "expires_in": -5}', '{"access_token": "t", "expires_in": "soon"}']) {
       sb.failNext('token', 1, { status: 200, body });
       const e = await failure(client.checkCredentials());
@@ -230,7 +208,7 @@ describe('answers built to mislead', () => {
   });
 
   test('control characters, bidi overrides and HTML in a server message are neutralised', async (t) => {
-    const { sb, client } = await sandboxClient(t);
+    const { sb, client } = await readyClient(t);
     sb.failNext('getDb', 1, { status: 400, body: JSON.stringify({ errorMessage: 'BAD\u001b[31m red\u202e desrever\r\nInjected: line <b>bold</b>' }) });
     const e = await failure(client.getDb(ALPHA.idSubscription));
     assert.ok(e instanceof LogUpHttpError);
@@ -242,5 +220,55 @@ describe('answers built to mislead', () => {
     const html = await failure(client.getDb(ALPHA.idSubscription));
     assert.ok(html instanceof LogUpHttpError);
     assert.doesNotMatch(html.message, /[<>]|steal/);
+  });
+
+  test('an HTML error page of 64 KB of "<" is read in linear time, on every attempt', async (t) => {
+    const { sb, client } = await readyClient(t);
+    sb.failNext('getDb', 3, { status: 503, body: `<p ${'<'.repeat(65533)}`, headers: { 'retry-after': '0' } });
+    const started = performance.now();
+    const e = await failure(client.getDb(ALPHA.idSubscription));
+    const ms = performance.now() - started;
+    assert.ok(e instanceof LogUpHttpError && e.status === 503, e.message);
+    assert.equal(sb.count('getDb'), 3, 'three attempts');
+    assert.ok(e.message.length < 300);
+    // A tag regex took about 1.5 s per attempt on this page.
+    assert.ok(ms < 1000, `3 attempts took ${Math.round(ms)} ms`);
+  });
+
+  test('an access token that cannot go in a header is refused at once, and none is cached', async (t) => {
+    const { sb, client } = await readyClient(t);
+    for (const access_token of ['abc\r\nX-Injected: 1', 'two words', 'quote"d', 'tab\there', 'ünïcode']) {
+      sb.failNext('token', 1, { status: 200, body: JSON.stringify({ access_token, token_type: 'Bearer', expires_in: 3600 }) });
+      const e = await failure(client.checkCredentials());
+      assert.ok(e instanceof LogUpResponseError, `${JSON.stringify(access_token)}: ${e.message}`);
+      assert.equal(e.message, 'POST /oauth/token returned an unexpected response: the server answered an access token that cannot be used (field "access_token")');
+    }
+    sb.clearJournal();
+    assert.deepEqual(await client.getDb(ALPHA.idSubscription), ALPHA.db, 'the next call fetches a usable token');
+    assert.equal(sb.count('token'), 1);
+    for (const access_token of ['abc', 'a.b-c_d~e+f/g', 'YWJj==']) {
+      sb.failNext('token', 1, { status: 200, body: JSON.stringify({ access_token, expires_in: 3600 }) });
+      await client.checkCredentials();
+    }
+  });
+
+  test('error bodies in other common shapes still give the server\'s words', async (t) => {
+    const { sb, client } = await readyClient(t);
+    const shapes: [unknown, string][] = [
+      [{ error: { code: 'SUBSCRIPTION_NOT_FOUND', detail: 'no subscription sub_x' } }, 'SUBSCRIPTION_NOT_FOUND: no subscription sub_x'],
+      [{ error: { code: 'SLOW_DOWN', message: 'too many calls' } }, 'SLOW_DOWN: too many calls'],
+      [{ error: { code: 404, description: 'described' } }, '404: described'],
+      [{ error: { code: 'ONLY_A_CODE' } }, 'ONLY_A_CODE'],
+      [{ error: { message: 'only words' } }, 'only words'],
+      [{ type: 'about:blank', title: 'Not Found', detail: 'problem detail' }, 'problem detail'],
+      [{ error_description: 'oauth words' }, 'oauth words'],
+      [{ error: { code: 'DIRTY', detail: 'bidi\u202e and\r\nlines' } }, 'DIRTY: bidi and lines'],
+    ];
+    for (const [body, words] of shapes) {
+      sb.failNext('getDb', 1, { status: 404, body: JSON.stringify(body) });
+      const e = await failure(client.getDb('sub_x'));
+      assert.ok(e instanceof LogUpHttpError);
+      assert.equal(e.message, `GET /subscription/sub_x/db failed: 404 ${words}`);
+    }
   });
 });

@@ -3,12 +3,13 @@
 // core/savePlan, then the DELETE and the PUT in the plan's order, one LogUpClient per gate as the extension has.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LogUpClient } from '../../src/api/logUpClient';
+import type { LogUpClient } from '../../src/api/logUpClient';
 import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
 import { DB_LIMITS, type Db, type DbValue } from '../../src/core/db';
 import { keyProblem, valueProblem } from '../../src/core/limits';
 import { planProblems, planSave } from '../../src/core/savePlan';
-import { startSandbox, type JournalEntry, type SandboxHandle } from '../../src/sandbox/sandbox';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+import { sandboxClient, type JournalEntry } from './support';
 
 const GATES = [
   { idGate: 'gate_loadA', secretKey: 'load-secret-a-4hT9' },
@@ -95,7 +96,7 @@ function assertNoLimitBroken(journal: readonly JournalEntry[]): void {
 test('50 concurrent saves across 2 gates while tokens expire: all succeed, one token per gate per expiry', { timeout: 60_000 }, async (t) => {
   let onAnswered: (entry: JournalEntry) => void = () => undefined;
   const sandbox: SandboxHandle = await startSandbox({ seed: false }, { onResponse: (entry) => onAnswered(entry) });
-  const clients = GATES.map((g) => new LogUpClient({ baseUrl: sandbox.url, idGate: g.idGate, secretKey: async () => g.secretKey }));
+  const clients = GATES.map((g) => sandboxClient(sandbox, { idGate: g.idGate, secretKey: async () => g.secretKey }));
   t.after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await sandbox.close();

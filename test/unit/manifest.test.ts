@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { COMMANDS, CONTEXT_HAS_GATES, TREE_ITEM, VIEW_CONTAINER_ID, VIEW_ID } from '../../src/constants';
+import { COMMANDS, CONTEXT_HAS_GATES, HISTORY_ITEM, HISTORY_VIEW_ID, TREE_ITEM, VIEW_CONTAINER_ID, VIEW_ID } from '../../src/constants';
 import { readSettings, SETTINGS, SETTINGS_SECTION } from '../../src/settings';
 
 interface Manifest {
@@ -11,7 +11,7 @@ interface Manifest {
     viewsContainers: { activitybar: { id: string }[] };
     views: Record<string, { id: string }[]>;
     menus: Record<string, { command: string; when?: string }[]>;
-    configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number }> };
+    configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number; enum?: unknown[] }> };
   };
 }
 
@@ -29,14 +29,15 @@ describe('package.json matches the ids in src/constants.ts', () => {
     }
   });
 
-  it('the view container, the view and the context keys in when clauses are ours', () => {
+  it('the view container, the views and the context keys in when clauses are ours', () => {
     assert.deepEqual(manifest.contributes.viewsContainers.activitybar.map((c) => c.id), [VIEW_CONTAINER_ID]);
-    assert.deepEqual(manifest.contributes.views[VIEW_CONTAINER_ID]?.map((v) => v.id), [VIEW_ID]);
+    assert.deepEqual(manifest.contributes.views[VIEW_CONTAINER_ID]?.map((v) => v.id), [VIEW_ID, HISTORY_VIEW_ID]);
     const whens = Object.values(manifest.contributes.menus).flat().map((e) => e.when ?? '').join(' ');
     const keys = new Set([...whens.matchAll(/\blogup\.[A-Za-z]+/g)].map((m) => m[0]));
-    assert.deepEqual([...keys].filter((k) => k !== CONTEXT_HAS_GATES && k !== VIEW_ID), [], 'no unknown logup.* key in a when clause');
+    assert.deepEqual([...keys].filter((k) => k !== CONTEXT_HAS_GATES && k !== VIEW_ID && k !== HISTORY_VIEW_ID), [], 'no unknown logup.* key in a when clause');
     const items = new Set([...whens.matchAll(/viewItem == ([\w.]+)/g)].map((m) => m[1]));
-    for (const item of items) assert.ok((Object.values(TREE_ITEM) as string[]).includes(item!), `viewItem ${item} is a TREE_ITEM`);
+    const known = [...Object.values(TREE_ITEM), ...Object.values(HISTORY_ITEM)] as string[];
+    for (const item of items) assert.ok(known.includes(item!), `viewItem ${item} is a TREE_ITEM or HISTORY_ITEM`);
   });
 });
 
@@ -48,6 +49,10 @@ describe('settings', () => {
     for (const spec of Object.values(SETTINGS)) {
       const property = properties[`${SETTINGS_SECTION}.${spec.key}`];
       assert.equal(property?.default, spec.default, `${spec.key} default`);
+      if ('values' in spec) {
+        assert.deepEqual(property?.enum, spec.values, `${spec.key} values`);
+        continue;
+      }
       assert.equal(property?.minimum, spec.minimum, `${spec.key} minimum`);
       assert.equal(property?.maximum, spec.maximum, `${spec.key} maximum`);
     }
@@ -55,9 +60,18 @@ describe('settings', () => {
 
   it('reads defaults for missing or mistyped values and clamps to the bounds', () => {
     const from = (values: Record<string, unknown>) => readSettings({ get: <T>(key: string) => values[key] as T | undefined });
-    assert.deepEqual(from({}), { requestTimeoutMs: SETTINGS.requestTimeoutSeconds.default * 1000, maxRetries: SETTINGS.maxRetries.default });
-    assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null }), from({}));
-    assert.deepEqual(from({ requestTimeoutSeconds: 0, maxRetries: 99 }), { requestTimeoutMs: 1000, maxRetries: 5 });
-    assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7 }), { requestTimeoutMs: 30_000, maxRetries: 1 });
+    const defaults = {
+      requestTimeoutMs: SETTINGS.requestTimeoutSeconds.default * 1000,
+      maxRetries: SETTINGS.maxRetries.default,
+      historyMaxEntries: SETTINGS.historyMaxEntries.default,
+      historyMaxDays: SETTINGS.historyMaxDays.default,
+      confirmWrites: 'production',
+    };
+    assert.deepEqual(from({}), defaults);
+    assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null, 'history.maxEntries': '500', confirmWrites: 'sometimes' }), from({}));
+    assert.deepEqual(from({ requestTimeoutSeconds: 0, maxRetries: 99, confirmWrites: 'never' }), { ...defaults, requestTimeoutMs: 1000, maxRetries: 5, confirmWrites: 'never' });
+    assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7, confirmWrites: 'always' }), { ...defaults, requestTimeoutMs: 30_000, maxRetries: 1, confirmWrites: 'always' });
+    assert.deepEqual(from({ 'history.maxEntries': -3, 'history.maxDays': 9999 }), { ...defaults, historyMaxEntries: 0, historyMaxDays: 365 });
+    assert.deepEqual(from({ 'history.maxEntries': 12.9, 'history.maxDays': 0 }), { ...defaults, historyMaxEntries: 12, historyMaxDays: 1 });
   });
 });

@@ -6,17 +6,19 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import type { HostResolver } from '../../src/api/directConnect';
 import { LogUpConfigError, LogUpNetworkError, LogUpTimeoutError } from '../../src/api/errors';
-import { LogUpClient } from '../../src/api/logUpClient';
-import { createDispatcher, routeFor, type DispatcherOptions } from '../../src/api/proxy';
+import type { LogUpClient } from '../../src/api/logUpClient';
+import { createDispatcher, type DispatcherOptions } from '../../src/api/proxy';
 import { DEMO_GATE, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+import { failure, sandboxClient } from './support';
 
 const repoRoot = join(__dirname, '..', '..');
 const ALPHA = DEMO_SUBSCRIPTIONS[0]!;
@@ -36,69 +38,122 @@ const hasOpenssl = (() => {
 })();
 const NO_OPENSSL = hasOpenssl ? false : 'openssl is not installed: cannot make the test CA (apt-get install openssl)';
 
-describe('routeFor: which requests go through which proxy', () => {
-  const route = (url: string, options: DispatcherOptions): string => {
-    const r = routeFor(url, options);
-    return r.kind === 'direct' ? 'direct' : r.proxy;
-  };
+describe('routing: which requests go through which proxy (seen by recording proxies and the resolver)', () => {
+  const names = ['secure', 'plain', 'other'] as const;
+  type Name = (typeof names)[number];
+  const proxies = {} as Record<Name, TestProxy>;
+  let sink: Running & { connections: number };
 
-  test('without a proxy setting or variable every request goes direct', () => {
-    assert.equal(route('https://api.logup.co/v1_0', { env: {} }), 'direct');
-    assert.equal(route('https://api.logup.co/v1_0', { env: { HTTPS_PROXY: '' }, proxyUrl: '  ' }), 'direct');
+  before(async () => {
+    // No host is mapped: each proxy records the CONNECT and refuses it, which is all routing needs.
+    for (const name of names) proxies[name] = await startConnectProxy({});
+    sink = await startSink();
   });
 
-  test('HTTPS_PROXY serves https targets, HTTP_PROXY http ones and https when HTTPS_PROXY is unset', () => {
-    const env = { HTTPS_PROXY: 'http://secure.proxy:3128', HTTP_PROXY: 'http://plain.proxy:8080' };
-    assert.equal(route('https://api.logup.co/v1_0', { env }), 'http://secure.proxy:3128');
-    assert.equal(route('http://api.logup.co/v1_0', { env }), 'http://plain.proxy:8080');
-    assert.equal(route('https://api.logup.co/v1_0', { env: { HTTP_PROXY: 'http://plain.proxy:8080' } }), 'http://plain.proxy:8080');
-    // lower case wins, as in curl and undici
-    assert.equal(route('https://api.logup.co', { env: { https_proxy: 'http://lower:1', HTTPS_PROXY: 'http://upper:2' } }), 'http://lower:1');
+  after(async () => {
+    for (const name of names) await proxies[name]?.close();
+    await sink?.close();
   });
 
-  test("VS Code's http.proxy wins over the environment, for http and https", () => {
-    const env = { HTTPS_PROXY: 'http://env.proxy:1', HTTP_PROXY: 'http://env.proxy:2' };
-    assert.equal(route('https://api.logup.co', { env, proxyUrl: 'http://vscode.proxy:3128' }), 'http://vscode.proxy:3128');
-    assert.equal(route('http://api.logup.co', { env, proxyUrl: 'http://vscode.proxy:3128' }), 'http://vscode.proxy:3128');
-  });
-
-  test('NO_PROXY and http.noProxy: exact host, parent domain, host:port, and *', () => {
-    const proxyUrl = 'http://proxy:3128';
-    const via = (url: string, noProxy: string, list: string[] = []): string => route(url, { proxyUrl, env: { NO_PROXY: noProxy }, noProxy: list });
-    assert.equal(via('https://api.logup.co', 'api.logup.co'), 'direct');
-    assert.equal(via('https://api.logup.co', '.logup.co'), 'direct');
-    assert.equal(via('https://api.logup.co', 'logup.co'), 'direct');
-    assert.equal(via('https://api.logup.co', '*.logup.co'), 'direct');
-    assert.equal(via('https://notlogup.co', 'logup.co'), proxyUrl, 'a suffix that is not a parent domain does not match');
-    assert.equal(via('https://api.logup.co', 'api.logup.co:443'), 'direct');
-    assert.equal(via('https://api.logup.co', 'api.logup.co:8443'), proxyUrl, 'another port does not match');
-    assert.equal(via('https://api.logup.co', 'other.example, api.logup.co'), 'direct', 'comma and space separated');
-    assert.equal(via('https://api.logup.co', '*'), 'direct');
-    assert.equal(via('https://api.logup.co', '', ['api.logup.co']), 'direct', "VS Code's http.noProxy list");
-  });
-
-  test('loopback never goes through a proxy, even a catch-all one with NO_PROXY empty', () => {
-    const options = { proxyUrl: 'http://proxy:3128', env: { NO_PROXY: '' } };
-    for (const url of ['http://127.0.0.1:8080/v1_0', 'http://localhost:3000/v1_0', 'http://[::1]:80/v1_0', 'http://127.0.0.2/v1_0']) {
-      assert.equal(route(url, options), 'direct', url);
+  /**
+   * Sends one request to `url` and says which way it went: the name of the one proxy that saw a CONNECT for it,
+   * or 'direct' when none did and it was resolved here (or, for an IP address, connected to directly).
+   */
+  async function route(url: string, options: DispatcherOptions): Promise<string> {
+    for (const name of names) {
+      proxies[name].seen.length = 0;
+      proxies[name].auth.length = 0;
     }
+    const resolved: string[] = [];
+    const resolveHost: HostResolver = async (host) => {
+      resolved.push(host);
+      if (host === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    };
+    const dispatcher = createDispatcher({ ...options, resolveHost, connectTimeoutMs: 2_000 });
+    try {
+      await request(url, { dispatcher }).then((r) => r.body.dump(), () => undefined);
+    } finally {
+      await dispatcher.close();
+    }
+    const target = new URL(url);
+    const saw = names.filter((name) => proxies[name].seen.length > 0);
+    if (saw.length === 1 && resolved.length === 0) {
+      const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+      assert.deepEqual([...new Set(proxies[saw[0]!].seen)], [`CONNECT ${target.hostname}:${port}`]);
+      return saw[0]!;
+    }
+    const isIp = /^[\d.]+$|^\[/.test(target.hostname);
+    if (saw.length === 0 && (isIp || resolved.includes(target.hostname))) return 'direct';
+    return `unclear: proxies ${saw.join(',') || 'none'}, resolved ${resolved.join(',') || 'nothing'}`;
+  }
+
+  test('without a proxy setting or variable every request goes direct', async () => {
+    assert.equal(await route('https://api.logup.co/v1_0', { env: {} }), 'direct');
+    assert.equal(await route('https://api.logup.co/v1_0', { env: { HTTPS_PROXY: '' }, proxyUrl: '  ' }), 'direct');
   });
 
-  test('a proxy without a scheme means http://, and its credentials are never shown', () => {
-    assert.equal(route('https://api.logup.co', { env: { HTTPS_PROXY: 'proxy.corp:3128' } }), 'http://proxy.corp:3128');
-    assert.equal(route('https://api.logup.co', { proxyUrl: 'http://alice:pa55word@proxy.corp:3128' }), 'http://proxy.corp:3128');
+  test('HTTPS_PROXY serves https targets, HTTP_PROXY http ones and https when HTTPS_PROXY is unset', async () => {
+    const env = { HTTPS_PROXY: proxies.secure.url, HTTP_PROXY: proxies.plain.url };
+    assert.equal(await route('https://api.logup.co/v1_0', { env }), 'secure');
+    assert.equal(await route('http://api.logup.co/v1_0', { env }), 'plain');
+    assert.equal(await route('https://api.logup.co/v1_0', { env: { HTTP_PROXY: proxies.plain.url } }), 'plain');
+    // lower case wins, as in curl and undici
+    assert.equal(await route('https://api.logup.co', { env: { https_proxy: proxies.secure.url, HTTPS_PROXY: proxies.other.url } }), 'secure');
+  });
+
+  test("VS Code's http.proxy wins over the environment, for http and https", async () => {
+    const env = { HTTPS_PROXY: proxies.secure.url, HTTP_PROXY: proxies.plain.url };
+    assert.equal(await route('https://api.logup.co', { env, proxyUrl: proxies.other.url }), 'other');
+    assert.equal(await route('http://api.logup.co', { env, proxyUrl: proxies.other.url }), 'other');
+  });
+
+  test('NO_PROXY and http.noProxy: exact host, parent domain, host:port, and *', async () => {
+    const proxyUrl = proxies.other.url;
+    const via = (url: string, noProxy: string, list: string[] = []): Promise<string> => route(url, { proxyUrl, env: { NO_PROXY: noProxy }, noProxy: list });
+    assert.equal(await via('https://api.logup.co', 'api.logup.co'), 'direct');
+    assert.equal(await via('https://api.logup.co', '.logup.co'), 'direct');
+    assert.equal(await via('https://api.logup.co', 'logup.co'), 'direct');
+    assert.equal(await via('https://api.logup.co', '*.logup.co'), 'direct');
+    assert.equal(await via('https://notlogup.co', 'logup.co'), 'other', 'a suffix that is not a parent domain does not match');
+    assert.equal(await via('https://api.logup.co', 'api.logup.co:443'), 'direct');
+    assert.equal(await via('https://api.logup.co', 'api.logup.co:8443'), 'other', 'another port does not match');
+    assert.equal(await via('https://api.logup.co', 'other.example, api.logup.co'), 'direct', 'comma and space separated');
+    assert.equal(await via('https://api.logup.co', '*'), 'direct');
+    assert.equal(await via('https://api.logup.co', 'other.example', ['*']), 'direct', '"*" anywhere in the list');
+    assert.equal(await via('https://api.logup.co', '', ['api.logup.co']), 'direct', "VS Code's http.noProxy list");
+  });
+
+  test('loopback never goes through a proxy, even a catch-all one with NO_PROXY empty', async () => {
+    const options = { proxyUrl: proxies.other.url, env: { NO_PROXY: '' } };
+    const before = sink.connections;
+    for (const url of [`http://127.0.0.1:${sink.port}/v1_0`, `http://localhost:${sink.port}/v1_0`, 'http://[::1]:80/v1_0', 'http://127.0.0.2/v1_0', `https://127.0.0.1:${sink.port}/v1_0`]) {
+      assert.equal(await route(url, options), 'direct', url);
+    }
+    assert.equal(sink.connections - before, 3, 'the loopback server itself was reached on 127.0.0.1 and localhost, over http and https');
+  });
+
+  test('a proxy without a scheme means http://, and its credentials are used but never shown', async (t) => {
+    const [, port] = proxies.secure.url.split('//')[1]!.split(':');
+    assert.equal(await route('https://api.logup.co', { env: { HTTPS_PROXY: `127.0.0.1:${port}` } }), 'secure');
+    assert.equal(await route('https://api.logup.co', { proxyUrl: `http://alice:pa55word@127.0.0.1:${port}` }), 'secure');
+    assert.deepEqual(proxies.secure.auth, [`Basic ${Buffer.from('alice:pa55word').toString('base64')}`]);
+
+    const client = clientOn(FAKE_BASE_URL, createDispatcher({ proxyUrl: `http://alice:pa55word@127.0.0.1:${port}`, env: {} }));
+    t.after(() => client.close());
+    const e = await failure(client.getDb(ALPHA.idSubscription));
+    assert.ok(e instanceof LogUpNetworkError, String(e));
+    for (const text of [e.message, String(e.stack), JSON.stringify(e)]) assert.ok(!text.includes('pa55word'), 'the proxy password is not shown');
   });
 
   test('an unusable proxy is refused with a message naming the setting, without the URL (it may hold a password)', () => {
     const refused = (options: DispatcherOptions, source: RegExp): void => {
-      for (const make of [() => createDispatcher(options), () => routeFor('https://api.logup.co', options)]) {
-        assert.throws(make, (e: unknown) => {
-          assert.ok(e instanceof LogUpConfigError);
-          assert.match(e.message, source);
-          assert.ok(!e.message.includes('pa55'), 'the password is not in the message');
-          return true;
-        });
-      }
+      assert.throws(() => createDispatcher(options), (e: unknown) => {
+        assert.ok(e instanceof LogUpConfigError);
+        assert.match(e.message, source);
+        assert.ok(!e.message.includes('pa55'), 'the password is not in the message');
+        return true;
+      });
     };
     refused({ proxyUrl: 'http://alice:pa55@proxy corp:3128' }, /http\.proxy setting is not a valid URL/);
     refused({ proxyUrl: 'socks5://alice:pa55@proxy.corp:1080' }, /http\.proxy setting uses socks5:/);
@@ -310,6 +365,8 @@ interface TestProxy extends Running {
   seen: string[];
   /** Bytes clients sent into CONNECT tunnels. */
   tunnelled: Buffer[];
+  /** Proxy-Authorization headers of the CONNECT requests. */
+  auth: string[];
   /** Client connections (tunnels included) still open. */
   openConnections(): number;
 }
@@ -326,15 +383,7 @@ function tunnels(proxy: TestProxy): string[] {
 }
 
 function clientOn(baseUrl: string, dispatcher: Dispatcher): LogUpClient {
-  return new LogUpClient({
-    baseUrl,
-    idGate: DEMO_GATE.idGate,
-    secretKey: async () => DEMO_GATE.secretKey,
-    maxRetries: 0,
-    timeoutMs: 5_000,
-    dispatcher,
-    closeDispatcher: true,
-  });
+  return sandboxClient({ url: baseUrl }, { maxRetries: 0, timeoutMs: 5_000, dispatcher, closeDispatcher: true });
 }
 
 /** A CA and a server certificate it signed for logup.test, localhost and 127.0.0.1. */
@@ -399,6 +448,7 @@ async function startHttpsFront(origin: string, certs: Certs): Promise<Running> {
 async function startConnectProxy(hosts: Record<string, number>): Promise<TestProxy> {
   const seen: string[] = [];
   const tunnelled: Buffer[] = [];
+  const auth: string[] = [];
   const upstreams = new Set<Socket>();
   const server = createHttpServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
@@ -414,6 +464,8 @@ async function startConnectProxy(hosts: Record<string, number>): Promise<TestPro
   });
   server.on('connect', (req, client: Socket, head: Buffer) => {
     seen.push(`CONNECT ${req.url}`);
+    const credentials = req.headers['proxy-authorization'];
+    if (credentials !== undefined) auth.push(credentials);
     const port = hosts[req.url ?? ''];
     if (port === undefined) return void client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
     const upstream = netConnect(port, '127.0.0.1', () => {
@@ -439,12 +491,29 @@ async function startConnectProxy(hosts: Record<string, number>): Promise<TestPro
     url: `http://127.0.0.1:${port}`,
     seen,
     tunnelled,
+    auth,
     openConnections: () => sockets.size,
     close: async () => {
       for (const s of upstreams) s.destroy();
       await closeServer();
     },
   };
+}
+
+/** A TCP server on 127.0.0.1 that counts connections and closes each at once. */
+async function startSink(): Promise<Running & { connections: number }> {
+  const server = createNetServer((socket) => {
+    sink.connections++;
+    socket.destroy();
+  });
+  const sink = {
+    connections: 0,
+    port: 0,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.port = (server.address() as AddressInfo).port;
+  return sink;
 }
 
 /** A loopback port that was free a moment ago: connections to it are refused. */

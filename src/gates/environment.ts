@@ -1,0 +1,30 @@
+import { isLoopbackHost } from '../api/baseUrl';
+
+/** What a gate's data is: production holds real users, the others are for trying things. */
+export const ENVIRONMENTS = ['production', 'staging', 'development', 'sandbox'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** How each environment is named and explained where the user chooses one. */
+export const ENVIRONMENT_INFO: Readonly<Record<Environment, { readonly label: string; readonly detail: string }>> = {
+  production: { label: 'Production', detail: 'Your real users\' data' },
+  staging: { label: 'Staging', detail: 'A copy of production for checking releases' },
+  development: { label: 'Development', detail: 'Test data you work on while you build' },
+  sandbox: { label: 'Sandbox', detail: 'Throwaway data, e.g. the local sandbox of this project' },
+};
+
+export function isEnvironment(value: unknown): value is Environment {
+  return typeof value === 'string' && (ENVIRONMENTS as readonly string[]).includes(value);
+}
+
+/**
+ * The environment a gate gets when nobody said: a server on this machine can only be a sandbox; anything else may
+ * hold real users, so it is production until the user says otherwise. Gates saved before environments existed are
+ * read this way too.
+ */
+export function defaultEnvironment(baseUrl: string): Environment {
+  try {
+    return isLoopbackHost(new URL(baseUrl).hostname) ? 'sandbox' : 'production';
+  } catch {
+    return 'production';
+  }
+}

@@ -1,0 +1,132 @@
+// The history as a list: its bounds, its file format (read defensively: the file is on the user's disk and may come
+// from another version), and its grouping for the view. No `vscode` import: unit-tested with node:test.
+import type { DbValue } from '../core/db';
+import type { ChangeState, HistoryChange, HistoryEntry } from './historyEntry';
+
+/** How much history is kept (the `logup.history.*` settings). */
+export interface HistoryLimits {
+  /** The newest this many writes; 0 keeps none. */
+  readonly maxEntries: number;
+  /** None older than this many days. */
+  readonly maxDays: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Newest first, at most `maxEntries`, none older than `maxDays` before `now`. */
+export function boundHistory(entries: readonly HistoryEntry[], limits: HistoryLimits, now: number): HistoryEntry[] {
+  const oldest = now - limits.maxDays * DAY_MS;
+  return entries
+    .filter((e) => e.at >= oldest)
+    .sort((a, b) => b.at - a.at)
+    .slice(0, Math.max(0, limits.maxEntries));
+}
+
+/** The writes of one subscription, newest first. */
+export interface HistoryGroup {
+  readonly idGate: string;
+  readonly idSubscription: string;
+  /** The environment of its newest write. */
+  readonly environment?: string;
+  readonly entries: readonly HistoryEntry[];
+}
+
+/** Groups by subscription: the group with the newest write first, each group's writes newest first. */
+export function groupBySubscription(entries: readonly HistoryEntry[]): HistoryGroup[] {
+  const groups = new Map<string, HistoryEntry[]>();
+  for (const entry of [...entries].sort((a, b) => b.at - a.at)) {
+    const key = JSON.stringify([entry.idGate, entry.idSubscription]);
+    const list = groups.get(key) ?? [];
+    list.push(entry);
+    groups.set(key, list);
+  }
+  return [...groups.values()].map((list) => {
+    const newest = list[0] as HistoryEntry;
+    return { idGate: newest.idGate, idSubscription: newest.idSubscription, ...(newest.environment ? { environment: newest.environment } : {}), entries: list };
+  });
+}
+
+/** The writes of one subscription only, newest first. */
+export function entriesOf(entries: readonly HistoryEntry[], idGate: string, idSubscription: string): HistoryEntry[] {
+  return entries.filter((e) => e.idGate === idGate && e.idSubscription === idSubscription).sort((a, b) => b.at - a.at);
+}
+
+// ---- the file ------------------------------------------------------------------------------------------------
+
+/** Bumped when the format changes incompatibly; a file of another version is read as empty, never misread. */
+export const HISTORY_FORMAT_VERSION = 1;
+
+/** The file's text: one JSON object, `{ version, entries }`. */
+export function serializeHistory(entries: readonly HistoryEntry[]): string {
+  return `${JSON.stringify({ version: HISTORY_FORMAT_VERSION, entries })}\n`;
+}
+
+/** The entries of a history file; entries that do not have the expected shape are dropped and counted. */
+export function parseHistory(text: string): { entries: HistoryEntry[]; dropped: number } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { entries: [], dropped: 1 };
+  }
+  if (!isRecord(data) || data.version !== HISTORY_FORMAT_VERSION || !Array.isArray(data.entries)) return { entries: [], dropped: 1 };
+  const entries: HistoryEntry[] = [];
+  let dropped = 0;
+  for (const raw of data.entries) {
+    const entry = toEntry(raw);
+    if (entry) entries.push(entry);
+    else dropped++;
+  }
+  return { entries, dropped };
+}
+
+const ORIGINS = new Set(['editor', 'tree', 'undo', 'import']);
+const OUTCOMES = new Set(['done', 'partial', 'failed']);
+const STATES = new Set<ChangeState>(['done', 'failed', 'uncertain', 'notSent']);
+
+/**
+ * Rebuilds an entry field by field, so whatever else a file holds is not carried along (and so never written back).
+ * Changes are a list of `{key, …}`, never an object keyed by DB key, so keys like `__proto__` stay data.
+ */
+function toEntry(raw: unknown): HistoryEntry | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { id, at, idGate, environment, idSubscription, origin, outcome, changes, failure, undoOf } = raw;
+  if (typeof id !== 'string' || typeof at !== 'number' || !Number.isFinite(at) || typeof idGate !== 'string' || typeof idSubscription !== 'string') return undefined;
+  if (typeof origin !== 'string' || !ORIGINS.has(origin) || typeof outcome !== 'string' || !OUTCOMES.has(outcome) || !Array.isArray(changes)) return undefined;
+  if (!optionalString(environment) || !optionalString(failure) || !optionalString(undoOf)) return undefined;
+  const parsed: HistoryChange[] = [];
+  for (const c of changes) {
+    const change = toChange(c);
+    if (!change) return undefined;
+    parsed.push(change);
+  }
+  return {
+    id, at, idGate, idSubscription,
+    origin: origin as HistoryEntry['origin'],
+    outcome: outcome as HistoryEntry['outcome'],
+    changes: parsed,
+    ...(environment !== undefined ? { environment } : {}),
+    ...(failure !== undefined ? { failure } : {}),
+    ...(undoOf !== undefined ? { undoOf } : {}),
+  };
+}
+
+function toChange(raw: unknown): HistoryChange | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { key, call, before, after, state } = raw;
+  if (typeof key !== 'string' || (call !== 'put' && call !== 'delete') || typeof state !== 'string' || !STATES.has(state as ChangeState)) return undefined;
+  if (!optionalValue(before) || !optionalValue(after) || (call === 'put') !== (after !== undefined)) return undefined;
+  return { key, call, state: state as ChangeState, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): value is string | undefined {
+  return value === undefined || typeof value === 'string';
+}
+
+function optionalValue(value: unknown): value is DbValue | undefined {
+  return value === undefined || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+}

@@ -1,0 +1,126 @@
+import * as vscode from 'vscode';
+import { COMMANDS, HISTORY_ITEM } from '../constants';
+import {
+  changeText, entrySummary, isUndoable, outcomeText, showValue, stateText, undoneIds, type HistoryChange, type HistoryEntry,
+} from './historyEntry';
+import { groupBySubscription, type HistoryGroup } from './historyList';
+import type { WriteHistory } from './writeHistory';
+
+/** The History view's elements: subscriptions → their writes, newest first → the keys each write touched. */
+export type HistoryNode =
+  | { readonly kind: 'subscription'; readonly group: HistoryGroup }
+  | { readonly kind: 'write'; readonly entry: HistoryEntry; readonly undone: boolean }
+  | { readonly kind: 'change'; readonly entry: HistoryEntry; readonly change: HistoryChange };
+
+/** The History view. Empty, it shows its welcome text (package.json `viewsWelcome`). */
+export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly history: WriteHistory) {
+    this.subscription = history.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  async getChildren(node?: HistoryNode): Promise<HistoryNode[]> {
+    if (!node) return groupBySubscription(await this.history.load()).map((group) => ({ kind: 'subscription', group }));
+    if (node.kind === 'subscription') {
+      const undone = undoneIds(this.history.list());
+      return node.group.entries.map((entry) => ({ kind: 'write', entry, undone: undone.has(entry.id) }));
+    }
+    if (node.kind === 'write') return node.entry.changes.map((change) => ({ kind: 'change', entry: node.entry, change }));
+    return [];
+  }
+
+  getTreeItem(node: HistoryNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'subscription':
+        return subscriptionItem(node.group);
+      case 'write':
+        return writeItem(node.entry, node.undone);
+      case 'change':
+        return changeItem(node.entry, node.change);
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+function subscriptionItem(group: HistoryGroup): vscode.TreeItem {
+  const item = new vscode.TreeItem(group.idSubscription, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `history:${group.idGate}/${group.idSubscription}`;
+  item.description = [group.idGate, group.environment].filter(Boolean).join(' · ');
+  item.tooltip = `Writes to ${group.idSubscription} of gate ${group.idGate}${group.environment ? ` (${group.environment})` : ''}: ${group.entries.length}`;
+  item.iconPath = new vscode.ThemeIcon('account');
+  item.contextValue = HISTORY_ITEM.subscription;
+  return item;
+}
+
+function writeItem(entry: HistoryEntry, undone: boolean): vscode.TreeItem {
+  const item = new vscode.TreeItem(entrySummary(entry), vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `history:${entry.id}`;
+  item.description = [shortTime(entry.at), entry.origin, ...(undone ? ['undone'] : [])].join(' · ');
+  item.tooltip = writeTooltip(entry, undone);
+  item.iconPath = entry.outcome === 'failed'
+    ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
+    : entry.outcome === 'partial'
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon(entry.origin === 'undo' ? 'discard' : 'check');
+  item.contextValue = isUndoable(entry) && !undone ? HISTORY_ITEM.undoableWrite : HISTORY_ITEM.write;
+  item.command = { command: COMMANDS.openWriteDiff, title: 'Open Changes', arguments: [{ id: entry.id }] };
+  item.accessibilityInformation = { label: `${entrySummary(entry)}, ${longTime(entry.at)}, ${entry.origin}, ${outcomeText(entry)}${undone ? ', undone' : ''}` };
+  return item;
+}
+
+function changeItem(entry: HistoryEntry, change: HistoryChange): vscode.TreeItem {
+  const item = new vscode.TreeItem(change.key, vscode.TreeItemCollapsibleState.None);
+  item.id = `history:${entry.id}/${JSON.stringify(change.key)}`;
+  const state = stateText(change.state);
+  item.description = `${changeText(change)}${state ? ` · ${state}` : ''}`;
+  item.tooltip = new vscode.MarkdownString()
+    .appendCodeblock(`${JSON.stringify(change.key)}: ${showValue(change.before, 2000)} → ${change.call === 'delete' ? '(deleted)' : showValue(change.after, 2000)}`, 'json')
+    .appendText(state ? `\n${state}` : '');
+  const icon = change.call === 'delete' ? 'diff-removed' : change.before === undefined ? 'diff-added' : 'diff-modified';
+  item.iconPath = new vscode.ThemeIcon(icon, change.state === 'done' ? undefined : new vscode.ThemeColor('disabledForeground'));
+  item.contextValue = HISTORY_ITEM.change;
+  item.command = { command: COMMANDS.openWriteDiff, title: 'Open Changes', arguments: [{ id: entry.id }] };
+  return item;
+}
+
+function writeTooltip(entry: HistoryEntry, undone: boolean): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.appendMarkdown(`**${escape(entrySummary(entry))}**\n\n`);
+  const rows: [string, string][] = [
+    ['When', longTime(entry.at)],
+    ['Gate', entry.idGate + (entry.environment ? ` (${entry.environment})` : '')],
+    ['Subscription', entry.idSubscription],
+    ['From', entry.origin === 'editor' ? 'the JSON editor' : entry.origin === 'tree' ? 'the tree' : entry.origin],
+    ['Outcome', outcomeText(entry) + (undone ? ', undone since' : '')],
+  ];
+  md.appendMarkdown(rows.map(([k, v]) => `${k}: ${escape(v)}`).join('  \n'));
+  if (entry.failure) md.appendMarkdown(`\n\n${escape(entry.failure)}`);
+  return md;
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+/** 14:02:31 for today, else the date too. */
+function shortTime(at: number): string {
+  const date = new Date(at);
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+}
+
+function longTime(at: number): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** The label of a write's time, for the diff's title. */
+export function writeTime(at: number): string {
+  return shortTime(at);
+}

@@ -1,0 +1,180 @@
+// The write history's owner: one JSON file in the extension's global storage folder, shared by every window.
+// No `vscode` import: unit tests drive it on a temporary folder.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { WriteRecord } from '../db/dbStore';
+import { refKey, type SubscriptionRef } from '../db/subscriptionRef';
+import { entryFromRecord, type HistoryEntry } from './historyEntry';
+import { boundHistory, parseHistory, serializeHistory, type HistoryLimits } from './historyList';
+
+/** A lock older than this was left by a window that crashed mid-write (a write takes milliseconds). */
+const STALE_LOCK_MS = 5_000;
+const LOCK_WAIT_MS = 10_000;
+
+/** What the history logs (the LogUp output channel). */
+export interface HistoryLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * Records every write, keeps the list within its limits and on disk. Each change is a read-modify-write of the file
+ * under a lock file, so two windows add to one history instead of overwriting each other's entries, and a Clear or a
+ * removed gate in one window is not undone by another's next write. The file is replaced atomically (a temporary
+ * file, then a rename), so a crash never leaves half a history; it is readable by its owner only.
+ */
+export class WriteHistory {
+  private entries: readonly HistoryEntry[] = [];
+  private loaded: Promise<void> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<() => void>();
+  /** Per subscription: the entries undos under way are undoing, in the order their saves were asked for. */
+  private readonly pendingUndos = new Map<string, string[]>();
+
+  constructor(
+    private readonly file: string,
+    private readonly limits: () => HistoryLimits,
+    private readonly log: HistoryLog,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Calls `listener` whenever the list changed (a write recorded, a Clear, a removed gate, another window's writes). */
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** The entries, newest first, as last read or written (without disk work; see `load`). */
+  list(): readonly HistoryEntry[] {
+    return boundHistory(this.entries, this.limits(), this.now());
+  }
+
+  /** The entries, read from the file the first time. */
+  async load(): Promise<readonly HistoryEntry[]> {
+    this.loaded ??= this.reload();
+    await this.loaded;
+    return this.list();
+  }
+
+  get(id: string): HistoryEntry | undefined {
+    return this.entries.find((e) => e.id === id);
+  }
+
+  /** Records a write the store made; the entry is returned at once and written to the file in the background. */
+  record(record: WriteRecord, environment?: string): HistoryEntry {
+    const undoOf = record.origin === 'undo' ? this.pendingUndos.get(refKey(record.ref))?.shift() : undefined;
+    const entry = entryFromRecord(record, { environment, undoOf });
+    void this.update((entries) => [entry, ...entries]).catch(() => undefined);
+    return entry;
+  }
+
+  /**
+   * Announces that the next undo write of `ref` undoes `id`, so its entry says so. Call the returned function once
+   * the save is over (whatever its end): an undo that wrote nothing must not label a later one.
+   */
+  expectUndo(ref: SubscriptionRef, id: string): () => void {
+    const key = refKey(ref);
+    const list = this.pendingUndos.get(key) ?? [];
+    list.push(id);
+    this.pendingUndos.set(key, list);
+    return () => {
+      const at = list.indexOf(id);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0 && this.pendingUndos.get(key) === list) this.pendingUndos.delete(key);
+    };
+  }
+
+  /** Deletes every entry (and the file). */
+  clear(): Promise<void> {
+    return this.update(() => []);
+  }
+
+  /** Deletes the entries of a gate that was removed. */
+  removeGate(idGate: string): Promise<void> {
+    return this.update((entries) => entries.filter((e) => e.idGate !== idGate));
+  }
+
+  /** Re-reads the file (another window may have written) and applies the limits as they are now. */
+  reload(): Promise<void> {
+    return this.update((entries) => entries);
+  }
+
+  /** Resolves once every change asked for so far is on disk (or has failed and been logged). */
+  async flush(): Promise<void> {
+    await this.queue.catch(() => undefined);
+  }
+
+  dispose(): void {
+    this.listeners.clear();
+  }
+
+  private update(change: (entries: readonly HistoryEntry[]) => readonly HistoryEntry[]): Promise<void> {
+    const run = this.queue.then(async () => {
+      this.entries = await this.locked(async () => {
+        const { text, entries } = await this.read();
+        const next = boundHistory(change(entries), this.limits(), this.now());
+        const nextText = next.length === 0 ? undefined : serializeHistory(next);
+        if (nextText !== text) await this.write(nextText);
+        return next;
+      });
+      for (const listener of [...this.listeners]) listener();
+    });
+    this.queue = run.catch((error: unknown) => this.log.warn(`Write history: could not update ${this.file}: ${error instanceof Error ? error.message : String(error)}`));
+    return run;
+  }
+
+  /** Runs `work` holding `<file>.lock`, created exclusively, so windows take turns; a lock left by a crash expires. */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    const lock = `${this.file}.lock`;
+    const start = Date.now();
+    for (;;) {
+      try {
+        await (await open(lock, 'wx', 0o600)).close();
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+        else if (Date.now() - start > LOCK_WAIT_MS) throw new Error('another window has held the history file for too long', { cause: error });
+        else await delay(10 + Math.floor(Math.random() * 20));
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
+  private async read(): Promise<{ text: string | undefined; entries: readonly HistoryEntry[] }> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, entries: [] };
+      throw error;
+    }
+    const { entries, dropped } = parseHistory(text);
+    if (dropped > 0) this.log.warn(`Write history: ${dropped} unreadable entr${dropped === 1 ? 'y' : 'ies'} in ${this.file} left out`);
+    return { text, entries };
+  }
+
+  /** Replaces the file atomically, or deletes it when the history is empty. */
+  private async write(text: string | undefined): Promise<void> {
+    if (text === undefined) {
+      await rm(this.file, { force: true });
+      return;
+    }
+    const temporary = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, text, { encoding: 'utf8', mode: 0o600 });
+      await rename(temporary, this.file);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+}

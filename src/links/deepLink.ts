@@ -1,0 +1,142 @@
+// The extension's links, `<scheme>://logup-tools.logup-vscode/<path>?<query>`, read and written without vscode so
+// that every malformed link the handler can meet is unit-tested. A link only ever reads: /verify verifies a
+// logupToken (after the user confirms), /open opens a DB. It never carries a gate secret or an access token.
+import { isSafeId } from '../core/dbPath';
+import { parseTokenInput } from '../core/tokenInput';
+
+/** What a link asks for. */
+export type DeepLink =
+  | { readonly kind: 'verify'; readonly logupToken: string; readonly isNewUser?: boolean; readonly idGate?: string }
+  | { readonly kind: 'open'; readonly idGate: string; readonly idSubscription: string };
+
+/** A link understood, or a sentence saying what is wrong with it and what to do. */
+export type DeepLinkParse = { readonly ok: true; readonly link: DeepLink } | { readonly ok: false; readonly message: string };
+
+/** The paths a link may have. */
+export const LINK_PATHS = { verify: '/verify', open: '/open' } as const;
+
+/** Parameters of each path; `required` ones must be there. Names are matched case-insensitively. */
+const PARAMETERS = {
+  verify: { required: ['logupToken'], optional: ['gate', 'isNewUser'] },
+  open: { required: ['gate', 'subscription'], optional: [] },
+} as const;
+
+/** Names under which a credential would travel. A link that has one is refused whole, whatever else it says. */
+const CREDENTIAL_PARAMETERS = new Set(['secretkey', 'secret', 'client_secret', 'clientsecret', 'gatesecretkey', 'access_token',
+  'accesstoken', 'password', 'authorization', 'bearer']);
+
+/** Parameters VS Code itself may add when it routes a link to a window. */
+const ROUTING_PARAMETERS = new Set(['windowid']);
+
+/**
+ * Reads a link's path and query, as `vscode.Uri` gives them (percent-decoding already done). Every failure is one
+ * message that says what is wrong and what to do; none repeats the logupToken.
+ */
+export function parseDeepLink(path: string, query: string): DeepLinkParse {
+  const kind = Object.entries(LINK_PATHS).find(([, p]) => p === path.replace(/\/+$/, ''))?.[0] as keyof typeof LINK_PATHS | undefined;
+  const params = readQuery(query);
+  if (!params.ok) return params;
+  const credential = [...params.values.keys()].find((name) => CREDENTIAL_PARAMETERS.has(name));
+  if (credential !== undefined) {
+    return fail(`This LogUp link carries a credential ("${params.names.get(credential)}"), and LogUp links never do, so nothing was done. Do not pass the link on; if the credential is real, replace it in your LogUp account.`);
+  }
+  if (kind === undefined) {
+    const shown = path === '' || path === '/' ? 'nothing' : JSON.stringify(cut(path));
+    return fail(`This LogUp link asks for ${shown}, which LogUp does not know. A LogUp link ends in /verify (verify a logupToken) or /open (open a subscription); copy the link again from where it came from.`);
+  }
+
+  const known = new Set<string>([...PARAMETERS[kind].required, ...PARAMETERS[kind].optional].map((n) => n.toLowerCase()));
+  const unknown = [...params.values.keys()].find((name) => !known.has(name) && !ROUTING_PARAMETERS.has(name));
+  if (unknown !== undefined) {
+    const expected = kind === 'verify'
+      ? 'A /verify link takes logupToken, and optionally gate and isNewUser.'
+      : 'An /open link takes gate and subscription.';
+    return fail(`This LogUp link has a parameter LogUp does not know, "${cut(params.names.get(unknown) ?? unknown)}". ${expected}`);
+  }
+  return kind === 'verify' ? verifyLink(params.values) : openLink(params.values);
+}
+
+/** The path and query of the link that opens a subscription's DB; it holds the two ids and nothing else. */
+export function openLinkParts(idGate: string, idSubscription: string): { readonly path: string; readonly query: string } {
+  for (const id of [idGate, idSubscription]) {
+    if (!isSafeId(id)) throw new Error(`Cannot make a link for ${JSON.stringify(cut(id))}: it is not a gate or subscription id.`);
+  }
+  return { path: LINK_PATHS.open, query: `gate=${idGate}&subscription=${idSubscription}` };
+}
+
+function verifyLink(values: ReadonlyMap<string, string>): DeepLinkParse {
+  const raw = values.get('loguptoken');
+  if (raw === undefined || raw.trim() === '') {
+    return fail('This /verify link has no logupToken, so there is nothing to verify. Open the link your site received after the log-up, or run "LogUp: Verify Token" and paste the token.');
+  }
+  // The value as a whole must be a token: a URL or a query string inside a parameter is not one.
+  const parsed = /[:/?#&]/.test(raw) ? undefined : parseTokenInput(raw);
+  if (parsed === undefined || !parsed.ok) {
+    const reason = parsed && !parsed.ok ? parsed.message : 'It contains characters a token never has.';
+    return fail(`The logupToken in this link is not a valid token. ${reason}`);
+  }
+  const flag = values.get('isnewuser');
+  if (flag !== undefined && !/^(true|false)$/i.test(flag)) {
+    return fail(`isNewUser in this link is "${cut(flag)}", but it can only be true or false. Fix the link, or leave isNewUser out.`);
+  }
+  const idGate = values.get('gate');
+  if (idGate !== undefined && !isSafeId(idGate)) return fail(badGate(idGate));
+  return {
+    ok: true,
+    link: {
+      kind: 'verify',
+      logupToken: parsed.logupToken,
+      ...(flag === undefined ? {} : { isNewUser: flag.toLowerCase() === 'true' }),
+      ...(idGate === undefined ? {} : { idGate }),
+    },
+  };
+}
+
+function openLink(values: ReadonlyMap<string, string>): DeepLinkParse {
+  const idGate = values.get('gate');
+  const idSubscription = values.get('subscription');
+  if (idGate === undefined || idGate === '') {
+    return fail('This /open link does not name a gate. It needs gate=<gate id>&subscription=<subscription id>; use "Copy Link" on a subscription in the LogUp view to make one.');
+  }
+  if (idSubscription === undefined || idSubscription === '') {
+    return fail('This /open link does not name a subscription. It needs gate=<gate id>&subscription=<subscription id>; use "Copy Link" on a subscription in the LogUp view to make one.');
+  }
+  if (!isSafeId(idGate)) return fail(badGate(idGate));
+  if (!isSafeId(idSubscription)) {
+    return fail(`"${cut(idSubscription)}" in this link is not a subscription id: ids are made of letters, digits, "_" and "-", e.g. sub_abc123.`);
+  }
+  return { ok: true, link: { kind: 'open', idGate, idSubscription } };
+}
+
+type Query = { ok: true; values: Map<string, string>; names: Map<string, string> } | { ok: false; message: string };
+
+/** Splits on `&` and the first `=`; no further decoding, so a `+` in a token stays a `+`. A repeated name is refused. */
+function readQuery(query: string): Query {
+  const values = new Map<string, string>();
+  const names = new Map<string, string>();
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const key = name.toLowerCase();
+    if (values.has(key)) {
+      return fail(`This LogUp link gives "${cut(name)}" more than once, so it is not clear which one is meant. Use a link that gives each parameter once.`);
+    }
+    values.set(key, eq < 0 ? '' : part.slice(eq + 1));
+    names.set(key, name);
+  }
+  return { ok: true, values, names };
+}
+
+function badGate(idGate: string): string {
+  return `"${cut(idGate)}" in this link is not a gate id: ids are made of letters, digits, "_" and "-", e.g. gate_abc123.`;
+}
+
+/** Keeps a quoted piece of a link short in a message. */
+function cut(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function fail(message: string): { ok: false; message: string } {
+  return { ok: false, message };
+}

@@ -1,0 +1,92 @@
+import { valueAt, type DbValue } from '../core/db';
+import { plural, showKey } from '../core/limits';
+import type { SaveOrigin, SaveReview } from '../db/dbStore';
+import type { Environment } from '../gates/environment';
+import type { ConfirmWrites } from '../settings';
+
+// Pure (no vscode), so the wording of the review is tested without an editor (test/unit/reviewText.test.ts).
+
+/** What the review says about the gate written to. */
+export interface ReviewedGate {
+  readonly idGate: string;
+  readonly label: string;
+  readonly baseUrl: string;
+  readonly environment: Environment;
+}
+
+/** The review's modal: a one-line question and the exact plan below it. */
+export interface ReviewText {
+  readonly message: string;
+  readonly detail: string;
+}
+
+/** Longest value shown in the modal; the diff shows every value whole. */
+const MAX_SHOWN = 80;
+
+/** Whether a write to a gate of this environment is shown for review first, under the `logup.confirmWrites` setting. */
+export function reviewApplies(setting: ConfirmWrites, environment: Environment): boolean {
+  if (setting === 'never') return false;
+  return setting === 'always' || environment === 'production';
+}
+
+const ORIGINS: Record<SaveOrigin, string> = {
+  editor: 'a save in the JSON editor',
+  tree: 'an action in the LogUp view',
+  undo: 'Undo',
+  import: 'an import',
+};
+
+/**
+ * The review of one write: the gate and its environment, the subscription, what asked for the write, then each key
+ * deleted with its value on the server now, and each key set with its value now (or "new") and the value it gets.
+ */
+export function describeReview(review: SaveReview, gate: ReviewedGate): ReviewText {
+  const { ref, plan, server } = review;
+  const message = gate.environment === 'production'
+    ? `Write to PRODUCTION: ${ref.idSubscription} on ${gate.label}?`
+    : `Write to ${ref.idSubscription} on ${gate.label} (${gate.environment})?`;
+  const lines = [
+    `Gate: ${gate.label}${gate.label === gate.idGate ? '' : ` (${gate.idGate})`}, ${gate.environment}, ${hostOf(gate.baseUrl)}`,
+    `Subscription: ${ref.idSubscription}`,
+    `From: ${ORIGINS[review.origin]}`,
+  ];
+  if (plan.deleteKeys.length > 0) {
+    lines.push('', `Delete ${plural(plan.deleteKeys.length, 'key')}:`);
+    for (const key of plan.deleteKeys) lines.push(`  ${quoteKey(key)}: ${showValue(valueAt(server, key))}`);
+  }
+  if (plan.putEntries.length > 0) {
+    lines.push('', `Set ${plural(plan.putEntries.length, 'key')}:`);
+    for (const { key, value } of plan.putEntries) {
+      const now = valueAt(server, key);
+      lines.push(`  ${quoteKey(key)}: ${now === undefined ? 'new' : showValue(now)} → ${showValue(value)}`);
+    }
+  }
+  lines.push('', 'Nothing is sent until you choose Save.');
+  return { message, detail: lines.join('\n') };
+}
+
+function quoteKey(key: string): string {
+  return visible(showKey(key));
+}
+
+function showValue(value: DbValue | undefined): string {
+  const text = visible(JSON.stringify(value) ?? 'nothing');
+  const chars = [...text];
+  return chars.length > MAX_SHOWN ? `${chars.slice(0, MAX_SHOWN - 1).join('')}…` : text;
+}
+
+/**
+ * JSON escapes control characters but not the invisible ones; shown raw, a right-to-left override or a zero-width
+ * space in a key or value would make the review read differently from what is sent.
+ */
+function visible(text: string): string {
+  return text.replace(/[\u00AD\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}

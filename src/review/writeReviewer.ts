@@ -1,0 +1,90 @@
+import * as vscode from 'vscode';
+import type { Reviewer, SaveReview } from '../db/dbStore';
+import type { GateStore } from '../gates/gateStore';
+import { readSettings, SETTINGS_SECTION } from '../settings';
+import type { ReviewDiff } from './reviewDiff';
+import { describeReview, reviewApplies, type ReviewedGate, type ReviewText } from './reviewText';
+
+/** What the user chose in the review. */
+export type ReviewChoice = 'save' | 'diff' | 'cancel';
+
+/** One showing of the review: what the modal says, and what it is about. */
+export interface ReviewPrompt extends ReviewText {
+  readonly review: SaveReview;
+  readonly gate: ReviewedGate;
+}
+
+/** What the reviewer logs (the LogUp output channel). */
+interface ReviewLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+const SAVE = 'Save';
+const SHOW_DIFF = 'Show Diff';
+
+/** The review as a person meets it: a modal with Save, Show Diff and Cancel (VS Code adds Cancel to every modal). */
+export async function askWithModal(prompt: ReviewPrompt): Promise<ReviewChoice> {
+  const answer = await vscode.window.showWarningMessage(prompt.message, { modal: true, detail: prompt.detail }, SAVE, SHOW_DIFF);
+  return answer === SAVE ? 'save' : answer === SHOW_DIFF ? 'diff' : 'cancel';
+}
+
+/**
+ * The one review every write passes (installed on the DbStore, so the editor, the tree and any later writer cannot go
+ * around it). It applies on production gates, or on every gate, as the user setting `logup.confirmWrites` says, and
+ * runs after the store's check GET, so it shows exactly the requests about to be sent.
+ */
+export class WriteReviewer {
+  /**
+   * Shows the review and returns the choice. The in-editor tests replace it, since a test cannot click a modal;
+   * the e2e run clicks the real one.
+   */
+  ask: (prompt: ReviewPrompt) => Promise<ReviewChoice> = askWithModal;
+  /** One review at a time: a save-all of several production documents asks about each in turn. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly gates: GateStore,
+    private readonly diff: ReviewDiff,
+    private readonly log: ReviewLog,
+  ) {}
+
+  /** The store's reviewer: resolves true to send the write, false to cancel it (nothing is sent). */
+  readonly review: Reviewer = (review) => {
+    const run = this.queue.then(() => this.run(review));
+    this.queue = run.catch(() => undefined);
+    return run;
+  };
+
+  /** True when writes to this gate wait for the review (a command need not ask its own confirmation then). */
+  appliesTo(idGate: string): boolean {
+    const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+    return reviewApplies(confirmWrites, this.gateOf(idGate).environment);
+  }
+
+  /** A gate removed meanwhile is unknown: treated as production, the safe side. */
+  private gateOf(idGate: string): ReviewedGate {
+    return this.gates.get(idGate) ?? { idGate, label: idGate, baseUrl: '', environment: 'production' };
+  }
+
+  private async run(review: SaveReview): Promise<boolean> {
+    const { ref } = review;
+    const gate = this.gateOf(ref.idGate);
+    if (!this.appliesTo(ref.idGate)) return true;
+    const prompt: ReviewPrompt = { review, gate, ...describeReview(review, gate) };
+    this.log.info(`${ref.idSubscription}: write to ${gate.idGate} (${gate.environment}) shown for review`);
+    for (;;) {
+      const choice = await this.ask(prompt);
+      if (choice !== 'diff') {
+        if (choice === 'save') this.log.info(`${ref.idSubscription}: Save chosen in the review`);
+        return choice === 'save';
+      }
+      try {
+        await this.diff.show(review, gate);
+      } catch (error) {
+        // The review itself still stands: the modal comes back and the user decides without the diff.
+        this.log.warn(`${ref.idSubscription}: the review's diff could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { subscriptionFor } from '../commands/find';
+import type { SubscriptionArg } from '../commands/subscriptions';
+import { required } from '../commands/ui';
+import { buildSnippet, callPath, describeCall, SNIPPET_CALLS, SNIPPET_ENV, type SnippetCall, type SnippetLanguage } from './snippets';
+
+export interface SnippetChoice {
+  readonly language: SnippetLanguage;
+  readonly call: SnippetCall;
+}
+
+type Item = vscode.QuickPickItem & { readonly choice?: SnippetChoice };
+
+const LANGUAGES: readonly { language: SnippetLanguage; title: string }[] = [
+  { language: 'curl', title: 'curl (bash, zsh)' },
+  { language: 'python', title: 'Python SDK (pip install logup)' },
+];
+
+/**
+ * "Copy as curl / SDK Snippet…": one of the subscription's API calls, as curl or as the Python SDK's call, to the
+ * clipboard. The secret key and the access token stay placeholders ($LOGUP_SECRET_KEY, $LOGUP_ACCESS_TOKEN). With
+ * `choice` (automation, tests) there is no picker. Returns the text copied.
+ */
+export async function copySnippet(ctx: Ctx, arg?: SubscriptionArg, choice?: SnippetChoice): Promise<string> {
+  const ref = await subscriptionFor(ctx, arg, 'Copy a snippet for which subscription?');
+  const gate = ctx.gates.get(ref.idGate);
+  if (!gate) throw new Error(`The gate ${ref.idGate} is no longer added in this VS Code. Add it again with "LogUp: Add Gate".`);
+  const picked = choice ?? required(await vscode.window.showQuickPick<Item>(
+    LANGUAGES.flatMap(({ language, title }): Item[] => [
+      { label: title, kind: vscode.QuickPickItemKind.Separator },
+      ...SNIPPET_CALLS.map((call): Item => ({ label: describeCall(call), description: callPath(call, ref.idSubscription), choice: { language, call } })),
+    ]),
+    { title: `Copy a snippet for ${ref.idSubscription}`, placeHolder: 'Which call?', matchOnDescription: true },
+  )).choice;
+  if (!picked) throw new vscode.CancellationError();
+  // The DB as last read fills the PUT's example; copying never makes a request.
+  const text = buildSnippet(picked.language, picked.call, { baseUrl: gate.baseUrl, idGate: gate.idGate, idSubscription: ref.idSubscription, db: ctx.store.current(ref)?.db });
+  await vscode.env.clipboard.writeText(text);
+  const message = picked.language === 'curl'
+    ? `Copied the curl command. Before running it, set ${SNIPPET_ENV.secretKey} (the token call) or ${SNIPPET_ENV.accessToken} (the DB calls) in your shell.`
+    : `Copied the Python snippet. Before running it, set ${SNIPPET_ENV.secretKey} in your environment.`;
+  void vscode.window.showInformationMessage(message);
+  return text;
+}

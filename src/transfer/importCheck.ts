@@ -1,0 +1,90 @@
+// What importing a .json file into a subscription means, decided without vscode: the file must pass the same
+// checks as a save of the DB document (analyzeDbDocument, with the server's DB as the base), and then the
+// subscription's DB becomes exactly the file's content, keys absent from the file included (they are deleted).
+import type { Db } from '../core/db';
+import { analyzeDbDocument, type DbProblem } from '../core/dbDocument';
+import { plural, showKey } from '../core/limits';
+import { describeChange } from '../core/merge';
+
+/** Largest file read for an import; a LogUp DB (20 keys, values of at most 1 KB) is far smaller. */
+export const MAX_IMPORT_BYTES = 1024 * 1024;
+
+/** A problem of the file, placed as an editor shows it: 1-based line and column, columns in UTF-16 code units. */
+export interface PlacedProblem {
+  readonly code: string;
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+  readonly endLine: number;
+  readonly endColumn: number;
+}
+
+/** The file's DB, or every problem that stops the import (nothing is sent then). */
+export type ImportCheck = { readonly ok: true; readonly db: Db } | { readonly ok: false; readonly problems: readonly PlacedProblem[] };
+
+/** The file's bytes as text: strict UTF-8; a byte order mark is dropped, as an editor does. */
+export function decodeImport(bytes: Uint8Array): { ok: true; text: string } | { ok: false; message: string } {
+  if (bytes.byteLength > MAX_IMPORT_BYTES) return { ok: false, message: tooLarge(bytes.byteLength) };
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { ok: false, message: 'The file is not UTF-8 text, so it cannot be a JSON DB. Save it as UTF-8, or pick the file an export wrote.' };
+  }
+}
+
+/** Why a file of `size` bytes is not read at all. */
+export function tooLarge(size: number): string {
+  return `The file is ${Math.ceil(size / 1024)} KB, too large to be a LogUp DB (a DB holds at most 20 keys of at most 1 KB each). Pick the file an export wrote.`;
+}
+
+/** Checks the file's text against JSON and every LogUp limit, with the server's DB now as the base of the change. */
+export function checkImport(text: string, server: Db): ImportCheck {
+  const analysis = analyzeDbDocument(text, { base: server });
+  if (analysis.ok) return { ok: true, db: analysis.db };
+  return { ok: false, problems: analysis.problems.map((p) => placeProblem(text, p)) };
+}
+
+/** The 1-based line and column of a UTF-16 offset; `\r\n`, `\n` and a lone `\r` each end a line, as in VS Code. */
+export function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  const end = Math.min(Math.max(0, offset), text.length);
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: end - lineStart + 1 };
+}
+
+function placeProblem(text: string, problem: DbProblem): PlacedProblem {
+  const start = positionAt(text, problem.offset);
+  const end = positionAt(text, problem.offset + problem.length);
+  return { code: problem.code, message: problem.message, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+}
+
+/** The problems as lines `file.json:3:5 message`, at most `max` of them and then how many more there are. */
+export function listProblems(fileName: string, problems: readonly PlacedProblem[], max = 8): string {
+  const shown = problems.slice(0, max).map((p) => `${fileName}:${p.line}:${p.column} ${p.message}`);
+  const more = problems.length - shown.length;
+  return [...shown, ...(more > 0 ? [`…and ${plural(more, 'more problem')}, shown in the Problems view.`] : [])].join('\n');
+}
+
+/** What the import does to the server's DB, as whole sentences for its confirmation. */
+export function describeImport(server: Db, file: Db, max = 10): string[] {
+  const changes = describeChange(server, file);
+  const keys = (kind: 'added' | 'changed' | 'deleted'): string => {
+    const list = changes.filter((c) => c.kind === kind).map((c) => showKey(c.key));
+    return list.length > max ? `${list.slice(0, max).join(', ')} and ${list.length - max} more` : list.join(', ');
+  };
+  const count = (kind: 'added' | 'changed' | 'deleted'): number => changes.filter((c) => c.kind === kind).length;
+  const sentences: string[] = [];
+  if (count('deleted') > 0) sentences.push(`Deleted, because the file does not have them: ${keys('deleted')}.`);
+  if (count('added') > 0) sentences.push(`Added: ${keys('added')}.`);
+  if (count('changed') > 0) sentences.push(`Changed: ${keys('changed')}.`);
+  const unchanged = Object.keys(file).length - count('added') - count('changed');
+  if (unchanged > 0) sentences.push(`Left as they are: ${plural(unchanged, 'key')}.`);
+  return sentences;
+}

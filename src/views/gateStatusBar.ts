@@ -1,0 +1,62 @@
+import * as vscode from 'vscode';
+import { COMMANDS, STATUS_BAR_GATE_ID } from '../constants';
+import { refOfUri } from '../db/subscriptionFileSystem';
+import { ENVIRONMENT_INFO } from '../gates/environment';
+import type { GateStore } from '../gates/gateStore';
+import { reviewApplies } from '../review/reviewText';
+import { readSettings, SETTINGS_SECTION } from '../settings';
+
+/**
+ * A status bar item for the active `logup:` document: which gate a save writes to and its environment, on the
+ * warning background for production. Clicking it changes the gate's environment.
+ */
+export class GateStatusBar implements vscode.Disposable {
+  readonly item = vscode.window.createStatusBarItem(STATUS_BAR_GATE_ID, vscode.StatusBarAlignment.Left, 100);
+  private readonly disposables: vscode.Disposable[] = [this.item];
+
+  constructor(private readonly gates: GateStore) {
+    this.item.name = 'LogUp Gate';
+    const update = (): void => this.update();
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor(update),
+      gates.onDidChange(update),
+      gates.onDidChangeEnvironment(update),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(SETTINGS_SECTION)) update();
+      }),
+    );
+    this.update();
+  }
+
+  update(): void {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const ref = uri && refOfUri(uri);
+    const gate = ref && this.gates.get(ref.idGate);
+    if (!gate) {
+      this.item.hide();
+      return;
+    }
+    const production = gate.environment === 'production';
+    const environment = ENVIRONMENT_INFO[gate.environment].label;
+    this.item.text = `${production ? '$(warning)' : '$(shield)'} ${gate.label}: ${environment}`;
+    this.item.backgroundColor = production ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    const reviewed = reviewApplies(readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).confirmWrites, gate.environment);
+    const tooltip = new vscode.MarkdownString(
+      `**${escape(gate.label)}** (${environment})\n\n${escape(gate.baseUrl)}\n\n` +
+        (reviewed ? 'Each save shows what it will send and waits for your Save (setting `logup.confirmWrites`).' : 'Saves are sent without a review (setting `logup.confirmWrites`).') +
+        '\n\nClick to change the environment.',
+    );
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: `LogUp gate ${gate.label}, ${environment}` };
+    this.item.command = { command: COMMANDS.setGateEnvironment, title: 'Set Gate Environment…', arguments: [{ idGate: gate.idGate }] };
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!<>|]/g, '\\$&');
+}

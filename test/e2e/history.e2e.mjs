@@ -1,0 +1,86 @@
+// The write history, as a person meets it: save an edit, find it in the LogUp container's History view with each
+// key old → new, open it as a diff, and undo it from the row. The packaged extension runs in code-server against
+// the in-process sandbox (its seeded demo gate, preconfigured through LOGUP_SANDBOX_URL); every request is checked
+// in the sandbox journal. The History view with the diff open is the README's `history` screenshot.
+import assert from 'node:assert/strict';
+import { readmeShot } from './workbenchUi.mjs';
+
+const GATE = 'gate_sandboxDemo';
+const SUB = 'sub_alpha';
+
+function logupContainer(page) {
+  return page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="LogUp"]') }).first();
+}
+
+/** A row of one view of the side bar (`Subscriptions` or `History`). */
+function viewRow(page, view, text) {
+  const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: view }) });
+  return pane.locator('.monaco-list-row', { hasText: text }).first();
+}
+
+function writes(sandbox) {
+  return sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body }));
+}
+
+function serialize(db) {
+  const keys = Object.keys(db).sort();
+  return `{\n${keys.map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(db[k])}`).join(',\n')}\n}\n`;
+}
+
+export async function run(ctx) {
+  const { page, sandbox } = ctx;
+  const original = sandbox.getDb(GATE, SUB);
+  const edited = { ...original, age: 37, score: 42 };
+  delete edited.plan;
+
+  await ctx.step('open a subscription and save an edit', async () => {
+    await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
+    await logupContainer(page).click();
+    await viewRow(page, 'Subscriptions', GATE).waitFor({ state: 'visible', timeout: 30_000 });
+    await ctx.runCommand('LogUp: Open Subscription by ID…');
+    await page.locator('.quick-input-widget', { hasText: 'subscription id' }).waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.type(SUB);
+    await page.keyboard.press('Enter');
+    const row = viewRow(page, 'Subscriptions', SUB);
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.hover();
+    await row.locator('.action-label[aria-label="Open DB as JSON"]').click();
+    await page.locator('.view-lines', { hasText: 'Ada Lovelace' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(serialize(edited));
+    sandbox.clearJournal();
+    await page.keyboard.press('Control+S');
+    await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.deepEqual(sandbox.getDb(GATE, SUB), edited);
+  });
+
+  await ctx.step('"LogUp: Show Write History": the write, each key old → new, and its diff', async () => {
+    await ctx.runCommand('Notifications: Clear All Notifications');
+    await ctx.runCommand('LogUp: Show Write History');
+    const write = viewRow(page, 'History', 'Set age, score; deleted plan');
+    await write.waitFor({ state: 'visible', timeout: 15_000 });
+    await write.locator('.monaco-tl-twistie').click();
+    await viewRow(page, 'History', '36 → 37').waitFor({ state: 'visible', timeout: 15_000 });
+    await viewRow(page, 'History', 'deleted (was "pro")').waitFor({ state: 'visible', timeout: 15_000 });
+    await viewRow(page, 'History', 'added 42').waitFor({ state: 'visible', timeout: 15_000 });
+    await write.locator('.label-name').click();
+    await page.locator('.tabs-container .tab', { hasText: 'before ↔ after' }).waitFor({ state: 'visible', timeout: 15_000 });
+  });
+  await readmeShot(ctx, 'history');
+
+  await ctx.step('Undo This Write from the row: exactly the inverse calls, the server as before', async () => {
+    sandbox.clearJournal();
+    const write = viewRow(page, 'History', 'Set age, score; deleted plan');
+    await write.hover();
+    await write.locator('.action-label[aria-label="Undo This Write"]').click();
+    await ctx.waitForNotification(`Undone on ${SUB}`);
+    assert.deepEqual(writes(sandbox), [
+      { route: 'putDb', body: { data: [{ key: 'age', value: 36 }, { key: 'plan', value: 'pro' }] } },
+      { route: 'deleteDb', body: { keys: ['score'] } },
+    ]);
+    assert.deepEqual(sandbox.getDb(GATE, SUB), original);
+    await viewRow(page, 'History', 'Undo: set age, plan; deleted score').waitFor({ state: 'visible', timeout: 15_000 });
+  });
+  await ctx.screenshot('history-undone');
+}

@@ -1,0 +1,96 @@
+// What the e2e scripts do in the workbench as a person would (quick inputs, the LogUp view, the editor), and the
+// README screenshots they take. Shared by test/e2e/*.e2e.mjs; not a script itself (the runner takes *.e2e.mjs only).
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Types into the quick input once it shows `expect` (its title or prompt: the widget is reused from one prompt to
+ * the next, so waiting for it to be visible is not enough) and presses Enter.
+ */
+export async function answer(page, expect, text, { insert = false } = {}) {
+  await page.locator('.quick-input-widget', { hasText: expect }).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.locator('.quick-input-widget input').focus();
+  if (insert) await page.keyboard.insertText(text);
+  else await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/** Picks the quick pick row whose label is exactly `label`, once the quick pick shows `expect`. */
+export async function pick(page, expect, label) {
+  await page.locator('.quick-input-widget', { hasText: expect }).waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.type(label);
+  const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${label}\\s*$`) }) }).first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
+}
+
+export function logupContainer(page) {
+  return page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="LogUp"]') }).first();
+}
+
+export function treeRow(page, text) {
+  return page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+}
+
+/** Clears the toasts of earlier steps, so each screenshot shows what its own step did. */
+export async function clearNotifications(ctx) {
+  await ctx.runCommand('Notifications: Clear All Notifications');
+}
+
+export function writes(sandbox) {
+  return sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body }));
+}
+
+/** Replaces the focused editor's text as a person would: select all, then type (paste) the new text. */
+export async function retype(page, text) {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(text);
+  await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+/** Ctrl+S, then waits until the tab is clean again (the save went through). */
+export async function saveAndWaitClean(page) {
+  await page.keyboard.press('Control+S');
+  await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
+}
+
+/**
+ * A screenshot for the README too: `LOGUP_README_SCREENSHOTS=1 npm run test:e2e` copies it to
+ * media/screenshots/<name>.png, so the README shows what this run saw, never a drawing.
+ */
+export async function readmeShot(ctx, name) {
+  // toasts slide in and fade out: let them settle so the picture shows what a person sees
+  await ctx.page.waitForTimeout(1000);
+  const file = await ctx.screenshot(name);
+  if (process.env.LOGUP_README_SCREENSHOTS === '1') {
+    const dir = join(import.meta.dirname, '..', '..', 'media', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(file, join(dir, `${name}.png`));
+  }
+}
+
+export function serialize(db) {
+  const keys = Object.keys(db).sort();
+  if (keys.length === 0) return '{}\n';
+  return `{\n${keys.map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(db[k])}`).join(',\n')}\n}\n`;
+}
+
+/**
+ * "LogUp: Add Gate" typed as a person would, against the local sandbox's URL, choosing `environment` in step 4.
+ * The palette lists an extension's commands once the remote extension host has registered it: its activity-bar
+ * container appearing says so.
+ */
+export async function addGateByTyping(ctx, idGate, secret, environment) {
+  const { page } = ctx;
+  await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
+  await logupContainer(page).click();
+  await ctx.runCommand('LogUp: Add Gate');
+  await answer(page, '(1/4)', idGate);
+  await answer(page, '(2/4)', secret);
+  await pick(page, '(3/4)', 'Local sandbox');
+  // a server on this machine is suggested as Sandbox, whatever the user then picks
+  await page.locator('.quick-input-widget', { hasText: 'suggested for this URL' }).waitFor({ state: 'visible', timeout: 15_000 });
+  await pick(page, '(4/4)', environment);
+  await ctx.waitForNotification(`Gate ${idGate} added`);
+}

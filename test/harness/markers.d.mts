@@ -1,0 +1,1 @@
+export declare const SUITE_START_MARKER: string;

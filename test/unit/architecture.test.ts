@@ -1,0 +1,92 @@
+// The layout is the architecture (CONTRIBUTING.md): these tests keep the import graph the way the folder map says.
+import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const src = join(root, 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Each source file (relative to src/, without .ts) → the src files it imports, statically or lazily. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of files(src)) {
+    const text = readFileSync(file, 'utf8');
+    const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]/g)].map((m) => m[1]!);
+    const targets = specifiers.map((s) => {
+      const target = resolve(dirname(file), s);
+      const withTs = statSafe(`${target}.ts`) ? `${target}.ts` : join(target, 'index.ts');
+      return relative(src, withTs).replace(/\.ts$/, '');
+    });
+    graph.set(relative(src, file).replace(/\.ts$/, ''), targets);
+  }
+  return graph;
+}
+
+function statSafe(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const graph = importGraph();
+const layer = (module: string): string => module.split('/')[0]!;
+
+describe('architecture', () => {
+  it('has no import circle', () => {
+    const state = new Map<string, 'visiting' | 'done'>();
+    const stack: string[] = [];
+    const visit = (module: string): void => {
+      if (state.get(module) === 'done') return;
+      if (state.get(module) === 'visiting') assert.fail(`import circle: ${[...stack.slice(stack.indexOf(module)), module].join(' → ')}`);
+      state.set(module, 'visiting');
+      stack.push(module);
+      for (const next of graph.get(module) ?? []) visit(next);
+      stack.pop();
+      state.set(module, 'done');
+    };
+    for (const module of graph.keys()) visit(module);
+  });
+
+  it('the pure layers import only themselves and the layers below them', () => {
+    // core is the bottom; api and sandbox build on core only; neither knows the extension.
+    const allowed: Record<string, readonly string[]> = { core: ['core'], api: ['api', 'core'], sandbox: ['sandbox', 'core'] };
+    for (const [module, targets] of graph) {
+      const may = allowed[layer(module)];
+      if (!may) continue;
+      for (const target of targets) assert.ok(may.includes(layer(target)), `${module} imports ${target}`);
+    }
+  });
+
+  it('the extension takes from the sandbox only its demo gate, so the server stays out of the bundle', () => {
+    for (const [module, targets] of graph) {
+      if (layer(module) === 'sandbox') continue;
+      for (const target of targets.filter((t) => layer(t) === 'sandbox')) assert.equal(target, 'sandbox/demoGate', `${module} imports ${target}`);
+    }
+  });
+
+  it('the api bundle is the one lazy import', () => {
+    const lazy = [...graph.keys()].flatMap((module) => {
+      const text = readFileSync(join(src, `${module}.ts`), 'utf8');
+      return [...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => `${module} → ${m[1]}`);
+    });
+    assert.deepEqual(lazy, ['gates/clientRegistry → ../api']);
+  });
+
+  it('no source file is one a newcomer has to scroll through', () => {
+    for (const file of files(src)) {
+      const lines = readFileSync(file, 'utf8').split('\n').length;
+      assert.ok(lines <= 450, `${relative(root, file)} has ${lines} lines`);
+    }
+  });
+});

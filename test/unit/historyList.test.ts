@@ -1,0 +1,91 @@
+// The history as a list: bounds, grouping for the view, and a file format read defensively.
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { HistoryEntry } from '../../src/history/historyEntry';
+import {
+  boundHistory, entriesOf, groupBySubscription, HISTORY_FORMAT_VERSION, parseHistory, serializeHistory,
+} from '../../src/history/historyList';
+
+const DAY = 24 * 60 * 60 * 1000;
+const NOW = 1_800_000_000_000;
+
+function entry(id: string, at: number, idSubscription = 'sub_a', idGate = 'gate_a'): HistoryEntry {
+  return { id, at, idGate, idSubscription, origin: 'editor', outcome: 'done', changes: [{ key: 'k', call: 'put', before: 1, after: 2, state: 'done' }] };
+}
+
+describe('boundHistory', () => {
+  const entries = [entry('old', NOW - 40 * DAY), entry('a', NOW - 3000), entry('b', NOW - 1000), entry('c', NOW - 2000)];
+
+  it('keeps the newest first, at most maxEntries', () => {
+    assert.deepEqual(boundHistory(entries, { maxEntries: 2, maxDays: 30 }, NOW).map((e) => e.id), ['b', 'c']);
+  });
+  it('drops writes older than maxDays', () => {
+    assert.deepEqual(boundHistory(entries, { maxEntries: 500, maxDays: 30 }, NOW).map((e) => e.id), ['b', 'c', 'a']);
+    assert.deepEqual(boundHistory(entries, { maxEntries: 500, maxDays: 41 }, NOW).map((e) => e.id), ['b', 'c', 'a', 'old']);
+  });
+  it('maxEntries 0 keeps nothing', () => {
+    assert.deepEqual(boundHistory(entries, { maxEntries: 0, maxDays: 30 }, NOW), []);
+  });
+});
+
+describe('groupBySubscription', () => {
+  it('groups by gate and subscription, the group with the newest write first, each newest first', () => {
+    const groups = groupBySubscription([
+      entry('a1', 1, 'sub_a'), entry('b1', 2, 'sub_b'), entry('a2', 3, 'sub_a'), entry('other', 4, 'sub_b', 'gate_b'),
+      { ...entry('a3', 0, 'sub_a'), environment: 'staging' },
+    ]);
+    assert.deepEqual(groups.map((g) => [g.idGate, g.idSubscription, g.entries.map((e) => e.id)]), [
+      ['gate_b', 'sub_b', ['other']],
+      ['gate_a', 'sub_a', ['a2', 'a1', 'a3']],
+      ['gate_a', 'sub_b', ['b1']],
+    ]);
+    assert.equal(groups[1]?.environment, undefined, 'the environment of the newest write');
+  });
+  it('filters one subscription', () => {
+    assert.deepEqual(entriesOf([entry('a1', 1), entry('b', 2, 'sub_b'), entry('a2', 3)], 'gate_a', 'sub_a').map((e) => e.id), ['a2', 'a1']);
+  });
+});
+
+describe('the history file', () => {
+  it('round-trips every field, keys like __proto__ included', () => {
+    const full: HistoryEntry = {
+      id: 'x', at: NOW, idGate: 'gate_a', environment: 'production', idSubscription: 'sub_a', origin: 'undo', outcome: 'partial',
+      changes: [
+        { key: '__proto__', call: 'put', after: 'p', state: 'done' },
+        { key: 'constructor', call: 'delete', before: 1.5, state: 'uncertain' },
+        { key: 'z', call: 'put', before: false, after: true, state: 'notSent' },
+      ],
+      failure: 'DELETE failed: 500', undoOf: 'y',
+    };
+    const text = serializeHistory([full]);
+    assert.deepEqual(parseHistory(text), { entries: [full], dropped: 0 });
+    assert.deepEqual(JSON.parse(text).version, HISTORY_FORMAT_VERSION);
+  });
+
+  it('drops malformed entries, keeps the others, and carries no unknown field along', () => {
+    const good = entry('good', NOW);
+    const text = JSON.stringify({
+      version: HISTORY_FORMAT_VERSION,
+      entries: [
+        { ...good, secretKey: 'must-not-survive', changes: [{ ...good.changes[0], accessToken: 'nor-this' }] },
+        { ...good, id: 7 },
+        { ...good, origin: 'elsewhere' },
+        { ...good, changes: [{ key: 'k', call: 'put', state: 'done' }] }, // a PUT without its value
+        { ...good, changes: [{ key: 'k', call: 'delete', after: 1, state: 'done' }] }, // a DELETE with one
+        { ...good, changes: [{ key: 'k', call: 'put', after: [1], state: 'done' }] },
+        null,
+      ],
+    });
+    const { entries, dropped } = parseHistory(text);
+    assert.equal(dropped, 6);
+    assert.deepEqual(entries, [good]);
+    assert.ok(!serializeHistory(entries).includes('must-not-survive'));
+    assert.ok(!serializeHistory(entries).includes('nor-this'));
+  });
+
+  it('reads a file that is not JSON, or of another version, as empty', () => {
+    assert.deepEqual(parseHistory('{"version": 1, "entr'), { entries: [], dropped: 1 });
+    assert.deepEqual(parseHistory(JSON.stringify({ version: 99, entries: [entry('a', 1)] })), { entries: [], dropped: 1 });
+    assert.deepEqual(parseHistory('[]'), { entries: [], dropped: 1 });
+  });
+});
