@@ -3,13 +3,11 @@
 // The difference over the RTT is the number of round trips the save waited in sequence, whatever the editor's own
 // work takes. Runs the packaged extension (dist/logup-vscode.vsix) and prints one JSON line last.
 //
-//   node --import tsx bench/editorSave.mjs   (after `npm run package`; `npm run bench` runs it under the editor lock)
-//
-// The sandbox is imported from its source through tsx here rather than with the harness's tsImport, which cannot
-// resolve it from a git worktree whose node_modules is a symlink.
+//   node bench/editorSave.mjs      (after `npm run package`; `npm run bench` runs it under the editor lock)
 /* global window, document, performance, MutationObserver -- these run in the page (page.evaluate) */
 import { join } from 'node:path';
 import { installVsix, startCodeServer } from '../test/harness/codeServer.mjs';
+import { loadDemoData, startSandbox } from '../test/harness/sandbox.mjs';
 import { ensureToolchain } from '../test/harness/toolchain.mjs';
 import { freshRunDir, repoRoot, runCleanups, withTimeout } from '../test/harness/util.mjs';
 import { launchBrowser, openWorkbench, runCommand } from '../test/harness/workbench.mjs';
@@ -31,11 +29,6 @@ function serialize(db) {
 }
 
 const quiet = () => undefined;
-
-/** tsx hands a CommonJS-typed module's exports under `default` as well as by name. */
-function interop(mod) {
-  return { ...(mod.default ?? {}), ...mod };
-}
 
 /** Ctrl+S to the moment no tab is dirty, timed in the page (keydown to the DOM change), so no polling is counted. */
 async function timedSave(page) {
@@ -81,9 +74,8 @@ async function main() {
   const tools = await ensureToolchain({ log: quiet });
   const extensionsDir = await installVsix({ toolchain: tools, vsix: join(repoRoot, 'dist', 'logup-vscode.vsix'), runDir: join(runDir, 'install'), extensionsDir: join(runDir, 'extensions'), log: quiet });
   const browser = await launchBrowser({ chromePath: tools.chromePath, runDir });
-  const { startSandbox } = interop(await import('../src/sandbox/sandbox.ts'));
-  const { DEMO_GATE } = interop(await import('../src/sandbox/demoData.ts'));
-  const sandbox = await startSandbox({ seed: true });
+  const sandbox = await startSandbox();
+  const { DEMO_GATE } = await loadDemoData();
   sandbox.setDb(DEMO_GATE.idGate, SUB, DBS[0]);
   const codeServer = await startCodeServer({ toolchain: tools, runDir: join(runDir, 'code-server'), extensionsDir, env: { LOGUP_SANDBOX_URL: sandbox.url }, log: quiet });
   const workbench = await openWorkbench({ codeServer, browser, log: quiet });

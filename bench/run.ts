@@ -264,7 +264,7 @@ function editorSave(packaged: boolean): void {
   let result: EditorResult;
   try {
     if (!packaged) execFileSync(process.execPath, [resolve(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '-o', resolve(ROOT, 'dist/logup-vscode.vsix')], { cwd: ROOT, stdio: 'pipe' });
-    const run = spawnSync('flock', [EDITOR_LOCK, process.execPath, '--import', 'tsx', resolve(ROOT, 'bench/editorSave.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 30 * 60_000 });
+    const run = spawnSync('flock', [EDITOR_LOCK, process.execPath, resolve(ROOT, 'bench/editorSave.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 30 * 60_000 });
     if (run.status !== 0) throw new Error((run.error?.message ?? run.stderr.trim().split('\n').slice(0, 3).join(' ')) || `exit ${run.status ?? run.signal}`);
     result = lastJson<EditorResult>(run.stdout);
   } catch (error) {
