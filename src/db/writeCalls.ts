@@ -2,7 +2,7 @@
 // words that say precisely what did not land. No `vscode` import; DbStore orders the saves and records the result.
 import { mayHaveBeenApplied } from '../api/failures';
 import type { LogUpClient } from '../api/logUpClient';
-import { valueAt, type Db } from '../core/db';
+import { hasKey, type Db } from '../core/db';
 import { plural } from '../core/limits';
 import { applyPlan, type SavePlan } from '../core/savePlan';
 
@@ -111,10 +111,12 @@ function reason(error: unknown): string {
 }
 
 /**
- * The DB the server holds after the calls that succeeded. A PUT answers with the whole DB; a DELETE with the whole DB
- * (200) or nothing (204: the DB it was sent on, less the deleted keys). In order (DELETE, then PUT) the PUT's answer
- * is the newest. Sent together, the DELETE's answer is the later one only if it already holds the PUT's values;
- * otherwise the PUT's answer less the deleted keys is what the server holds.
+ * The DB the server holds after the calls that succeeded, always an answer the server gave (or, after a 204, the
+ * DB it answered before less the deleted keys, as when the calls go one after the other). A PUT answers with the
+ * whole DB; a DELETE with the whole DB (200) or nothing (204). In order (DELETE, then PUT) the PUT's answer is the
+ * newest. Sent together, the PUT's answer is the later one when it no longer holds any deleted key; otherwise the
+ * DELETE came after it, and its answer (or the PUT's less the deleted keys) is. Never a mix of the two answers:
+ * someone may have changed a key in between, and the store must not show a DB the server never held.
  */
 function landedDb(start: Db, plan: SavePlan, sent: readonly Sent[]): Db {
   const answer = (call: WriteCall): { db: Db | undefined } | undefined => {
@@ -125,9 +127,9 @@ function landedDb(start: Db, plan: SavePlan, sent: readonly Sent[]): Db {
   const put = answer('put')?.db;
   const del = answer('delete');
   if (put !== undefined && del !== undefined && !plan.deleteFirst) {
-    const after = del.db;
-    const deleteAnsweredLast = after !== undefined && plan.putEntries.every(({ key, value }) => valueAt(after, key) === value);
-    return deleteAnsweredLast ? after : withoutDeleted(put);
+    const putAnsweredLast = plan.deleteKeys.every((key) => !hasKey(put, key));
+    if (putAnsweredLast) return put;
+    return del.db ?? withoutDeleted(put);
   }
   if (put !== undefined) return put;
   if (del !== undefined) return del.db ?? withoutDeleted(start);
