@@ -4,6 +4,10 @@
 // workbench.js): opening a document runs provider.stat and provider.readFile concurrently; saving a dirty document
 // runs stat, then writeFile, then stat again.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 type Listener<T> = (e: T) => unknown;
 
 export class Disposable {
@@ -48,8 +52,14 @@ export class Uri {
   static file(path: string): Uri {
     return new Uri('file', '', path, '', '');
   }
+  static joinPath(base: Uri, ...segments: string[]): Uri {
+    return base.with({ path: [base.path, ...segments].join('/').replace(/\/+/g, '/') });
+  }
   with(c: { path?: string }): Uri {
     return new Uri(this.scheme, this.authority, c.path ?? this.path, this.query, this.fragment);
+  }
+  get fsPath(): string {
+    return this.path;
   }
   toString(): string {
     return `${this.scheme}:${this.authority ? `//${this.authority}` : ''}${this.path}${this.query ? `?${this.query}` : ''}`;
@@ -60,6 +70,7 @@ export class Uri {
 }
 
 export enum TreeItemCollapsibleState { None = 0, Collapsed = 1, Expanded = 2 }
+export enum QuickPickItemKind { Separator = -1, Default = 0 }
 export enum FileType { Unknown = 0, File = 1, Directory = 2, SymbolicLink = 64 }
 export enum FileChangeType { Changed = 1, Created = 2, Deleted = 3 }
 export enum ExtensionMode { Production = 1, Development = 2, Test = 3 }
@@ -189,7 +200,7 @@ export class StubDocument {
     this.text = text;
     this.version++;
     this.isDirty = true;
-    documentChanged.fire({ document: this });
+    documentChanged.fire({ document: this, contentChanges: [{ text }] });
   }
   positionAt(offset: number): Position {
     const before = this.text.slice(0, offset).split('\n');
@@ -218,7 +229,7 @@ export class StubDocument {
 
 const documents: StubDocument[] = [];
 const documentOpened = new EventEmitter<StubDocument>();
-const documentChanged = new EventEmitter<{ document: StubDocument }>();
+const documentChanged = new EventEmitter<{ document: StubDocument; contentChanges: { text: string }[] }>();
 const documentClosed = new EventEmitter<StubDocument>();
 const documentSaved = new EventEmitter<StubDocument>();
 const configurationChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
@@ -240,10 +251,26 @@ function outputChannel(): Record<string, unknown> {
   return { trace: sink, debug: sink, info: sink, warn: sink, error: sink, append: sink, appendLine: sink, show: sink, hide: sink, clear: sink, dispose: sink, logLevel: 2, onDidChangeLogLevel: noop };
 }
 
+/** A tree view that is hidden until revealed: reveal() shows it (and says so), as VS Code does. */
+function treeView(): Record<string, unknown> {
+  const visibility = new EventEmitter<{ visible: boolean }>();
+  const view = {
+    visible: false,
+    reveal: async () => {
+      if (view.visible) return;
+      view.visible = true;
+      visibility.fire({ visible: true });
+    },
+    dispose: () => visibility.dispose(),
+    onDidChangeVisibility: visibility.event,
+  };
+  return view;
+}
+
 export const window = {
   activeTextEditor: undefined as unknown,
   createOutputChannel: outputChannel,
-  createTreeView: () => ({ visible: false, reveal: async () => undefined, dispose: () => undefined, onDidChangeVisibility: noop }),
+  createTreeView: () => treeView(),
   showInformationMessage: async () => undefined,
   showWarningMessage: async () => undefined,
   showErrorMessage: async () => undefined,
@@ -254,10 +281,16 @@ export const window = {
   showTextDocument: async (document: StubDocument) => ({ document, selection: undefined as unknown, revealRange: () => undefined }),
   onDidChangeActiveTextEditor: noop,
   registerFileDecorationProvider: noop,
+  registerUriHandler: noop,
+  setStatusBarMessage: noop,
+  createQuickPick: () => ({ show: () => undefined, hide: () => undefined, dispose: () => undefined, onDidAccept: noop, onDidHide: noop, onDidChangeValue: noop, items: [] }),
+  showOpenDialog: async () => undefined,
+  showSaveDialog: async () => undefined,
   createStatusBarItem: () => ({ show: () => undefined, hide: () => undefined, dispose: () => undefined }),
 };
 
 export const workspace = {
+  workspaceFolders: undefined,
   get textDocuments(): readonly StubDocument[] {
     return documents.filter((d) => !d.isClosed);
   },
@@ -303,7 +336,11 @@ export const commands = {
   executeCommand: async (id: string, ...args: unknown[]) => commandHandlers.get(id)?.(...args),
 };
 
-export const env = { clipboard: { writeText: async () => undefined, readText: async () => '' } };
+export const env = {
+  clipboard: { writeText: async () => undefined, readText: async () => '' },
+  uriScheme: 'vscode',
+  asExternalUri: async (uri: Uri) => uri,
+};
 
 // ---- bench helpers (not part of the vscode API) --------------------------------------------------------------
 
@@ -349,6 +386,13 @@ export class StubSecrets {
   }
 }
 
+/** A folder of its own per context (the write history keeps its file there), removed when the process ends. */
+function storageFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'logup-bench-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** The ExtensionContext fields the extension reads. */
 export function stubContext(globalState = new StubMemento()): Record<string, unknown> {
   return {
@@ -359,7 +403,7 @@ export function stubContext(globalState = new StubMemento()): Record<string, unk
     extensionMode: ExtensionMode.Test,
     extensionUri: Uri.file('/bench/extension'),
     extensionPath: '/bench/extension',
-    globalStorageUri: Uri.file('/bench/global'),
+    globalStorageUri: Uri.file(storageFolder()),
     logUri: Uri.file('/bench/log'),
   };
 }
