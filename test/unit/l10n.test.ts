@@ -1,8 +1,13 @@
 // Every user-facing string of the manifest lives in package.nls.json, the file translators get; these tests keep the
 // two in step, so no `%key%` shows up raw in the editor and no English text is left without a place in package.json.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('../../', import.meta.url);
 const manifestText = readFileSync(new URL('package.json', root), 'utf8');
@@ -52,5 +57,20 @@ describe('the package', () => {
     const allowed = readFileSync(new URL('.vscodeignore', root), 'utf8').split('\n').map((line) => line.trim());
     assert.ok(allowed.includes('!package.nls.json'));
     assert.ok(allowed.includes('!l10n/**'));
+  });
+});
+
+describe('l10n/bundle.l10n.json', () => {
+  it('is what @vscode/l10n-dev extracts from src/ now (run `node esbuild.mjs --production` after changing a message)', () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'logup-l10n-'));
+    try {
+      const cli = createRequire(import.meta.url).resolve('@vscode/l10n-dev/dist/cli.js');
+      execFileSync(process.execPath, [cli, 'export', '--outDir', outDir, './src'], { cwd: fileURLToPath(root), stdio: 'pipe' });
+      const fresh = JSON.parse(readFileSync(join(outDir, 'bundle.l10n.json'), 'utf8')) as Record<string, unknown>;
+      const committed = JSON.parse(readFileSync(new URL('l10n/bundle.l10n.json', root), 'utf8')) as Record<string, unknown>;
+      assert.deepEqual(committed, fresh);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });
