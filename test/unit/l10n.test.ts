@@ -68,6 +68,8 @@ describe('l10n/bundle.l10n.json', () => {
       execFileSync(process.execPath, [cli, 'export', '--outDir', outDir, './src'], { cwd: fileURLToPath(root), stdio: 'pipe' });
       const fresh = JSON.parse(readFileSync(join(outDir, 'bundle.l10n.json'), 'utf8')) as Record<string, unknown>;
       const committed = JSON.parse(readFileSync(new URL('l10n/bundle.l10n.json', root), 'utf8')) as Record<string, unknown>;
+      // The keys first, so a forgotten export names the messages instead of printing both bundles.
+      assert.deepEqual({ missing: Object.keys(fresh).filter((k) => !(k in committed)), unused: Object.keys(committed).filter((k) => !(k in fresh)) }, { missing: [], unused: [] });
       assert.deepEqual(committed, fresh);
     } finally {
       rmSync(outDir, { recursive: true, force: true });
