@@ -1,9 +1,11 @@
 // Bundles the extension, the sandbox CLI and the in-editor test suite.
 //   node esbuild.mjs              development build (sourcemaps)
-//   node esbuild.mjs --production minified, no sourcemaps, metafile for `npm run bench`
+//   node esbuild.mjs --production minified, no sourcemaps, metafile for `npm run bench`, and l10n/bundle.l10n.json
 //   node esbuild.mjs --watch      rebuild on change, with a problem matcher for VS Code tasks
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -80,6 +82,16 @@ if (!production && integrationTests.length > 0) {
   });
 }
 
+/**
+ * The l10n bundle translators start from: every `vscode.l10n.t` and `@vscode/l10n` `t` call in src/, extracted by
+ * @vscode/l10n-dev. It takes longer than the whole bundling, so only the production build (packaging, prepublish)
+ * runs it; the bundle is committed and test/unit/l10n.test.ts fails when it is out of date with the sources.
+ */
+function exportL10n(outDir) {
+  const cli = createRequire(import.meta.url).resolve('@vscode/l10n-dev/dist/cli.js');
+  execFileSync(process.execPath, [cli, 'export', '--outDir', outDir, './src'], { stdio: 'pipe' });
+}
+
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
@@ -89,4 +101,5 @@ if (watch) {
   // one metafile for the shipped code: the extension bundle and the lazily loaded api bundle
   const [extension, api] = [results[0].metafile, results[1].metafile];
   writeFileSync('dist/meta.json', JSON.stringify({ inputs: { ...extension.inputs, ...api.inputs }, outputs: { ...extension.outputs, ...api.outputs } }));
+  if (production) exportL10n('./l10n');
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import * as vscode from 'vscode';
 import { COMMANDS } from './constants';
 import { Ctx } from './ctx';
@@ -16,6 +17,9 @@ import { exportDb, importDb } from './transfer/transferCommands';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
+  // The pure layers (api, core, history, review…) translate with @vscode/l10n, which cannot ask VS Code for the
+  // bundle of its display language: it gets the one VS Code loaded for this extension (none when English).
+  if (vscode.l10n.bundle) l10n.config({ contents: vscode.l10n.bundle });
   const ctx = new Ctx(context);
   context.subscriptions.push(
     ctx,

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { isIPv4, isIPv6 } from 'node:net';
 import { LogUpConfigError } from './errors';
 
@@ -30,40 +31,34 @@ export function isLoopbackAddress(address: string): boolean {
  */
 export function parseBaseUrl(raw: string): URL {
   const text = raw.trim();
-  if (text === '') throw new LogUpConfigError(`The LogUp base URL is empty; use one like ${EXAMPLE}.`);
+  if (text === '') throw new LogUpConfigError(l10n.t('The LogUp base URL is empty; use one like {0}.', EXAMPLE));
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new LogUpConfigError(`The LogUp base URL is not a valid URL; use one like ${EXAMPLE}.`);
+    throw new LogUpConfigError(l10n.t('The LogUp base URL is not a valid URL; use one like {0}.', EXAMPLE));
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new LogUpConfigError(`The LogUp base URL must start with https:// (like ${EXAMPLE}), not ${url.protocol}//.`);
+    throw new LogUpConfigError(l10n.t('The LogUp base URL must start with https:// (like {0}), not {1}//.', EXAMPLE, url.protocol));
   }
   if (url.protocol === 'http:' && url.hostname.endsWith('.') && isLoopbackHost(url.hostname.slice(0, -1))) {
     const rest = `${url.port === '' ? '' : `:${url.port}`}${url.pathname.replace(/\/+$/, '')}`;
-    throw new LogUpConfigError(
-      `The LogUp base URL's host "${url.hostname}" ends with a dot, so it is looked up in DNS instead of meaning ` +
-        `this machine, and the gate's secret key would travel unencrypted to whatever answers; ` +
-        `use http://localhost${rest} or http://127.0.0.1${rest}.`,
-    );
+    throw new LogUpConfigError(l10n.t(
+      'The LogUp base URL\'s host "{0}" ends with a dot, so it is looked up in DNS instead of meaning this machine, and the gate\'s secret key would travel unencrypted to whatever answers; use {1} or {2}.',
+      url.hostname, `http://localhost${rest}`, `http://127.0.0.1${rest}`,
+    ));
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new LogUpConfigError(
-      `The LogUp base URL must use https:// because the gate's secret key is sent to it; ` +
-        `plain http:// is only allowed for a local sandbox on localhost or 127.0.0.1.`,
-    );
+    throw new LogUpConfigError(l10n.t(
+      "The LogUp base URL must use https:// because the gate's secret key is sent to it; plain http:// is only allowed for a local sandbox on localhost or 127.0.0.1.",
+    ));
   }
   // Credentials in the URL would be sent on every request and shown wherever the URL is displayed.
   if (url.username !== '' || url.password !== '') {
-    throw new LogUpConfigError(
-      "Remove the user name and password from the LogUp base URL; the gate's secret key is stored separately.",
-    );
+    throw new LogUpConfigError(l10n.t("Remove the user name and password from the LogUp base URL; the gate's secret key is stored separately."));
   }
   if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) {
-    throw new LogUpConfigError(
-      `Remove the query (?…) and fragment (#…) from the LogUp base URL; use one like ${EXAMPLE}.`,
-    );
+    throw new LogUpConfigError(l10n.t('Remove the query (?…) and fragment (#…) from the LogUp base URL; use one like {0}.', EXAMPLE));
   }
   url.pathname = url.pathname.replace(/\/+$/, '');
   return url;

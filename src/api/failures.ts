@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import {
   LogUpCancelledError,
   LogUpConfigError,
@@ -19,15 +20,16 @@ export function userMessage(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   if (e instanceof LogUpHttpError) {
     if (isAuthFailure(e) && e.path === TOKEN_PATH) {
-      return `${e.message}. The gate id or secret key was refused: run "LogUp: Add Gate" to enter them again.`;
+      return `${e.message}. ${l10n.t('The gate id or secret key was refused: run "LogUp: Add Gate" to enter them again.')}`;
     }
-    if (e.status === 404) return `${e.message}. Check the subscription id and that it belongs to this gate.`;
+    if (e.status === 404) return `${e.message}. ${l10n.t('Check the subscription id and that it belongs to this gate.')}`;
   }
+  // The error's own message (with the server's words) stays as it is; the hint after it is ours.
   if (e instanceof LogUpNetworkError) {
-    return `${e.message}. Check that the server is reachable (for the local sandbox: is "npm run sandbox" running?).`;
+    return `${e.message}. ${l10n.t('Check that the server is reachable (for the local sandbox: is "npm run sandbox" running?).')}`;
   }
   if (e instanceof LogUpTimeoutError) {
-    return `${e.message}. Check your connection, or raise the "logup.requestTimeoutSeconds" setting.`;
+    return `${e.message}. ${l10n.t('Check your connection, or raise the "{0}" setting.', 'logup.requestTimeoutSeconds')}`;
   }
   return e.message;
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { valueAt, withEntry, type Db, type DbValue } from '../core/db';
+import { DB_LIMITS, valueAt, withEntry, type Db, type DbValue } from '../core/db';
 import { checkKeyInput, parseValueInput } from '../core/valueInput';
 import type { Ctx } from '../ctx';
 import { ConflictError } from '../db/dbStore';
@@ -10,8 +10,15 @@ import { required, withProgress } from './ui';
 
 type EntryArg = EntryNode | (SubscriptionRef & { key: string });
 
-function show(value: DbValue | undefined): string {
-  return value === undefined ? 'deleted' : JSON.stringify(value);
+/** The conflict's detail: what the server holds now, then what the edit would make of it (a sentence each). */
+function conflictDetail(now: DbValue | undefined, next: DbValue | undefined): string {
+  const server = now === undefined
+    ? vscode.l10n.t('On the server it is now deleted.')
+    : vscode.l10n.t('On the server it is now {0}.', JSON.stringify(now));
+  const yours = next === undefined
+    ? vscode.l10n.t('You are about to delete it.')
+    : vscode.l10n.t('You are about to make it {0}.', JSON.stringify(next));
+  return `${server} ${yours}`;
 }
 
 /**
@@ -19,19 +26,20 @@ function show(value: DbValue | undefined): string {
  * DB the tree showed, and only if someone changed this key on the server since then does the user decide.
  */
 async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValue | undefined): Promise<Db> {
-  return withProgress(`Saving ${ref.idSubscription}…`, async (signal) => {
+  return withProgress(vscode.l10n.t('Saving {0}…', ref.idSubscription), async (signal) => {
     const base = (await ctx.store.load(ref, signal)).db;
     try {
       return (await ctx.store.save(ref, { base, edited: withEntry(base, key, next), origin: 'tree', signal })).observation.db;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       const now = valueAt(error.server.db, key);
+      const overwrite = vscode.l10n.t('Overwrite');
       const answer = await vscode.window.showWarningMessage(
-        `"${key}" changed on the server since it was shown.`,
-        { modal: true, detail: `It is now ${show(now)}; you are about to make it ${show(next)}.` },
-        'Overwrite',
+        vscode.l10n.t('"{0}" changed on the server since it was shown.', key),
+        { modal: true, detail: conflictDetail(now, next) },
+        overwrite,
       );
-      if (answer !== 'Overwrite') throw new Error(`Nothing saved: "${key}" changed on the server. The tree now shows its current value.`);
+      if (answer !== overwrite) throw new Error(vscode.l10n.t('Nothing saved: "{0}" changed on the server. The tree now shows its current value.', key));
       // Overwriting means: the change is made on what the server holds now.
       const server = error.server.db;
       return (await ctx.store.save(ref, { base: server, edited: withEntry(server, key, next), server: error.server, origin: 'tree', signal })).observation.db;
@@ -46,7 +54,7 @@ function entryRef(arg: EntryArg): SubscriptionRef & { key: string } {
 async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
   const text = required(await vscode.window.showInputBox({
     title,
-    prompt: 'Text as is, or a JSON value: 42, true, "42" (a string)',
+    prompt: vscode.l10n.t('Text as is, or a JSON value: 42, true, "42" (a string)'),
     value: initial === undefined ? '' : typeof initial === 'string' ? initial : JSON.stringify(initial),
     ignoreFocusOut: true,
     validateInput: (v) => {
@@ -64,7 +72,7 @@ export async function editValue(ctx: Ctx, arg: EntryArg, value?: DbValue): Promi
   const ref = entryRef(arg);
   const db = ctx.store.current(ref)?.db;
   const shown = db ? valueAt(db, ref.key) : undefined;
-  const next = value ?? (await askValue(`Edit ${ref.key} of ${ref.idSubscription}`, shown));
+  const next = value ?? (await askValue(vscode.l10n.t('Edit {0} of {1}', ref.key, ref.idSubscription), shown));
   return editKey(ctx, ref, ref.key, next);
 }
 
@@ -73,8 +81,8 @@ export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value
   const ref = subscriptionOf(arg);
   const existing = Object.keys((await ctx.store.load(ref)).db);
   const newKey = key ?? required(await vscode.window.showInputBox({
-    title: `Add a key to ${ref.idSubscription}`,
-    prompt: 'The new key (at most 32 characters)',
+    title: vscode.l10n.t('Add a key to {0}', ref.idSubscription),
+    prompt: vscode.l10n.t('The new key (at most {0} characters)', DB_LIMITS.maxKeyLength),
     ignoreFocusOut: true,
     validateInput: (v) => {
       const checked = checkKeyInput(v, existing);
@@ -83,7 +91,7 @@ export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value
   }));
   const checked = checkKeyInput(newKey, existing);
   if (!checked.ok) throw new Error(checked.message);
-  const newValue = value ?? (await askValue(`Value of ${newKey}`));
+  const newValue = value ?? (await askValue(vscode.l10n.t('Value of {0}', newKey)));
   return editKey(ctx, ref, newKey, newValue);
 }
 
@@ -94,12 +102,13 @@ export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value
 export async function deleteKey(ctx: Ctx, arg: EntryArg, confirmed = false): Promise<Db | undefined> {
   const ref = entryRef(arg);
   if (!confirmed && !ctx.reviewer.appliesTo(ref.idGate)) {
+    const del = vscode.l10n.t('Delete');
     const answer = await vscode.window.showWarningMessage(
-      `Delete "${ref.key}" from ${ref.idSubscription}?`,
-      { modal: true, detail: 'The key is deleted on the LogUp server now.' },
-      'Delete',
+      vscode.l10n.t('Delete "{0}" from {1}?', ref.key, ref.idSubscription),
+      { modal: true, detail: vscode.l10n.t('The key is deleted on the LogUp server now.') },
+      del,
     );
-    if (answer !== 'Delete') return undefined;
+    if (answer !== del) return undefined;
   }
   return editKey(ctx, ref, ref.key, undefined);
 }

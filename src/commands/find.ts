@@ -24,7 +24,7 @@ function toItem(c: SearchCandidate): Item {
   return {
     label: `$(account) ${c.idSubscription}`,
     description: who,
-    detail: c.db ? summarizeDb(c.db) : 'DB not loaded yet: expand it in the LogUp view to search its keys.',
+    detail: c.db ? summarizeDb(c.db) : vscode.l10n.t('DB not loaded yet: expand it in the LogUp view to search its keys.'),
     // Our own rule decides what matches (subscriptionSearch.ts); VS Code's filter must not hide what it kept.
     alwaysShow: true,
     ref: { idGate: c.idGate, idSubscription: c.idSubscription },
@@ -35,7 +35,7 @@ function toItem(c: SearchCandidate): Item {
 async function pick(ctx: Ctx, options: { title: string; placeholder: string; value?: string }): Promise<SubscriptionRef | undefined> {
   const all = candidates(ctx);
   if (all.length === 0) {
-    void vscode.window.showInformationMessage('No subscription is open in the LogUp view yet. Verify a token or open a subscription by ID first.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No subscription is open in the LogUp view yet. Verify a token or open a subscription by ID first.'));
     return undefined;
   }
   const picker = vscode.window.createQuickPick<Item>();
@@ -74,8 +74,8 @@ export async function findSubscription(ctx: Ctx, args: { query?: string } = {}):
     ref = { idGate: only.idGate, idSubscription: only.idSubscription };
   } else {
     ref = await pick(ctx, {
-      title: 'LogUp: Find Subscription',
-      placeholder: 'Subscription or actor id, or key=value of a loaded DB (e.g. plan=pro)',
+      title: vscode.l10n.t('LogUp: Find Subscription'),
+      placeholder: vscode.l10n.t('Subscription or actor id, or key=value of a loaded DB (e.g. plan=pro)'),
       ...(args.query === undefined ? {} : { value: args.query }),
     });
   }
@@ -89,5 +89,5 @@ export async function subscriptionFor(ctx: Ctx, arg: SubscriptionArg | undefined
   const active = vscode.window.activeTextEditor?.document.uri;
   const ref = active ? refOfUri(active) : undefined;
   if (ref) return ref;
-  return required(await pick(ctx, { title, placeholder: 'Which subscription? Type an id, an actor or key=value' }));
+  return required(await pick(ctx, { title, placeholder: vscode.l10n.t('Which subscription? Type an id, an actor or key=value') }));
 }

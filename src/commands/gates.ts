@@ -32,35 +32,38 @@ export function sandboxUrl(): string {
  */
 export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | undefined> {
   const idGate = args.idGate ?? required(await vscode.window.showInputBox({
-    title: 'Add LogUp Gate (1/4)',
-    prompt: 'The gate id (idGate) from your LogUp dashboard',
+    title: vscode.l10n.t('Add LogUp Gate ({0}/{1})', 1, 4),
+    prompt: vscode.l10n.t('The gate id (idGate) from your LogUp dashboard'),
     placeHolder: 'gate_…',
     ignoreFocusOut: true,
-    validateInput: (v) => (isSafeId(v.trim()) ? undefined : 'A gate id is made of letters, digits, "_" and "-", e.g. gate_myGate.'),
+    validateInput: (v) => (isSafeId(v.trim()) ? undefined : vscode.l10n.t('A gate id is made of letters, digits, "_" and "-", e.g. gate_myGate.')),
   })).trim();
   const secretKey = args.secretKey ?? required(await vscode.window.showInputBox({
-    title: 'Add LogUp Gate (2/4)',
-    prompt: `The secret key of ${idGate}. It is kept in VS Code's secret storage and only sent to the gate's API URL.`,
+    title: vscode.l10n.t('Add LogUp Gate ({0}/{1})', 2, 4),
+    prompt: vscode.l10n.t("The secret key of {0}. It is kept in VS Code's secret storage and only sent to the gate's API URL.", idGate),
     password: true,
     ignoreFocusOut: true,
-    validateInput: (v) => (v.trim().length > 0 ? undefined : 'Enter the secret key.'),
+    validateInput: (v) => (v.trim().length > 0 ? undefined : vscode.l10n.t('Enter the secret key.')),
   })).trim();
   const baseUrl = args.baseUrl ?? (await askBaseUrl());
   const url = storedBaseUrl(parseBaseUrl(baseUrl));
   const environment = args.environment ?? (args.baseUrl === undefined
-    ? await pickEnvironment('Add LogUp Gate (4/4)', `Which data does ${idGate} hold?`, defaultEnvironment(url))
+    ? await pickEnvironment(vscode.l10n.t('Add LogUp Gate ({0}/{1})', 4, 4), vscode.l10n.t('Which data does {0} hold?', idGate), defaultEnvironment(url))
     : defaultEnvironment(url));
 
   const client = await ctx.clients.createUnregistered(idGate, url, secretKey);
   try {
-    await withProgress(`Checking the credentials of ${idGate}…`, (signal) => client.checkCredentials({ signal }));
+    await withProgress(vscode.l10n.t('Checking the credentials of {0}…', idGate), (signal) => client.checkCredentials({ signal }));
   } finally {
     await client.close();
   }
   const replacing = ctx.gates.get(idGate) !== undefined;
   const gate = await ctx.gates.save({ idGate, label: args.label ?? idGate, baseUrl: url, environment }, secretKey);
   ctx.log.info(`Gate ${idGate} ${replacing ? 'updated' : 'added'} (${url}, ${environment})`);
-  void vscode.window.showInformationMessage(`Gate ${idGate} ${replacing ? 'updated' : 'added'}. Verify a token or open a subscription by id to see its users.`, 'Verify Token').then((choice) => {
+  const saved = replacing
+    ? vscode.l10n.t('Gate {0} updated. Verify a token or open a subscription by id to see its users.', idGate)
+    : vscode.l10n.t('Gate {0} added. Verify a token or open a subscription by id to see its users.', idGate);
+  void vscode.window.showInformationMessage(saved, vscode.l10n.t('Verify Token')).then((choice) => {
     if (choice) void vscode.commands.executeCommand(COMMANDS.verifyToken, { idGate });
   });
   return gate;
@@ -91,15 +94,16 @@ function storedBaseUrl(url: URL): string {
 
 async function askBaseUrl(): Promise<string> {
   const items: (vscode.QuickPickItem & { url?: string })[] = [
-    { label: 'LogUp', description: DEFAULT_BASE_URL, detail: 'The LogUp API', url: DEFAULT_BASE_URL },
-    { label: 'Local sandbox', description: sandboxUrl(), detail: 'The LogUp-compatible server of this project ("npm run sandbox")', url: sandboxUrl() },
-    { label: 'Other URL…', detail: 'https:, or http: to this machine (127.0.0.1, localhost)' },
+    { label: 'LogUp', description: DEFAULT_BASE_URL, detail: vscode.l10n.t('The LogUp API'), url: DEFAULT_BASE_URL },
+    { label: vscode.l10n.t('Local sandbox'), description: sandboxUrl(), detail: vscode.l10n.t('The LogUp-compatible server of this project ("npm run sandbox")'), url: sandboxUrl() },
+    { label: vscode.l10n.t('Other URL…'), detail: vscode.l10n.t('https:, or http: to this machine (127.0.0.1, localhost)') },
   ];
-  const picked = required(await vscode.window.showQuickPick(items, { title: 'Add LogUp Gate (3/4)', placeHolder: 'Where is the gate\'s API?', ignoreFocusOut: true }));
+  const title = vscode.l10n.t('Add LogUp Gate ({0}/{1})', 3, 4);
+  const picked = required(await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t("Where is the gate's API?"), ignoreFocusOut: true }));
   if (picked.url) return picked.url;
   return required(await vscode.window.showInputBox({
-    title: 'Add LogUp Gate (3/4)',
-    prompt: 'The versioned API URL, e.g. https://api.logup.co/v1_0',
+    title,
+    prompt: vscode.l10n.t('The versioned API URL, e.g. {0}', DEFAULT_BASE_URL),
     value: 'https://',
     ignoreFocusOut: true,
     validateInput: (v) => {
@@ -116,15 +120,15 @@ async function askBaseUrl(): Promise<string> {
 /** "LogUp: Remove Gate": forgets its secret, cached token and opened subscriptions after a confirmation. */
 export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; confirmed?: boolean }): Promise<boolean> {
   const idGate = arg && 'gate' in arg ? arg.gate.idGate : arg?.idGate;
-  const gate = await pickGate(ctx, idGate, 'Remove which gate?');
+  const gate = await pickGate(ctx, idGate, vscode.l10n.t('Remove which gate?'));
   const opened = ctx.opened.list(gate.idGate).length;
   if (!(arg && 'confirmed' in arg && arg.confirmed)) {
-    const answer = await vscode.window.showWarningMessage(
-      `Remove gate ${gate.label}?`,
-      { modal: true, detail: `Its secret key is deleted from VS Code's secret storage and ${opened} opened subscription${opened === 1 ? '' : 's'} leave the view; its write history is deleted. Nothing changes on the LogUp server.` },
-      'Remove',
-    );
-    if (answer !== 'Remove') return false;
+    const remove = vscode.l10n.t('Remove');
+    const detail = opened === 1
+      ? vscode.l10n.t("Its secret key is deleted from VS Code's secret storage and 1 opened subscription leaves the view; its write history is deleted. Nothing changes on the LogUp server.")
+      : vscode.l10n.t("Its secret key is deleted from VS Code's secret storage and {0} opened subscriptions leave the view; its write history is deleted. Nothing changes on the LogUp server.", opened);
+    const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Remove gate {0}?', gate.label), { modal: true, detail }, remove);
+    if (answer !== remove) return false;
   }
   // What follows (client, cached DBs, opened subscriptions, context key) is watchGateLifecycle's job.
   await ctx.gates.remove(gate.idGate);
@@ -138,10 +142,10 @@ export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; co
  */
 export async function setGateEnvironment(ctx: Ctx, arg?: GateNode | { idGate: string; environment?: Environment }): Promise<Gate> {
   const idGate = arg && 'gate' in arg ? arg.gate.idGate : arg?.idGate;
-  const gate = await pickGate(ctx, idGate, 'Set the environment of which gate?');
+  const gate = await pickGate(ctx, idGate, vscode.l10n.t('Set the environment of which gate?'));
   const given = arg && 'environment' in arg ? arg.environment : undefined;
-  if (given !== undefined && !isEnvironment(given)) throw new Error(`"${String(given)}" is not an environment: use ${ENVIRONMENTS.join(', ')}.`);
-  const environment = given ?? (await pickEnvironment(`Environment of ${gate.label}`, `Which data does ${gate.label} hold?`, gate.environment, true));
+  if (given !== undefined && !isEnvironment(given)) throw new Error(vscode.l10n.t('"{0}" is not an environment: use {1}.', String(given), ENVIRONMENTS.join(', ')));
+  const environment = given ?? (await pickEnvironment(vscode.l10n.t('Environment of {0}', gate.label), vscode.l10n.t('Which data does {0} hold?', gate.label), gate.environment, true));
   if (environment === gate.environment) return gate;
   const updated = await ctx.gates.setEnvironment(gate.idGate, environment);
   ctx.log.info(`Gate ${gate.idGate}: environment ${gate.environment} → ${environment}`);
@@ -154,8 +158,10 @@ async function pickEnvironment(title: string, placeholder: string, initial: Envi
   const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
   const items: Item[] = ENVIRONMENTS.map((environment) => ({
     label: ENVIRONMENT_INFO[environment].label,
-    ...(environment === initial ? { description: isCurrent ? 'current' : 'suggested for this URL' } : {}),
-    detail: `${ENVIRONMENT_INFO[environment].detail}.${reviewApplies(confirmWrites, environment) ? ' Each save is reviewed before it is sent.' : ''}`,
+    ...(environment === initial ? { description: isCurrent ? vscode.l10n.t('current') : vscode.l10n.t('suggested for this URL') } : {}),
+    detail: reviewApplies(confirmWrites, environment)
+      ? vscode.l10n.t('{0}. Each save is reviewed before it is sent.', ENVIRONMENT_INFO[environment].detail)
+      : vscode.l10n.t({ message: '{0}.', args: [ENVIRONMENT_INFO[environment].detail], comment: ['An environment\'s description as a sentence, e.g. "Your real users\' data."'] }),
     environment,
   }));
   const quickPick = vscode.window.createQuickPick<Item>();

@@ -30,7 +30,8 @@ export function reportError(ctx: Ctx, error: unknown): void {
   const message = userMessage(error);
   ctx.log.error(message, ...(error instanceof Error ? [error] : []));
   ctx.lastError = message;
-  void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
-    if (choice === 'Show Log') ctx.log.show(true);
+  const showLog = vscode.l10n.t('Show Log');
+  void vscode.window.showErrorMessage(message, showLog).then((choice) => {
+    if (choice === showLog) ctx.log.show(true);
   });
 }

@@ -55,17 +55,17 @@ function becomesVisible(view: vscode.TreeView<unknown>, ms: number): Promise<voi
 
 /** "LogUp: Open Subscription by ID…": checks that it exists, then adds it to the tree. */
 export async function openSubscriptionById(ctx: Ctx, args: { idGate?: string; idSubscription?: string } = {}): Promise<SubscriptionRef> {
-  const gate = await pickGate(ctx, args.idGate, 'Open a subscription of which gate?');
+  const gate = await pickGate(ctx, args.idGate, vscode.l10n.t('Open a subscription of which gate?'));
   const idSubscription = args.idSubscription ?? required(await vscode.window.showInputBox({
-    title: `Open Subscription of ${gate.label}`,
-    prompt: 'The subscription id (idSubscription)',
+    title: vscode.l10n.t('Open Subscription of {0}', gate.label),
+    prompt: vscode.l10n.t('The subscription id (idSubscription)'),
     placeHolder: 'sub_…',
     ignoreFocusOut: true,
-    validateInput: (v) => (isSafeId(v.trim()) ? undefined : 'A subscription id is made of letters, digits, "_" and "-", e.g. sub_abc123.'),
+    validateInput: (v) => (isSafeId(v.trim()) ? undefined : vscode.l10n.t('A subscription id is made of letters, digits, "_" and "-", e.g. sub_abc123.')),
   })).trim();
-  if (!isSafeId(idSubscription)) throw new Error(`"${idSubscription}" is not a subscription id: use letters, digits, "_" and "-".`);
+  if (!isSafeId(idSubscription)) throw new Error(vscode.l10n.t('"{0}" is not a subscription id: use letters, digits, "_" and "-".', idSubscription));
   const ref = { idGate: gate.idGate, idSubscription };
-  await withProgress(`Opening ${idSubscription}…`, (signal) => ctx.store.read(ref, signal));
+  await withProgress(vscode.l10n.t('Opening {0}…', idSubscription), (signal) => ctx.store.read(ref, signal));
   await ctx.opened.add(gate.idGate, { idSubscription });
   await revealSubscription(ctx, ref);
   return ref;
@@ -132,8 +132,8 @@ export async function removeSubscription(ctx: Ctx, arg: SubscriptionArg): Promis
 export async function revertToServer(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   const ref = target ? refOfUri(target) : undefined;
-  if (!target || !ref) throw new Error('Open a LogUp DB document first (from the LogUp view: "Open DB as JSON").');
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Reloading ${ref.idSubscription}` }, () => ctx.store.read(ref));
+  if (!target || !ref) throw new Error(vscode.l10n.t('Open a LogUp DB document first (from the LogUp view: "Open DB as JSON").'));
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Reloading {0}', ref.idSubscription) }, () => ctx.store.read(ref));
   await vscode.window.showTextDocument(target, { preview: false });
   await vscode.commands.executeCommand('workbench.action.files.revert');
 }

@@ -10,23 +10,25 @@ export function required<T>(value: T | undefined): T {
 }
 
 /** The gate to act on: the one named, the only one, or the user's pick. Offers to add one when there is none. */
-export async function pickGate(ctx: Ctx, idGate?: string, purpose = 'Pick a gate'): Promise<Gate> {
+export async function pickGate(ctx: Ctx, idGate?: string, purpose = vscode.l10n.t('Pick a gate')): Promise<Gate> {
   const gates = ctx.gates.list();
   if (idGate !== undefined) {
     const gate = ctx.gates.get(idGate);
-    if (!gate) throw new Error(`There is no gate ${idGate}. Run "LogUp: Add Gate" first.`);
+    if (!gate) throw new Error(vscode.l10n.t('There is no gate {0}. Run "LogUp: Add Gate" first.', idGate));
     return gate;
   }
   if (gates.length === 1 && gates[0]) return gates[0];
   if (gates.length === 0) {
-    const choice = await vscode.window.showInformationMessage('Add a LogUp gate first: its id and secret key, or the local sandbox.', 'Add Gate', 'Add Sandbox Gate');
-    if (choice === 'Add Gate') await vscode.commands.executeCommand(COMMANDS.addGate);
-    if (choice === 'Add Sandbox Gate') await vscode.commands.executeCommand(COMMANDS.addSandboxGate);
+    const addGate = vscode.l10n.t('Add Gate');
+    const addSandbox = vscode.l10n.t('Add Sandbox Gate');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Add a LogUp gate first: its id and secret key, or the local sandbox.'), addGate, addSandbox);
+    if (choice === addGate) await vscode.commands.executeCommand(COMMANDS.addGate);
+    if (choice === addSandbox) await vscode.commands.executeCommand(COMMANDS.addSandboxGate);
     throw new vscode.CancellationError();
   }
   const picked = await vscode.window.showQuickPick(
     gates.map((gate) => ({ label: gate.label, description: gate.idGate === gate.label ? gate.baseUrl : `${gate.idGate} · ${gate.baseUrl}`, gate })),
-    { title: purpose, placeHolder: 'Which gate?', ignoreFocusOut: true },
+    { title: purpose, placeHolder: vscode.l10n.t('Which gate?'), ignoreFocusOut: true },
   );
   return required(picked).gate;
 }

@@ -24,9 +24,9 @@ export interface VerifyTokenResult {
  */
 export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise<VerifyTokenResult> {
   const raw = args.input ?? required(await vscode.window.showInputBox({
-    title: 'LogUp: Verify Token',
-    prompt: 'Paste a logupToken, or the whole redirect URL that carries it (…?logupToken=…&isNewUser=…)',
-    placeHolder: 'https://your.site/after-login?logupToken=…',
+    title: vscode.l10n.t('LogUp: Verify Token'),
+    prompt: vscode.l10n.t('Paste a logupToken, or the whole redirect URL that carries it (…?logupToken=…&isNewUser=…)'),
+    placeHolder: vscode.l10n.t('https://your.site/after-login?logupToken=…'),
     ignoreFocusOut: true,
     validateInput: (v) => {
       const parsed = parseTokenInput(v);
@@ -35,19 +35,21 @@ export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise
   }));
   const parsed = parseTokenInput(raw);
   if (!parsed.ok) throw new Error(parsed.message);
-  const gate = await pickGate(ctx, args.idGate, 'Verify the token with which gate?');
+  const gate = await pickGate(ctx, args.idGate, vscode.l10n.t('Verify the token with which gate?'));
   const client = await ctx.clients.get(gate.idGate);
   // Taken before sending: a save that starts meanwhile is newer than the DB this answer carries.
   const ticket = ctx.store.ticket();
-  const verification = await withProgress(`Verifying the token with ${gate.label}…`, (signal) => client.verify(parsed.logupToken, { signal }));
+  const verification = await withProgress(vscode.l10n.t('Verifying the token with {0}…', gate.label), (signal) => client.verify(parsed.logupToken, { signal }));
   const result: VerifyTokenResult = { idGate: gate.idGate, verification, ...(parsed.isNewUser === undefined ? {} : { isNewUser: parsed.isNewUser }) };
 
   if (!verification.verified || !verification.idSubscription) {
-    const reason = verification.errorMessage ?? 'no reason given';
-    ctx.log.warn(`Token not verified by ${gate.idGate}: ${reason}`);
-    void vscode.window.showWarningMessage(
-      `Not verified by ${gate.label}: ${reason}. A logupToken is valid for the gate whose redirect URL received it; ask the user to log up again for a fresh one.`,
-    );
+    // The server's own reason stays as it sent it; the log stays English for support.
+    ctx.log.warn(`Token not verified by ${gate.idGate}: ${verification.errorMessage ?? 'no reason given'}`);
+    const advice = vscode.l10n.t('A logupToken is valid for the gate whose redirect URL received it; ask the user to log up again for a fresh one.');
+    const reason = verification.errorMessage;
+    void vscode.window.showWarningMessage(reason
+      ? `${vscode.l10n.t('Not verified by {0}: {1}.', gate.label, reason)} ${advice}`
+      : `${vscode.l10n.t('Not verified by {0} (no reason given).', gate.label)} ${advice}`);
     return result;
   }
   const ref = { idGate: gate.idGate, idSubscription: verification.idSubscription };
@@ -57,14 +59,17 @@ export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise
   await revealSubscription(ctx, ref);
 
   const keys = Object.keys(verification.db).length;
-  const newUser = parsed.isNewUser === undefined ? '' : parsed.isNewUser ? ' New user.' : ' Returning user.';
-  void vscode.window.showInformationMessage(
-    `Verified: ${verification.idActor ?? 'actor'} logged up to ${ref.idSubscription} (${keys} DB key${keys === 1 ? '' : 's'}).${newUser}`,
-    'Open DB', 'Copy Subscription ID',
-  ).then((choice) => {
+  const actor = verification.idActor ?? vscode.l10n.t({ message: 'actor', comment: ['Stands for the actor id in "Verified: {0} logged up to …" when the server gave none.'] });
+  const verified = keys === 1
+    ? vscode.l10n.t('Verified: {0} logged up to {1} (1 DB key).', actor, ref.idSubscription)
+    : vscode.l10n.t('Verified: {0} logged up to {1} ({2} DB keys).', actor, ref.idSubscription, keys);
+  const newUser = parsed.isNewUser === undefined ? '' : ` ${parsed.isNewUser ? vscode.l10n.t('New user.') : vscode.l10n.t('Returning user.')}`;
+  const openDb = vscode.l10n.t('Open DB');
+  const copyId = vscode.l10n.t('Copy Subscription ID');
+  void vscode.window.showInformationMessage(`${verified}${newUser}`, openDb, copyId).then((choice) => {
     // Through the commands, so a failure meets the same error handling as anywhere else.
-    if (choice === 'Open DB') void vscode.commands.executeCommand(COMMANDS.openDb, ref);
-    if (choice === 'Copy Subscription ID') void vscode.commands.executeCommand(COMMANDS.copySubscriptionId, ref);
+    if (choice === openDb) void vscode.commands.executeCommand(COMMANDS.openDb, ref);
+    if (choice === copyId) void vscode.commands.executeCommand(COMMANDS.copySubscriptionId, ref);
   });
   return result;
 }

@@ -1,6 +1,7 @@
+import * as l10n from '@vscode/l10n';
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import { DB_LIMITS, type Db, type DbValue } from './db';
-import { isSent, keyCountAllowed, keyProblem, plural, showKey, stringValueProblem } from './limits';
+import { isSent, keyCountAllowed, keyProblem, showKey, stringValueProblem } from './limits';
 
 /** Why a DB document cannot be saved as it is (or, in `warnings`, what is out of limits but not sent). */
 export type DbProblemCode = 'syntax' | 'empty' | 'notObject' | 'duplicateKey' | 'emptyKey' | 'keyNotWellFormed' | 'keyTooLong'
@@ -32,7 +33,6 @@ export interface DbAnalysisOptions {
 
 const BOM = '\ufeff';
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
-const UNCHANGED = "It is unchanged from the server's DB, so saving does not send it and is allowed; a change to it must fix this.";
 
 /**
  * Checks a DB document against strict JSON and every LogUp limit, and returns ALL problems sorted by offset.
@@ -57,7 +57,7 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
       ok: false,
       problems: [{
         code: 'empty',
-        message: 'The document is empty; a LogUp DB is one JSON object, e.g. {"plan": "pro"}. Write {} for an empty DB.',
+        message: l10n.t('The document is empty; a LogUp DB is one JSON object, e.g. {"plan": "pro"}. Write {} for an empty DB.'),
         offset: 0,
         length: text.length,
       }],
@@ -73,7 +73,7 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
     if (root.type !== 'object') {
       found.problems.push({
         code: 'notObject',
-        message: `The document must be one JSON object like {"plan": "pro"}, but it is ${describeNode(root)}.`,
+        message: notObjectMessage(root),
         offset: root.offset,
         length: root.length,
       });
@@ -120,15 +120,14 @@ function checkObject(source: string, root: Node, base: Db | undefined, found: Fo
     // A key left as the server holds it is not sent: its limits are not this save's to enforce.
     const unchanged = base !== undefined && checked?.value !== undefined && !isSent(base, key, checked.value);
     const report = (p: DbProblem): void => {
-      if (unchanged) found.warnings.push({ ...p, message: `${p.message} ${UNCHANGED}` });
+      if (unchanged) found.warnings.push({ ...p, message: `${p.message} ${l10n.t("It is unchanged from the server's DB, so saving does not send it and is allowed; a change to it must fix this.")}` });
       else found.problems.push(p);
     };
 
     if (seen.has(key)) {
       found.problems.push({
         code: 'duplicateKey',
-        message: `Key ${showKey(key)} appears more than once; JSON.parse would silently keep only the last value. ` +
-          'Remove or rename one of them.',
+        message: l10n.t('Key {0} appears more than once; JSON.parse would silently keep only the last value. Remove or rename one of them.', showKey(key)),
         offset: keyNode.offset,
         length: keyNode.length,
       });
@@ -153,19 +152,23 @@ function checkObject(source: string, root: Node, base: Db | undefined, found: Fo
     if (first === undefined) return;
     found.warnings.push({
       code: 'tooManyKeys',
-      message: `This DB has ${seen.size} keys, over LogUp's limit of ${DB_LIMITS.maxKeys} (the server already holds them). ` +
-        `Saving deletions is allowed; to add or change a key, first remove ${plural(excess, 'key')}.`,
+      message: excess === 1
+        ? l10n.t("This DB has {0} keys, over LogUp's limit of {1} (the server already holds them). Saving deletions is allowed; to add or change a key, first remove 1 key.", seen.size, DB_LIMITS.maxKeys)
+        : l10n.t("This DB has {0} keys, over LogUp's limit of {1} (the server already holds them). Saving deletions is allowed; to add or change a key, first remove {2} keys.", seen.size, DB_LIMITS.maxKeys, excess),
       offset: first.offset,
       length: first.length,
     });
     return;
   }
-  const hint = base === undefined ? '' : ' A save that only deletes keys is allowed.';
+  const hint = base === undefined ? '' : ` ${l10n.t('A save that only deletes keys is allowed.')}`;
   keyNodes.slice(DB_LIMITS.maxKeys).forEach((keyNode, i) => {
+    const position = DB_LIMITS.maxKeys + 1 + i;
+    const message = excess === 1
+      ? l10n.t('This is key {0} of {1}; LogUp allows at most {2} keys per subscription. Remove 1 key.', position, seen.size, DB_LIMITS.maxKeys)
+      : l10n.t('This is key {0} of {1}; LogUp allows at most {2} keys per subscription. Remove {3} keys.', position, seen.size, DB_LIMITS.maxKeys, excess);
     found.problems.push({
       code: 'tooManyKeys',
-      message: `This is key ${DB_LIMITS.maxKeys + 1 + i} of ${seen.size}; LogUp allows at most ${DB_LIMITS.maxKeys} keys ` +
-        `per subscription. Remove ${plural(excess, 'key')}.${hint}`,
+      message: `${message}${hint}`,
       offset: keyNode.offset,
       length: keyNode.length,
     });
@@ -198,59 +201,59 @@ function checkValue(source: string, node: Node): Checked {
       if (/[.eE]/.test(raw)) {
         // The JSON text decides: `1.0` or `1e3` says "a decimal" even though the value happens to be whole.
         return Number.isSafeInteger(value)
-          ? refuse('floatValue', `${shown} is written as a decimal number; LogUp stores only integers. Write it as ${value}.`, value)
-          : refuse('floatValue', `${shown} is not an integer; LogUp stores only integers. ` +
-            `Round it, or put it in double quotes to store it as a string.`, value);
+          ? refuse('floatValue', l10n.t('{0} is written as a decimal number; LogUp stores only integers. Write it as {1}.', shown, String(value)), value)
+          : refuse('floatValue', l10n.t('{0} is not an integer; LogUp stores only integers. Round it, or put it in double quotes to store it as a string.', shown), value);
       }
       if (!Number.isSafeInteger(value)) {
-        return refuse('unsafeInteger', `${shown} is outside the safe integer range ` +
-          `(−${Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}) and would lose digits; put it in double quotes to store it as a string.`, value);
+        return refuse('unsafeInteger', l10n.t('{0} is outside the safe integer range (−{1} to {1}) and would lose digits; put it in double quotes to store it as a string.', shown, String(Number.MAX_SAFE_INTEGER)), value);
       }
       // `-0` is an integer, but the canonical form (and the server) only know 0.
       return { value: value === 0 ? 0 : value };
     }
     case 'null':
-      return refuse('nullValue', 'null is not a value LogUp can store (only strings, booleans and integers). ' +
-        'Use "" or false instead, or remove the key.');
+      return refuse('nullValue', l10n.t('null is not a value LogUp can store (only strings, booleans and integers). Use "" or false instead, or remove the key.'));
     case 'array':
-      return refuse('arrayValue', 'An array is not a value LogUp can store (only strings, booleans and integers). ' +
-        'Put the list in a string, e.g. "a,b,c", or spread it over several keys.');
+      return refuse('arrayValue', l10n.t('An array is not a value LogUp can store (only strings, booleans and integers). Put the list in a string, e.g. "a,b,c", or spread it over several keys.'));
     case 'object':
-      return refuse('objectValue', 'A nested object is not a value LogUp can store: the DB is one flat object of ' +
-        'strings, booleans and integers. Move its entries to top-level keys, or put it in a string.');
+      return refuse('objectValue', l10n.t('A nested object is not a value LogUp can store: the DB is one flat object of strings, booleans and integers. Move its entries to top-level keys, or put it in a string.'));
     default:
       return {};
   }
 }
 
-function describeNode(node: Node): string {
+/** Why a document whose root is not an object cannot be a DB, one sentence for each kind of root. */
+function notObjectMessage(node: Node): string {
   switch (node.type) {
-    case 'array': return 'an array';
-    case 'string': return 'a string';
-    case 'number': return 'a number';
-    case 'boolean': return `the value ${String(node.value)}`;
-    case 'null': return 'null';
-    default: return 'not an object';
+    case 'array': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is an array.');
+    case 'string': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is a string.');
+    case 'number': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is a number.');
+    case 'boolean': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is the value {0}.', String(node.value));
+    case 'null': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is null.');
+    default: return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is not an object.');
   }
 }
 
-const SYNTAX_MESSAGES: Record<string, string> = {
-  InvalidNumberFormat: 'This number is not valid JSON.',
-  PropertyNameExpected: 'Expected a key in double quotes here.',
-  ValueExpected: 'Expected a value here: a string in double quotes, an integer, true or false.',
-  ColonExpected: 'Expected a colon (:) between the key and its value.',
-  CommaExpected: 'Expected a comma (,) before this entry.',
-  CloseBraceExpected: 'Expected } to close the object.',
-  CloseBracketExpected: 'Expected ] to close the array.',
-  EndOfFileExpected: 'Unexpected text after the end of the JSON object; remove it.',
-  InvalidCommentToken: 'Comments are not allowed: the DB is plain JSON. Remove the comment.',
-  UnexpectedEndOfComment: 'This comment is never closed; comments are not allowed in the DB anyway, so remove it.',
-  UnexpectedEndOfString: 'This string is never closed; add the closing double quote on the same line.',
-  UnexpectedEndOfNumber: 'This number ends too early: a digit must follow ".", "e" or "-".',
-  InvalidUnicode: 'Invalid \\u escape: it needs exactly 4 hexadecimal digits, e.g. \\u00e9.',
-  InvalidEscapeCharacter: 'Invalid escape in this string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX.',
-  InvalidCharacter: 'This string contains a raw control character (a tab or line break); write it as an escape such as \\t or \\n.',
-};
+/** The sentence for a parser error, by its name (a function: translated when a document is checked). */
+function syntaxMessage(name: string): string | undefined {
+  switch (name) {
+    case 'InvalidNumberFormat': return l10n.t('This number is not valid JSON.');
+    case 'PropertyNameExpected': return l10n.t('Expected a key in double quotes here.');
+    case 'ValueExpected': return l10n.t('Expected a value here: a string in double quotes, an integer, true or false.');
+    case 'ColonExpected': return l10n.t('Expected a colon (:) between the key and its value.');
+    case 'CommaExpected': return l10n.t('Expected a comma (,) before this entry.');
+    case 'CloseBraceExpected': return l10n.t('Expected } to close the object.');
+    case 'CloseBracketExpected': return l10n.t('Expected ] to close the array.');
+    case 'EndOfFileExpected': return l10n.t('Unexpected text after the end of the JSON object; remove it.');
+    case 'InvalidCommentToken': return l10n.t('Comments are not allowed: the DB is plain JSON. Remove the comment.');
+    case 'UnexpectedEndOfComment': return l10n.t('This comment is never closed; comments are not allowed in the DB anyway, so remove it.');
+    case 'UnexpectedEndOfString': return l10n.t('This string is never closed; add the closing double quote on the same line.');
+    case 'UnexpectedEndOfNumber': return l10n.t('This number ends too early: a digit must follow ".", "e" or "-".');
+    case 'InvalidUnicode': return l10n.t('Invalid \\u escape: it needs exactly 4 hexadecimal digits, e.g. \\u00e9.');
+    case 'InvalidEscapeCharacter': return l10n.t('Invalid escape in this string; JSON allows \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX.');
+    case 'InvalidCharacter': return l10n.t('This string contains a raw control character (a tab or line break); write it as an escape such as \\t or \\n.');
+    default: return undefined;
+  }
+}
 
 const STRUCTURAL_ERRORS = new Set(['PropertyNameExpected', 'ValueExpected', 'ColonExpected', 'CommaExpected',
   'CloseBraceExpected', 'CloseBracketExpected', 'EndOfFileExpected']);
@@ -276,7 +279,7 @@ function syntaxProblems(source: string, errors: readonly ParseError[]): DbProble
       offset = Math.max(0, previousSignificant(source, source.length));
       length = Math.min(1, source.length);
     }
-    let message = SYNTAX_MESSAGES[name] ?? 'This is not valid JSON.';
+    let message = syntaxMessage(name) ?? l10n.t('This is not valid JSON.');
     const token = source.slice(offset, offset + length);
 
     if ((name === 'PropertyNameExpected' || name === 'ValueExpected') && (token === '}' || token === ']')) {
@@ -284,7 +287,7 @@ function syntaxProblems(source: string, errors: readonly ParseError[]): DbProble
       if (comma >= 0 && source[comma] === ',') {
         offset = comma;
         length = 1;
-        message = 'Trailing comma: JSON does not allow a comma after the last entry. Remove it.';
+        message = l10n.t('Trailing comma: JSON does not allow a comma after the last entry. Remove it.');
       }
     } else if (name === 'CommaExpected' && /^[0-9]/.test(token) && source[offset - 1] === '0') {
       // `007` scans as `0`, `0`, `7`: underline the whole number, not the second digit.
@@ -292,12 +295,12 @@ function syntaxProblems(source: string, errors: readonly ParseError[]): DbProble
       while (end < source.length && /[0-9]/.test(source[end] ?? '')) end++;
       offset -= 1;
       length = end - offset;
-      message = 'Numbers cannot start with 0 in JSON; remove the leading zero.';
+      message = l10n.t('Numbers cannot start with 0 in JSON; remove the leading zero.');
     } else if (name === 'InvalidSymbol') {
       const shown = token.length > 24 ? `${token.slice(0, 24)}…` : token;
       message = token.startsWith("'")
-        ? 'Single quotes are not JSON; use double quotes around keys and strings.'
-        : `Unexpected ${JSON.stringify(shown)}: strings need double quotes, and the only bare words JSON knows are true, false and null.`;
+        ? l10n.t('Single quotes are not JSON; use double quotes around keys and strings.')
+        : l10n.t('Unexpected {0}: strings need double quotes, and the only bare words JSON knows are true, false and null.', JSON.stringify(shown));
     }
     candidates.push({ code: 'syntax', message, offset, length, structural: STRUCTURAL_ERRORS.has(name) });
   }

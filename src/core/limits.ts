@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { DB_LIMITS, hasKey, type Db } from './db';
 
 /** Counts Unicode code points (what the 32-character key limit counts), without building an array. */
@@ -40,12 +41,13 @@ export function isWellFormed(s: string): boolean {
 }
 
 /** Why a string is not well-formed, naming its first lone surrogate as the escape a person would see in JSON. */
-function notWellFormedMessage(what: string, s: string): string {
+function notWellFormedMessage(key: string | undefined, s: string): string {
   const lone = LONE_SURROGATE.exec(s)?.[0] ?? '';
   const escape = `\\u${lone.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  return `${what} is not well-formed Unicode: it contains a lone surrogate (${escape}), half of a UTF-16 pair without ` +
-    'its other half, which is no character (stored as UTF-8 it turns into �). Remove it, or write the whole ' +
-    'character as a pair, e.g. \\ud83d\\ude00 for 😀.';
+  const example = '\\ud83d\\ude00';
+  return key === undefined
+    ? l10n.t('This value is not well-formed Unicode: it contains a lone surrogate ({0}), half of a UTF-16 pair without its other half, which is no character (stored as UTF-8 it turns into �). Remove it, or write the whole character as a pair, e.g. {1} for 😀.', escape, example)
+    : l10n.t('Key {0} is not well-formed Unicode: it contains a lone surrogate ({1}), half of a UTF-16 pair without its other half, which is no character (stored as UTF-8 it turns into �). Remove it, or write the whole character as a pair, e.g. {2} for 😀.', showKey(key), escape, example);
 }
 
 /** The first limit a key breaks, if any: the same rules for a document and for a planned request. */
@@ -53,16 +55,17 @@ export function keyProblem(key: string): { code: 'emptyKey' | 'keyNotWellFormed'
   if (key.length === 0) {
     return {
       code: 'emptyKey',
-      message: `A key can't be empty; LogUp needs a name of 1 to ${DB_LIMITS.maxKeyLength} characters. Give it a name or remove it.`,
+      message: l10n.t("A key can't be empty; LogUp needs a name of 1 to {0} characters. Give it a name or remove it.", DB_LIMITS.maxKeyLength),
     };
   }
-  if (!isWellFormed(key)) return { code: 'keyNotWellFormed', message: notWellFormedMessage(`Key ${showKey(key)}`, key) };
+  if (!isWellFormed(key)) return { code: 'keyNotWellFormed', message: notWellFormedMessage(key, key) };
   const n = codePointLength(key);
   if (n > DB_LIMITS.maxKeyLength) {
     return {
       code: 'keyTooLong',
-      message: `Key ${showKey(key)} is ${n} characters long; LogUp allows at most ${DB_LIMITS.maxKeyLength}. ` +
-        `Shorten it by ${plural(n - DB_LIMITS.maxKeyLength, 'character')}.`,
+      message: n - DB_LIMITS.maxKeyLength === 1
+        ? l10n.t('Key {0} is {1} characters long; LogUp allows at most {2}. Shorten it by 1 character.', showKey(key), n, DB_LIMITS.maxKeyLength)
+        : l10n.t('Key {0} is {1} characters long; LogUp allows at most {2}. Shorten it by {3} characters.', showKey(key), n, DB_LIMITS.maxKeyLength, n - DB_LIMITS.maxKeyLength),
     };
   }
   return undefined;
@@ -73,14 +76,17 @@ export function valueTooLongMessage(value: string): string | undefined {
   const bytes = utf8ByteLength(value);
   if (bytes <= DB_LIMITS.maxValueBytes) return undefined;
   // eslint-disable-next-line no-control-regex
-  const multibyte = /[^\u0000-\u007f]/.test(value) ? ' (each character outside ASCII takes 2 to 4 bytes)' : '';
-  return `This value is ${bytes} bytes in UTF-8${multibyte}; LogUp allows at most ${DB_LIMITS.maxValueBytes} bytes. ` +
-    `Shorten it by ${plural(bytes - DB_LIMITS.maxValueBytes, 'byte')}.`;
+  const multibyte = /[^\u0000-\u007f]/.test(value);
+  const over = bytes - DB_LIMITS.maxValueBytes;
+  const size = multibyte
+    ? l10n.t('This value is {0} bytes in UTF-8 (each character outside ASCII takes 2 to 4 bytes); LogUp allows at most {1} bytes.', bytes, DB_LIMITS.maxValueBytes)
+    : l10n.t('This value is {0} bytes in UTF-8; LogUp allows at most {1} bytes.', bytes, DB_LIMITS.maxValueBytes);
+  return `${size} ${over === 1 ? l10n.t('Shorten it by 1 byte.') : l10n.t('Shorten it by {0} bytes.', over)}`;
 }
 
 /** The first limit a string value breaks, if any: not well-formed Unicode, or over the byte limit. */
 export function stringValueProblem(value: string): { code: 'valueNotWellFormed' | 'valueTooLong'; message: string } | undefined {
-  if (!isWellFormed(value)) return { code: 'valueNotWellFormed', message: notWellFormedMessage('This value', value) };
+  if (!isWellFormed(value)) return { code: 'valueNotWellFormed', message: notWellFormedMessage(undefined, value) };
   const message = valueTooLongMessage(value);
   return message === undefined ? undefined : { code: 'valueTooLong', message };
 }
@@ -92,11 +98,13 @@ export function valueProblem(value: unknown): string | undefined {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return undefined;
     return Number.isInteger(value)
-      ? `${value} is outside the safe integer range (±${Number.MAX_SAFE_INTEGER}); store it as a string instead.`
-      : `${value} is not an integer; LogUp stores only strings, booleans and integers.`;
+      ? l10n.t('{0} is outside the safe integer range (±{1}); store it as a string instead.', String(value), String(Number.MAX_SAFE_INTEGER))
+      : l10n.t('{0} is not an integer; LogUp stores only strings, booleans and integers.', String(value));
   }
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
-  return `A value can't be ${kind}; LogUp stores only strings, booleans and integers.`;
+  if (value === null) return l10n.t("A value can't be null; LogUp stores only strings, booleans and integers.");
+  if (Array.isArray(value)) return l10n.t("A value can't be an array; LogUp stores only strings, booleans and integers.");
+  if (typeof value === 'object') return l10n.t("A value can't be an object; LogUp stores only strings, booleans and integers.");
+  return l10n.t("A value can't be {0}; LogUp stores only strings, booleans and integers.", typeof value);
 }
 
 // The save rules: a save must keep the limits only in what it sends. A DB that another client already put out of

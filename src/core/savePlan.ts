@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { DB_LIMITS, hasKey, type Db, type DbEntry, type DbValue } from './db';
 import { isSent, keyCountAllowed, keyProblem, plural, showKey, valueProblem } from './limits';
 
@@ -55,7 +56,7 @@ export function dbEquals(a: Db, b: Db): boolean {
   return keys.every((k) => hasKey(b, k) && a[k] === b[k]);
 }
 
-/** A short phrase for a confirmation or log line, e.g. "delete 2 keys and add or change 3 keys". */
+/** A short phrase for a log line, e.g. "delete 2 keys and add or change 3 keys" (English: the log is for support). */
 export function describePlan(plan: SavePlan): string {
   const parts: string[] = [];
   if (plan.deleteKeys.length > 0) parts.push(`delete ${plural(plan.deleteKeys.length, 'key')}`);
@@ -74,18 +75,18 @@ export function planProblems(base: Db, plan: SavePlan): string[] {
   const problems: string[] = [];
   const putKeys = new Set<string>();
   for (const { key, value } of plan.putEntries) {
-    if (putKeys.has(key)) problems.push(`PUT lists key ${showKey(key)} twice.`);
+    if (putKeys.has(key)) problems.push(l10n.t('PUT lists key {0} twice.', showKey(key)));
     putKeys.add(key);
     const kp = keyProblem(key);
-    if (kp !== undefined) problems.push(`PUT: ${kp.message}`);
+    if (kp !== undefined) problems.push(l10n.t('PUT: {0}', kp.message));
     const vp = valueProblem(value);
-    if (vp !== undefined) problems.push(`PUT of key ${showKey(key)}: ${vp}`);
+    if (vp !== undefined) problems.push(l10n.t('PUT of key {0}: {1}', showKey(key), vp));
   }
   const deleteKeys = new Set<string>();
   for (const key of plan.deleteKeys) {
-    if (deleteKeys.has(key)) problems.push(`DELETE lists key ${showKey(key)} twice.`);
+    if (deleteKeys.has(key)) problems.push(l10n.t('DELETE lists key {0} twice.', showKey(key)));
     deleteKeys.add(key);
-    if (putKeys.has(key)) problems.push(`Key ${showKey(key)} is both put and deleted; the result depends on the order.`);
+    if (putKeys.has(key)) problems.push(l10n.t('Key {0} is both put and deleted; the result depends on the order.', showKey(key)));
   }
 
   // Replays the calls in order: what counts is the key count the server holds right after the PUT.
@@ -95,11 +96,14 @@ export function planProblems(base: Db, plan: SavePlan): string[] {
   if (!keyCountAllowed(held.size, putKeys.size > 0)) {
     // The fewest keys this PUT could leave: with every deletion of the plan sent before it.
     const least = [...held].filter((k) => putKeys.has(k) || !deleteKeys.has(k)).length;
-    const how = least <= DB_LIMITS.maxKeys
-      ? 'send the DELETE first'
-      : `delete ${plural(least - DB_LIMITS.maxKeys, 'more key')} in the same save`;
-    problems.push(`After the PUT the server would hold ${held.size} keys; LogUp allows at most ${DB_LIMITS.maxKeys}. ` +
-      `To add or change keys, ${how}.`);
+    const extra = least - DB_LIMITS.maxKeys;
+    const over = l10n.t('After the PUT the server would hold {0} keys; LogUp allows at most {1}.', held.size, DB_LIMITS.maxKeys);
+    const how = extra <= 0
+      ? l10n.t('To add or change keys, send the DELETE first.')
+      : extra === 1
+        ? l10n.t('To add or change keys, delete 1 more key in the same save.')
+        : l10n.t('To add or change keys, delete {0} more keys in the same save.', extra);
+    problems.push(`${over} ${how}`);
   }
   return problems;
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 /** What the user pasted, understood: a logupToken (and isNewUser when the URL said so), or why it isn't one. */
 export type TokenInput = { readonly ok: true; readonly logupToken: string; readonly isNewUser?: boolean }
   | { readonly ok: false; readonly message: string };
@@ -5,7 +6,8 @@ export type TokenInput = { readonly ok: true; readonly logupToken: string; reado
 /** Shortest and longest text accepted as a token; real ones are 128 characters, the sandbox's may be shorter. */
 export const TOKEN_LENGTH = { min: 8, max: 4096 } as const;
 
-const EXPECTED = 'Paste the logupToken, or the whole URL LogUp redirected to (it contains ?logupToken=…).';
+/** The advice every refusal ends with (a function: translated when shown, not when the module loads). */
+const expected = (): string => l10n.t('Paste the logupToken, or the whole URL LogUp redirected to (it contains ?logupToken=…).');
 
 /** Pairs people copy a token with, stripped from both ends. */
 const WRAPPERS: readonly (readonly [string, string])[] = [['"', '"'], ["'", "'"], ['`', '`'], ['<', '>'], ['“', '”'], ['‘', '’']];
@@ -16,7 +18,7 @@ const WRAPPERS: readonly (readonly [string, string])[] = [['"', '"'], ["'", "'"]
  */
 export function parseTokenInput(input: string): TokenInput {
   const text = unwrap(input);
-  if (text === '') return fail(`Nothing to verify. ${EXPECTED}`);
+  if (text === '') return fail(`${l10n.t('Nothing to verify.')} ${expected()}`);
 
   // `:`, `/`, `?`, `#` and `&` never occur in a token, so any of them means a URL (or a bare query string).
   if (/[:/?#&]/.test(text) || /(^|[?&#;])logupToken=/i.test(text)) return fromUrl(text);
@@ -36,16 +38,16 @@ function fromUrl(text: string): TokenInput {
   }
   const raw = params.get('loguptoken');
   if (raw === undefined) {
-    return fail(`That looks like a URL, but it has no logupToken parameter. ${EXPECTED}`);
+    return fail(`${l10n.t('That looks like a URL, but it has no logupToken parameter.')} ${expected()}`);
   }
   let token: string;
   try {
     // decodeURIComponent rather than URLSearchParams: a literal `+` in a token must stay a `+`.
     token = decodeURIComponent(raw);
   } catch {
-    return fail('The logupToken in that URL is not correctly URL-encoded (a stray "%"). Copy the URL again.');
+    return fail(l10n.t('The logupToken in that URL is not correctly URL-encoded (a stray "%"). Copy the URL again.'));
   }
-  if (token === '') return fail(`The logupToken parameter in that URL is empty. ${EXPECTED}`);
+  if (token === '') return fail(`${l10n.t('The logupToken parameter in that URL is empty.')} ${expected()}`);
   const problem = tokenProblem(token);
   if (problem !== undefined) return fail(problem);
 
@@ -56,16 +58,16 @@ function fromUrl(text: string): TokenInput {
 
 function tokenProblem(token: string): string | undefined {
   if (/\s/.test(token)) {
-    return 'A logupToken has no spaces or line breaks; copy it again in one piece, or paste the whole redirect URL.';
+    return l10n.t('A logupToken has no spaces or line breaks; copy it again in one piece, or paste the whole redirect URL.');
   }
   if (!/^[A-Za-z0-9._~+=-]+$/.test(token)) {
-    return `That does not look like a logupToken: it contains characters a token never has. ${EXPECTED}`;
+    return `${l10n.t('That does not look like a logupToken: it contains characters a token never has.')} ${expected()}`;
   }
   if (token.length < TOKEN_LENGTH.min) {
-    return `That is too short for a logupToken (${token.length} characters; a token has at least ${TOKEN_LENGTH.min}). ${EXPECTED}`;
+    return `${l10n.t('That is too short for a logupToken ({0} characters; a token has at least {1}).', token.length, TOKEN_LENGTH.min)} ${expected()}`;
   }
   if (token.length > TOKEN_LENGTH.max) {
-    return `That is too long for a logupToken (${token.length} characters; at most ${TOKEN_LENGTH.max}). ${EXPECTED}`;
+    return `${l10n.t('That is too long for a logupToken ({0} characters; at most {1}).', token.length, TOKEN_LENGTH.max)} ${expected()}`;
   }
   return undefined;
 }

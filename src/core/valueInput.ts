@@ -1,5 +1,6 @@
+import * as l10n from '@vscode/l10n';
 import { DB_LIMITS, type DbValue } from './db';
-import { keyCountAllowed, keyProblem, plural, showKey, valueProblem } from './limits';
+import { keyCountAllowed, keyProblem, showKey, valueProblem } from './limits';
 
 /** The outcome of reading a value or key typed into an input box. */
 export type InputCheck<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
@@ -21,7 +22,7 @@ export function parseValueInput(text: string): InputCheck<DbValue> {
     return checked(text);
   }
   if (typeof value === 'number' && /[.eE]/.test(trimmed)) {
-    return { ok: false, message: `${trimmed} is not written as an integer; LogUp stores whole numbers. Write it without "." or exponent, or quote it to store text.` };
+    return { ok: false, message: l10n.t('{0} is not written as an integer; LogUp stores whole numbers. Write it without "." or exponent, or quote it to store text.', trimmed) };
   }
   return checked(value);
 }
@@ -35,13 +36,15 @@ function checked(value: unknown): InputCheck<DbValue> {
 export function checkKeyInput(key: string, existing: readonly string[]): InputCheck<string> {
   const problem = keyProblem(key);
   if (problem) return { ok: false, message: problem.message };
-  if (existing.includes(key)) return { ok: false, message: `The key ${showKey(key)} exists already: edit its value instead.` };
+  if (existing.includes(key)) return { ok: false, message: l10n.t('The key {0} exists already: edit its value instead.', showKey(key)) };
   // Adding a key is a PUT, so the save's key-count rule applies to the DB with the new key.
   if (!keyCountAllowed(existing.length + 1, true)) {
     const remove = existing.length + 1 - DB_LIMITS.maxKeys;
     return {
       ok: false,
-      message: `This DB has ${existing.length} keys; LogUp allows at most ${DB_LIMITS.maxKeys}. Delete ${remove === 1 ? 'one' : plural(remove, 'key')} first.`,
+      message: remove === 1
+        ? l10n.t('This DB has {0} keys; LogUp allows at most {1}. Delete one first.', existing.length, DB_LIMITS.maxKeys)
+        : l10n.t('This DB has {0} keys; LogUp allows at most {1}. Delete {2} keys first.', existing.length, DB_LIMITS.maxKeys, remove),
     };
   }
   return { ok: true, value: key };

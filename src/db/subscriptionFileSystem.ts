@@ -112,8 +112,8 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
       const n = analysis.problems.length;
       throw vscode.FileSystemError.NoPermissions(
         n === 1
-          ? `Not saved, nothing was sent. ${first?.message ?? 'The document is not a valid LogUp DB.'}`
-          : `Not saved, nothing was sent: ${n} problems (see Problems). First: ${first?.message ?? ''}`,
+          ? `${vscode.l10n.t('Not saved, nothing was sent.')} ${first?.message ?? vscode.l10n.t('The document is not a valid LogUp DB.')}`
+          : vscode.l10n.t('Not saved, nothing was sent: {0} problems (see Problems). First: {1}', n, first?.message ?? ''),
       );
     }
     const checked = state?.conflictWith ? undefined : state?.checked;
@@ -207,7 +207,7 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
     } catch (error) {
       if (error instanceof vscode.FileSystemError) throw error;
       if (error instanceof ConflictError) {
-        throw vscode.FileSystemError.Unavailable(`${error.message} Save again to compare, or run "LogUp: Revert to Server".`);
+        throw vscode.FileSystemError.Unavailable(`${error.message} ${vscode.l10n.t('Save again to compare, or run "LogUp: Revert to Server".')}`);
       }
       if (isNotFound(error)) throw vscode.FileSystemError.FileNotFound(userMessage(error));
       throw vscode.FileSystemError.Unavailable(userMessage(error));

@@ -1,4 +1,5 @@
 // "LogUp: Find Subscription…" decides what matches here, without vscode, so the picker and the tests share one rule.
+import * as l10n from '@vscode/l10n';
 import type { Db, DbValue } from '../core/db';
 
 /** An opened subscription as Find sees it; `db` only when the store has loaded it (Find never reads the server). */
@@ -36,7 +37,7 @@ export function searchSubscriptions<T extends SearchCandidate>(candidates: reado
 /** The loaded DB in one line for the picker, entries sorted by key, cut at `maxChars`. */
 export function summarizeDb(db: Db, maxChars = 160): string {
   const keys = Object.keys(db).sort();
-  if (keys.length === 0) return 'Empty DB';
+  if (keys.length === 0) return l10n.t('Empty DB');
   const text = keys.map((key) => entryText(key, db[key] as DbValue)).join('  ·  ');
   return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
 }

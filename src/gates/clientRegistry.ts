@@ -8,7 +8,7 @@ import type { GateStore } from './gateStore';
 /** Raised when a gate's secret is gone (removed here or in another window). */
 export class MissingSecretError extends Error {
   constructor(readonly idGate: string) {
-    super(`The secret key of gate ${idGate} is no longer stored. Run "LogUp: Add Gate" to enter it again.`);
+    super(vscode.l10n.t('The secret key of gate {0} is no longer stored. Run "LogUp: Add Gate" to enter it again.', idGate));
     this.name = 'MissingSecretError';
   }
 }
@@ -72,7 +72,7 @@ export class ClientRegistry implements vscode.Disposable {
 
   private async create(idGate: string): Promise<LogUpClient> {
     const gate = this.gates.get(idGate);
-    if (!gate) throw new Error(`Gate ${idGate} is not configured. Run "LogUp: Add Gate".`);
+    if (!gate) throw new Error(vscode.l10n.t('Gate {0} is not configured. Run "LogUp: Add Gate".', idGate));
     return this.build({
       idGate,
       baseUrl: gate.baseUrl,

@@ -69,7 +69,7 @@ export class GateStore implements vscode.Disposable {
   async setEnvironment(idGate: string, environment: Environment): Promise<Gate> {
     const gates = this.list();
     const gate = gates.find((g) => g.idGate === idGate);
-    if (!gate) throw new Error(`There is no gate ${idGate}. Run "LogUp: Add Gate" first.`);
+    if (!gate) throw new Error(vscode.l10n.t('There is no gate {0}. Run "LogUp: Add Gate" first.', idGate));
     const updated: Gate = { ...gate, environment };
     await this.state.update(STATE_GATES, gates.map((g) => (g.idGate === idGate ? updated : g)));
     this.environmentChanged.fire(idGate);

@@ -3,7 +3,6 @@ import { withProgress } from '../commands/ui';
 import { HISTORY_VIEW_ID } from '../constants';
 import type { Ctx } from '../ctx';
 import { valueAt, type DbValue } from '../core/db';
-import { plural } from '../core/limits';
 import { applyPlan } from '../core/savePlan';
 import { undoCheck, undoPlan } from '../core/undo';
 import { ConflictError } from '../db/dbStore';
@@ -47,12 +46,12 @@ export async function showHistory(): Promise<void> {
 export async function clearHistory(ctx: Ctx, arg?: { confirmed?: boolean }): Promise<boolean> {
   const count = (await ctx.history.load()).length;
   if (!(arg && typeof arg === 'object' && arg.confirmed === true)) {
-    const answer = await vscode.window.showWarningMessage(
-      'Clear the write history?',
-      { modal: true, detail: `${plural(count, 'recorded write')} of every gate ${count === 1 ? 'is' : 'are'} deleted from this computer and can no longer be undone from here. Nothing changes on the LogUp server.` },
-      'Clear',
-    );
-    if (answer !== 'Clear') return false;
+    const clear = vscode.l10n.t('Clear');
+    const detail = count === 1
+      ? vscode.l10n.t('1 recorded write of every gate is deleted from this computer and can no longer be undone from here. Nothing changes on the LogUp server.')
+      : vscode.l10n.t('{0} recorded writes of every gate are deleted from this computer and can no longer be undone from here. Nothing changes on the LogUp server.', count);
+    const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Clear the write history?'), { modal: true, detail }, clear);
+    if (answer !== clear) return false;
   }
   await ctx.history.clear();
   ctx.log.info('Write history cleared');
@@ -62,7 +61,7 @@ export async function clearHistory(ctx: Ctx, arg?: { confirmed?: boolean }): Pro
 /** "Open Changes": the keys the write touched, before ↔ after, in VS Code's diff editor. */
 export async function openWriteDiff(ctx: Ctx, arg: WriteArg): Promise<void> {
   const entry = entryOf(ctx, arg);
-  const title = `${entry.idSubscription} at ${writeTime(entry.at)}: before ↔ after`;
+  const title = vscode.l10n.t({ message: '{0} at {1}: before ↔ after', args: [entry.idSubscription, writeTime(entry.at)], comment: ['The diff editor\'s title: {0} is a subscription id, {1} the time of the write.'] });
   await vscode.commands.executeCommand('vscode.diff', historyUri(entry, 'before'), historyUri(entry, 'after'), title, { preview: true });
 }
 
@@ -73,11 +72,11 @@ export async function openWriteDiff(ctx: Ctx, arg: WriteArg): Promise<void> {
  */
 export async function undoWrite(ctx: Ctx, arg: WriteArg, choose?: UndoChooser): Promise<UndoResult | undefined> {
   const entry = entryOf(ctx, arg);
-  if (!isUndoable(entry)) throw new Error('This write changed nothing on the server, so there is nothing to undo.');
+  if (!isUndoable(entry)) throw new Error(vscode.l10n.t('This write changed nothing on the server, so there is nothing to undo.'));
   const ref: SubscriptionRef = { idGate: entry.idGate, idSubscription: entry.idSubscription };
-  const result = await withProgress(`Undoing the write to ${ref.idSubscription}…`, (signal) => undoEntry(ctx, entry, ref, choose, signal));
-  const done = undoneText(result);
-  void vscode.window.showInformationMessage(result.restored.length > 0 ? `Undone on ${ref.idSubscription}: ${done}.` : `Nothing to undo on ${ref.idSubscription}: ${done}.`);
+  const result = await withProgress(vscode.l10n.t('Undoing the write to {0}…', ref.idSubscription), (signal) => undoEntry(ctx, entry, ref, choose, signal));
+  const headline = result.restored.length > 0 ? vscode.l10n.t('Undone on {0}.', ref.idSubscription) : vscode.l10n.t('Nothing to undo on {0}.', ref.idSubscription);
+  void vscode.window.showInformationMessage([headline, ...undoneSentences(result)].join(' '));
   return result;
 }
 
@@ -103,7 +102,7 @@ async function undoEntry(ctx: Ctx, entry: HistoryEntry, ref: SubscriptionRef, ch
     await ctx.store.save(ref, { base: now.db, edited: applyPlan(now.db, plan), origin: 'undo', signal });
   } catch (error) {
     if (error instanceof ConflictError) {
-      throw new Error(`Nothing undone: ${error.keys.map((k) => JSON.stringify(k)).join(', ')} changed on ${ref.idSubscription} just now. Undo again to see what it holds.`);
+      throw new Error(vscode.l10n.t('Nothing undone: {0} changed on {1} just now. Undo again to see what it holds.', error.keys.map((k) => JSON.stringify(k)).join(', '), ref.idSubscription));
     }
     throw error;
   } finally {
@@ -112,38 +111,55 @@ async function undoEntry(ctx: Ctx, entry: HistoryEntry, ref: SubscriptionRef, ch
   return result;
 }
 
-function undoneText(result: UndoResult): string {
-  const parts: string[] = [];
-  if (result.restored.length > 0) parts.push(`${plural(result.restored.length, 'key')} put back as before the write`);
-  if (result.skipped.length > 0) parts.push(`${plural(result.skipped.length, 'key')} changed since left as ${result.skipped.length === 1 ? 'it is' : 'they are'}`);
-  if (result.alreadyBack.length > 0) parts.push(`${plural(result.alreadyBack.length, 'key')} already as before`);
-  return parts.join('; ') || 'every key is already as before the write';
+/** What the undo did, a sentence for each kind of key. */
+function undoneSentences(result: UndoResult): string[] {
+  const { restored, skipped, alreadyBack } = result;
+  const sentences: string[] = [];
+  if (restored.length > 0) {
+    sentences.push(restored.length === 1 ? vscode.l10n.t('1 key is back as before the write.') : vscode.l10n.t('{0} keys are back as before the write.', restored.length));
+  }
+  if (skipped.length > 0) {
+    sentences.push(skipped.length === 1 ? vscode.l10n.t('1 key changed since and was left as it is.') : vscode.l10n.t('{0} keys changed since and were left as they are.', skipped.length));
+  }
+  if (alreadyBack.length > 0) {
+    sentences.push(alreadyBack.length === 1 ? vscode.l10n.t('1 key was already as before.') : vscode.l10n.t('{0} keys were already as before.', alreadyBack.length));
+  }
+  return sentences.length > 0 ? sentences : [vscode.l10n.t('Every key is already as before the write.')];
+}
+
+/** One line of the undo question: a key, what it holds now, and what the write left. */
+function changedLine(key: string, now: DbValue | undefined, left: DbValue | undefined): string {
+  const name = JSON.stringify(key);
+  if (now === undefined) {
+    return left === undefined ? vscode.l10n.t('{0}: now deleted, this write left it deleted', name) : vscode.l10n.t('{0}: now deleted, this write left {1}', name, showValue(left));
+  }
+  return left === undefined ? vscode.l10n.t('{0}: now {1}, this write left it deleted', name, showValue(now)) : vscode.l10n.t('{0}: now {1}, this write left {2}', name, showValue(now), showValue(left));
 }
 
 /** The modal: which keys changed since, what they hold now against what the write left, and the two ways on. */
 async function askAboutChangedKeys(question: UndoQuestion): Promise<UndoChoice> {
   const { changed, safe, ref } = question;
   const shown = 8;
-  const lines = changed.slice(0, shown).map(({ key, now, left }) =>
-    `${JSON.stringify(key)}: now ${now === undefined ? 'deleted' : showValue(now)}, this write left ${left === undefined ? 'it deleted' : showValue(left)}`);
-  if (changed.length > shown) lines.push(`… and ${changed.length - shown} more`);
-  const skip = safe.length > 0 ? `Skip ${changed.length === 1 ? 'It' : 'Them'}` : undefined;
-  const detail = [
-    lines.join('\n'),
-    `${safe.length > 0 ? `${skip}: undo only the other ${plural(safe.length, 'key')}. ` : ''}Write Anyway: put back the values from before this write over the newer ones.`,
-  ].join('\n\n');
-  const answer = await vscode.window.showWarningMessage(
-    `${plural(changed.length, 'key')} of ${ref.idSubscription} changed since this write.`,
-    { modal: true, detail },
-    ...(skip ? [skip] : []), 'Write Anyway',
-  );
-  if (answer === 'Write Anyway') return 'overwrite';
+  const lines = changed.slice(0, shown).map(({ key, now, left }) => changedLine(key, now, left));
+  if (changed.length > shown) lines.push(vscode.l10n.t('… and {0} more', changed.length - shown));
+  const skip = safe.length === 0 ? undefined : changed.length === 1 ? vscode.l10n.t('Skip It') : vscode.l10n.t('Skip Them');
+  const writeAnyway = vscode.l10n.t('Write Anyway');
+  const ways = [
+    ...(skip === undefined ? [] : [safe.length === 1 ? vscode.l10n.t('{0}: undo only the other key.', skip) : vscode.l10n.t('{0}: undo only the other {1} keys.', skip, safe.length)]),
+    vscode.l10n.t('{0}: put back the values from before this write over the newer ones.', writeAnyway),
+  ];
+  const detail = [lines.join('\n'), ways.join(' ')].join('\n\n');
+  const message = changed.length === 1
+    ? vscode.l10n.t('1 key of {0} changed since this write.', ref.idSubscription)
+    : vscode.l10n.t('{0} keys of {1} changed since this write.', changed.length, ref.idSubscription);
+  const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, ...(skip ? [skip] : []), writeAnyway);
+  if (answer === writeAnyway) return 'overwrite';
   return answer !== undefined && answer === skip ? 'skip' : undefined;
 }
 
 function entryOf(ctx: Ctx, arg: WriteArg | undefined): HistoryEntry {
   const id = arg && typeof arg === 'object' ? ('entry' in arg ? arg.entry.id : arg.id) : undefined;
   const entry = typeof id === 'string' ? ctx.history.get(id) : undefined;
-  if (!entry) throw new Error('This write is no longer in the write history (it was cleared, or is older than the history keeps).');
+  if (!entry) throw new Error(vscode.l10n.t('This write is no longer in the write history (it was cleared, or is older than the history keeps).'));
   return entry;
 }

@@ -1,8 +1,8 @@
 // One write as the history keeps it, and what is read from it: the keys it touched, how far it got, what undoing
 // it would start from. No `vscode` import: unit-tested with node:test.
 import { randomUUID } from 'node:crypto';
+import * as l10n from '@vscode/l10n';
 import { hasKey, valueAt, withEntry, type Db, type DbValue } from '../core/db';
-import { plural } from '../core/limits';
 import type { WrittenChange } from '../core/undo';
 import type { SaveOrigin, WriteRecord } from '../db/dbStore';
 
@@ -124,15 +124,15 @@ export function undoneIds(entries: readonly HistoryEntry[]): Set<string> {
 
 /** A value as JSON, cut short for a one-line label. */
 export function showValue(value: DbValue | undefined, max = 40): string {
-  if (value === undefined) return '(none)';
+  if (value === undefined) return l10n.t('(none)');
   const text = JSON.stringify(value);
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** "36 → 37", "added 7", "deleted (was "pro")". */
 export function changeText(change: HistoryChange): string {
-  if (change.call === 'delete') return `deleted (was ${showValue(change.before)})`;
-  if (change.before === undefined) return `added ${showValue(change.after)}`;
+  if (change.call === 'delete') return l10n.t('deleted (was {0})', showValue(change.before));
+  if (change.before === undefined) return l10n.t('added {0}', showValue(change.after));
   return `${showValue(change.before)} → ${showValue(change.after)}`;
 }
 
@@ -142,24 +142,31 @@ export function stateText(state: ChangeState): string {
     case 'done':
       return '';
     case 'failed':
-      return 'failed, not applied';
+      return l10n.t('failed, not applied');
     case 'uncertain':
-      return 'failed, may have been applied';
+      return l10n.t('failed, may have been applied');
     case 'notSent':
-      return 'not sent';
+      return l10n.t('not sent');
   }
 }
 
 /** A short line for the entry: "Set age, score; deleted plan", prefixed for undos and writes that did not finish. */
 export function entrySummary(entry: HistoryEntry): string {
-  const list = (keys: string[]): string => (keys.length <= 3 ? keys.join(', ') : `${keys.slice(0, 2).join(', ')} and ${keys.length - 2} more`);
-  const set = entry.changes.filter((c) => c.call === 'put').map((c) => c.key);
-  const deleted = entry.changes.filter((c) => c.call === 'delete').map((c) => c.key);
-  const parts = [...(set.length > 0 ? [`set ${list(set)}`] : []), ...(deleted.length > 0 ? [`deleted ${list(deleted)}`] : [])];
-  const what = parts.join('; ') || 'no change';
-  const prefix = entry.outcome === 'failed' ? 'Failed: ' : entry.outcome === 'partial' ? 'Partly done: ' : entry.origin === 'undo' ? 'Undo: ' : '';
-  const text = `${prefix}${what}`;
-  return prefix === '' ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+  const list = (keys: string[]): string => (keys.length <= 3 ? keys.join(', ') : l10n.t('{0} and {1} more', keys.slice(0, 2).join(', '), keys.length - 2));
+  const set = list(entry.changes.filter((c) => c.call === 'put').map((c) => c.key));
+  const deleted = list(entry.changes.filter((c) => c.call === 'delete').map((c) => c.key));
+  const prefixed = entry.outcome === 'failed' || entry.outcome === 'partial' || entry.origin === 'undo';
+  // After "Failed: " the summary starts in lower case, on its own with a capital: a variant of each for translators.
+  const what = set !== '' && deleted !== ''
+    ? (prefixed ? l10n.t('set {0}; deleted {1}', set, deleted) : l10n.t('Set {0}; deleted {1}', set, deleted))
+    : set !== ''
+      ? (prefixed ? l10n.t('set {0}', set) : l10n.t('Set {0}', set))
+      : deleted !== ''
+        ? (prefixed ? l10n.t('deleted {0}', deleted) : l10n.t('Deleted {0}', deleted))
+        : (prefixed ? l10n.t('no change') : l10n.t('No change'));
+  if (entry.outcome === 'failed') return l10n.t('Failed: {0}', what);
+  if (entry.outcome === 'partial') return l10n.t('Partly done: {0}', what);
+  return entry.origin === 'undo' ? l10n.t('Undo: {0}', what) : what;
 }
 
 /** The call that failed, e.g. "the PUT of 2 keys", or undefined for a write that was done. */
@@ -167,13 +174,19 @@ export function failedCall(entry: HistoryEntry): string | undefined {
   const failed = entry.changes.filter((c) => c.state === 'failed' || c.state === 'uncertain');
   const call = failed[0]?.call;
   if (call === undefined) return undefined;
-  return `the ${call === 'put' ? 'PUT' : 'DELETE'} of ${plural(failed.length, 'key')}`;
+  const method = call === 'put' ? 'PUT' : 'DELETE';
+  return failed.length === 1 ? l10n.t('the {0} of 1 key', method) : l10n.t('the {0} of {1} keys', method, failed.length);
 }
 
 /** "done", "partly done: the DELETE of 1 key failed", "failed: the PUT of 2 keys failed (may have been applied)". */
 export function outcomeText(entry: HistoryEntry): string {
-  if (entry.outcome === 'done') return 'done';
+  if (entry.outcome === 'done') return l10n.t('done');
   const call = failedCall(entry);
-  const uncertain = entry.changes.some((c) => c.state === 'uncertain') ? ' (may have been applied)' : '';
-  return `${entry.outcome === 'partial' ? 'partly done' : 'failed'}${call ? `: ${call} failed${uncertain}` : ''}`;
+  const uncertain = entry.changes.some((c) => c.state === 'uncertain');
+  if (entry.outcome === 'partial') {
+    if (call === undefined) return l10n.t('partly done');
+    return uncertain ? l10n.t('partly done: {0} failed (may have been applied)', call) : l10n.t('partly done: {0} failed', call);
+  }
+  if (call === undefined) return l10n.t('failed');
+  return uncertain ? l10n.t('failed: {0} failed (may have been applied)', call) : l10n.t('failed: {0} failed', call);
 }

@@ -53,7 +53,9 @@ function subscriptionItem(group: HistoryGroup): vscode.TreeItem {
   const item = new vscode.TreeItem(group.idSubscription, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `history:${group.idGate}/${group.idSubscription}`;
   item.description = [group.idGate, group.environment].filter(Boolean).join(' · ');
-  item.tooltip = `Writes to ${group.idSubscription} of gate ${group.idGate}${group.environment ? ` (${group.environment})` : ''}: ${group.entries.length}`;
+  item.tooltip = group.environment
+    ? vscode.l10n.t('Writes to {0} of gate {1} ({2}): {3}', group.idSubscription, group.idGate, group.environment, group.entries.length)
+    : vscode.l10n.t('Writes to {0} of gate {1}: {2}', group.idSubscription, group.idGate, group.entries.length);
   item.iconPath = new vscode.ThemeIcon('account');
   item.contextValue = HISTORY_ITEM.subscription;
   return item;
@@ -62,7 +64,7 @@ function subscriptionItem(group: HistoryGroup): vscode.TreeItem {
 function writeItem(entry: HistoryEntry, undone: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(entrySummary(entry), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `history:${entry.id}`;
-  item.description = [shortTime(entry.at), entry.origin, ...(undone ? ['undone'] : [])].join(' · ');
+  item.description = [shortTime(entry.at), originText(entry.origin), ...(undone ? [vscode.l10n.t('undone')] : [])].join(' · ');
   item.tooltip = writeTooltip(entry, undone);
   item.iconPath = entry.outcome === 'failed'
     ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
@@ -70,8 +72,8 @@ function writeItem(entry: HistoryEntry, undone: boolean): vscode.TreeItem {
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : new vscode.ThemeIcon(entry.origin === 'undo' ? 'discard' : 'check');
   item.contextValue = isUndoable(entry) && !undone ? HISTORY_ITEM.undoableWrite : HISTORY_ITEM.write;
-  item.command = { command: COMMANDS.openWriteDiff, title: 'Open Changes', arguments: [{ id: entry.id }] };
-  item.accessibilityInformation = { label: `${entrySummary(entry)}, ${longTime(entry.at)}, ${entry.origin}, ${outcomeText(entry)}${undone ? ', undone' : ''}` };
+  item.command = { command: COMMANDS.openWriteDiff, title: vscode.l10n.t('Open Changes'), arguments: [{ id: entry.id }] };
+  item.accessibilityInformation = { label: [entrySummary(entry), longTime(entry.at), originText(entry.origin), outcomeText(entry), ...(undone ? [vscode.l10n.t('undone')] : [])].join(', ') };
   return item;
 }
 
@@ -81,28 +83,44 @@ function changeItem(entry: HistoryEntry, change: HistoryChange): vscode.TreeItem
   const state = stateText(change.state);
   item.description = `${changeText(change)}${state ? ` · ${state}` : ''}`;
   item.tooltip = new vscode.MarkdownString()
-    .appendCodeblock(`${JSON.stringify(change.key)}: ${showValue(change.before, 2000)} → ${change.call === 'delete' ? '(deleted)' : showValue(change.after, 2000)}`, 'json')
+    .appendCodeblock(`${JSON.stringify(change.key)}: ${showValue(change.before, 2000)} → ${change.call === 'delete' ? vscode.l10n.t('(deleted)') : showValue(change.after, 2000)}`, 'json')
     .appendText(state ? `\n${state}` : '');
   const icon = change.call === 'delete' ? 'diff-removed' : change.before === undefined ? 'diff-added' : 'diff-modified';
   item.iconPath = new vscode.ThemeIcon(icon, change.state === 'done' ? undefined : new vscode.ThemeColor('disabledForeground'));
   item.contextValue = HISTORY_ITEM.change;
-  item.command = { command: COMMANDS.openWriteDiff, title: 'Open Changes', arguments: [{ id: entry.id }] };
+  item.command = { command: COMMANDS.openWriteDiff, title: vscode.l10n.t('Open Changes'), arguments: [{ id: entry.id }] };
   return item;
 }
 
 function writeTooltip(entry: HistoryEntry, undone: boolean): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   md.appendMarkdown(`**${escape(entrySummary(entry))}**\n\n`);
-  const rows: [string, string][] = [
-    ['When', longTime(entry.at)],
-    ['Gate', entry.idGate + (entry.environment ? ` (${entry.environment})` : '')],
-    ['Subscription', entry.idSubscription],
-    ['From', entry.origin === 'editor' ? 'the JSON editor' : entry.origin === 'tree' ? 'the tree' : entry.origin],
-    ['Outcome', outcomeText(entry) + (undone ? ', undone since' : '')],
+  const rows: string[] = [
+    vscode.l10n.t('When: {0}', longTime(entry.at)),
+    entry.environment ? vscode.l10n.t('Gate: {0} ({1})', entry.idGate, entry.environment) : vscode.l10n.t('Gate: {0}', entry.idGate),
+    vscode.l10n.t('Subscription: {0}', entry.idSubscription),
+    vscode.l10n.t('From: {0}', originText(entry.origin)),
+    undone ? vscode.l10n.t('Outcome: {0}, undone since', outcomeText(entry)) : vscode.l10n.t('Outcome: {0}', outcomeText(entry)),
   ];
-  md.appendMarkdown(rows.map(([k, v]) => `${k}: ${escape(v)}`).join('  \n'));
+  md.appendMarkdown(rows.map(escape).join('  \n'));
   if (entry.failure) md.appendMarkdown(`\n\n${escape(entry.failure)}`);
   return md;
+}
+
+/** Where a write came from, as the History view names it. */
+function originText(origin: HistoryEntry['origin']): string {
+  switch (origin) {
+    case 'editor':
+      return vscode.l10n.t('the JSON editor');
+    case 'tree':
+      return vscode.l10n.t('the tree');
+    case 'undo':
+      return vscode.l10n.t({ message: 'undo', comment: ['Where a write came from: an undo of an earlier write.'] });
+    case 'import':
+      return vscode.l10n.t({ message: 'import', comment: ['Where a write came from: a file imported into the DB.'] });
+    default:
+      return origin;
+  }
 }
 
 function escape(text: string): string {

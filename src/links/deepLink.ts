@@ -1,6 +1,7 @@
 // The extension's links, `<scheme>://logup-tools.logup-vscode/<path>?<query>`, read and written without vscode so
 // that every malformed link the handler can meet is unit-tested. A link only ever reads: /verify verifies a
 // logupToken (after the user confirms), /open opens a DB. It never carries a gate secret or an access token.
+import * as l10n from '@vscode/l10n';
 import { isSafeId } from '../core/dbPath';
 import { parseTokenInput } from '../core/tokenInput';
 
@@ -38,20 +39,21 @@ export function parseDeepLink(path: string, query: string): DeepLinkParse {
   if (!params.ok) return params;
   const credential = [...params.values.keys()].find((name) => CREDENTIAL_PARAMETERS.has(name));
   if (credential !== undefined) {
-    return fail(`This LogUp link carries a credential ("${params.names.get(credential)}"), and LogUp links never do, so nothing was done. Do not pass the link on; if the credential is real, replace it in your LogUp account.`);
+    return fail(l10n.t('This LogUp link carries a credential ("{0}"), and LogUp links never do, so nothing was done. Do not pass the link on; if the credential is real, replace it in your LogUp account.', params.names.get(credential) ?? credential));
   }
   if (kind === undefined) {
-    const shown = path === '' || path === '/' ? 'nothing' : JSON.stringify(cut(path));
-    return fail(`This LogUp link asks for ${shown}, which LogUp does not know. A LogUp link ends in /verify (verify a logupToken) or /open (open a subscription); copy the link again from where it came from.`);
+    return fail(path === '' || path === '/'
+      ? l10n.t('This LogUp link asks for nothing. A LogUp link ends in /verify (verify a logupToken) or /open (open a subscription); copy the link again from where it came from.')
+      : l10n.t('This LogUp link asks for {0}, which LogUp does not know. A LogUp link ends in /verify (verify a logupToken) or /open (open a subscription); copy the link again from where it came from.', JSON.stringify(cut(path))));
   }
 
   const known = new Set<string>([...PARAMETERS[kind].required, ...PARAMETERS[kind].optional].map((n) => n.toLowerCase()));
   const unknown = [...params.values.keys()].find((name) => !known.has(name) && !ROUTING_PARAMETERS.has(name));
   if (unknown !== undefined) {
     const expected = kind === 'verify'
-      ? 'A /verify link takes logupToken, and optionally gate and isNewUser.'
-      : 'An /open link takes gate and subscription.';
-    return fail(`This LogUp link has a parameter LogUp does not know, "${cut(params.names.get(unknown) ?? unknown)}". ${expected}`);
+      ? l10n.t('A /verify link takes logupToken, and optionally gate and isNewUser.')
+      : l10n.t('An /open link takes gate and subscription.');
+    return fail(`${l10n.t('This LogUp link has a parameter LogUp does not know, "{0}".', cut(params.names.get(unknown) ?? unknown))} ${expected}`);
   }
   return kind === 'verify' ? verifyLink(params.values) : openLink(params.values);
 }
@@ -59,7 +61,7 @@ export function parseDeepLink(path: string, query: string): DeepLinkParse {
 /** The path and query of the link that opens a subscription's DB; it holds the two ids and nothing else. */
 export function openLinkParts(idGate: string, idSubscription: string): { readonly path: string; readonly query: string } {
   for (const id of [idGate, idSubscription]) {
-    if (!isSafeId(id)) throw new Error(`Cannot make a link for ${JSON.stringify(cut(id))}: it is not a gate or subscription id.`);
+    if (!isSafeId(id)) throw new Error(l10n.t('Cannot make a link for {0}: it is not a gate or subscription id.', JSON.stringify(cut(id))));
   }
   return { path: LINK_PATHS.open, query: `gate=${idGate}&subscription=${idSubscription}` };
 }
@@ -67,17 +69,17 @@ export function openLinkParts(idGate: string, idSubscription: string): { readonl
 function verifyLink(values: ReadonlyMap<string, string>): DeepLinkParse {
   const raw = values.get('loguptoken');
   if (raw === undefined || raw.trim() === '') {
-    return fail('This /verify link has no logupToken, so there is nothing to verify. Open the link your site received after the log-up, or run "LogUp: Verify Token" and paste the token.');
+    return fail(l10n.t('This /verify link has no logupToken, so there is nothing to verify. Open the link your site received after the log-up, or run "LogUp: Verify Token" and paste the token.'));
   }
   // The value as a whole must be a token: a URL or a query string inside a parameter is not one.
   const parsed = /[:/?#&]/.test(raw) ? undefined : parseTokenInput(raw);
   if (parsed === undefined || !parsed.ok) {
-    const reason = parsed && !parsed.ok ? parsed.message : 'It contains characters a token never has.';
-    return fail(`The logupToken in this link is not a valid token. ${reason}`);
+    const reason = parsed && !parsed.ok ? parsed.message : l10n.t('It contains characters a token never has.');
+    return fail(`${l10n.t('The logupToken in this link is not a valid token.')} ${reason}`);
   }
   const flag = values.get('isnewuser');
   if (flag !== undefined && !/^(true|false)$/i.test(flag)) {
-    return fail(`isNewUser in this link is "${cut(flag)}", but it can only be true or false. Fix the link, or leave isNewUser out.`);
+    return fail(l10n.t('isNewUser in this link is "{0}", but it can only be true or false. Fix the link, or leave isNewUser out.', cut(flag)));
   }
   const idGate = values.get('gate');
   if (idGate !== undefined && !isSafeId(idGate)) return fail(badGate(idGate));
@@ -96,14 +98,14 @@ function openLink(values: ReadonlyMap<string, string>): DeepLinkParse {
   const idGate = values.get('gate');
   const idSubscription = values.get('subscription');
   if (idGate === undefined || idGate === '') {
-    return fail('This /open link does not name a gate. It needs gate=<gate id>&subscription=<subscription id>; use "Copy Link" on a subscription in the LogUp view to make one.');
+    return fail(l10n.t('This /open link does not name a gate. It needs gate=<gate id>&subscription=<subscription id>; use "Copy Link" on a subscription in the LogUp view to make one.'));
   }
   if (idSubscription === undefined || idSubscription === '') {
-    return fail('This /open link does not name a subscription. It needs gate=<gate id>&subscription=<subscription id>; use "Copy Link" on a subscription in the LogUp view to make one.');
+    return fail(l10n.t('This /open link does not name a subscription. It needs gate=<gate id>&subscription=<subscription id>; use "Copy Link" on a subscription in the LogUp view to make one.'));
   }
   if (!isSafeId(idGate)) return fail(badGate(idGate));
   if (!isSafeId(idSubscription)) {
-    return fail(`"${cut(idSubscription)}" in this link is not a subscription id: ids are made of letters, digits, "_" and "-", e.g. sub_abc123.`);
+    return fail(l10n.t('"{0}" in this link is not a subscription id: ids are made of letters, digits, "_" and "-", e.g. sub_abc123.', cut(idSubscription)));
   }
   return { ok: true, link: { kind: 'open', idGate, idSubscription } };
 }
@@ -120,7 +122,7 @@ function readQuery(query: string): Query {
     const name = eq < 0 ? part : part.slice(0, eq);
     const key = name.toLowerCase();
     if (values.has(key)) {
-      return fail(`This LogUp link gives "${cut(name)}" more than once, so it is not clear which one is meant. Use a link that gives each parameter once.`);
+      return fail(l10n.t('This LogUp link gives "{0}" more than once, so it is not clear which one is meant. Use a link that gives each parameter once.', cut(name)));
     }
     values.set(key, eq < 0 ? '' : part.slice(eq + 1));
     names.set(key, name);
@@ -129,7 +131,7 @@ function readQuery(query: string): Query {
 }
 
 function badGate(idGate: string): string {
-  return `"${cut(idGate)}" in this link is not a gate id: ids are made of letters, digits, "_" and "-", e.g. gate_abc123.`;
+  return l10n.t('"{0}" in this link is not a gate id: ids are made of letters, digits, "_" and "-", e.g. gate_abc123.', cut(idGate));
 }
 
 /** Keeps a quoted piece of a link short in a message. */

@@ -41,9 +41,9 @@ export class LinkHandler implements vscode.UriHandler {
     }
     const gate = await this.gateForVerify(link.idGate);
     const confirmed = await this.ctx.modal.confirm(
-      `Verify the logupToken of this link with ${gate.label}?`,
-      `A link asks VS Code to verify a logupToken with the LogUp gate ${gate.idGate} (${gate.baseUrl}). Verifying shows who logged up and adds their subscription to the LogUp view; it changes nothing on the server. Continue only if you opened this link yourself.`,
-      'Verify',
+      vscode.l10n.t('Verify the logupToken of this link with {0}?', gate.label),
+      vscode.l10n.t('A link asks VS Code to verify a logupToken with the LogUp gate {0} ({1}). Verifying shows who logged up and adds their subscription to the LogUp view; it changes nothing on the server. Continue only if you opened this link yourself.', gate.idGate, gate.baseUrl),
+      vscode.l10n.t('Verify'),
     );
     if (!confirmed) {
       this.ctx.log.info('Link: verification cancelled, nothing sent');
@@ -57,15 +57,15 @@ export class LinkHandler implements vscode.UriHandler {
   private async gateForVerify(idGate: string | undefined): Promise<Gate> {
     if (idGate !== undefined) return this.knownGate(idGate);
     if (this.ctx.gates.list().length === 0) {
-      throw new Error('This link asks to verify a logupToken, but no LogUp gate is added in this VS Code. Add your gate with "LogUp: Add Gate", then open the link again.');
+      throw new Error(vscode.l10n.t('This link asks to verify a logupToken, but no LogUp gate is added in this VS Code. Add your gate with "LogUp: Add Gate", then open the link again.'));
     }
-    return pickGate(this.ctx, undefined, 'The link does not name a gate: verify its logupToken with which gate?');
+    return pickGate(this.ctx, undefined, vscode.l10n.t('The link does not name a gate: verify its logupToken with which gate?'));
   }
 
   private knownGate(idGate: string): Gate {
     const gate = this.ctx.gates.get(idGate);
     if (!gate) {
-      throw new Error(`This link is for the gate ${idGate}, which is not added in this VS Code. Add it with "LogUp: Add Gate", then open the link again.`);
+      throw new Error(vscode.l10n.t('This link is for the gate {0}, which is not added in this VS Code. Add it with "LogUp: Add Gate", then open the link again.', idGate));
     }
     return gate;
   }
@@ -76,12 +76,12 @@ export class LinkHandler implements vscode.UriHandler {
  * browser in remote and web setups. It holds the gate and subscription ids, nothing secret. Returns the link.
  */
 export async function copyLink(ctx: Ctx, arg?: SubscriptionArg): Promise<string> {
-  const ref = await subscriptionFor(ctx, arg, 'Copy a link to which subscription?');
+  const ref = await subscriptionFor(ctx, arg, vscode.l10n.t('Copy a link to which subscription?'));
   const { path, query } = openLinkParts(ref.idGate, ref.idSubscription);
   const uri = vscode.Uri.from({ scheme: vscode.env.uriScheme, authority: EXTENSION_ID, path, query });
   // toString(true): the query keeps its `=` and `&` (and a web callback's own encoding) as they are.
   const link = (await vscode.env.asExternalUri(uri)).toString(true);
   await vscode.env.clipboard.writeText(link);
-  vscode.window.setStatusBarMessage(`$(link) Copied a link to ${ref.idSubscription}`, 4000);
+  vscode.window.setStatusBarMessage(`$(link) ${vscode.l10n.t('Copied a link to {0}', ref.idSubscription)}`, 4000);
   return link;
 }

@@ -17,7 +17,7 @@ export class ReviewDiff implements vscode.TextDocumentContentProvider, vscode.Di
   private readonly registration = vscode.workspace.registerTextDocumentContentProvider(REVIEW_SCHEME, this);
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? 'This review is over. Save again to review the write it would make now.\n';
+    return this.contents.get(uri.toString()) ?? `${vscode.l10n.t('This review is over. Save again to review the write it would make now.')}\n`;
   }
 
   /** Opens VS Code's diff editor: the server's DB now on the left, the DB after the write on the right. */
@@ -29,7 +29,11 @@ export class ReviewDiff implements vscode.TextDocumentContentProvider, vscode.Di
     this.contents.set(server.toString(), serializeDb(review.server));
     this.contents.set(result.toString(), serializeDb(review.result));
     this.forgetOlderThan(n - KEPT_REVIEWS);
-    const title = `${review.ref.idSubscription}.json: ${gate.label} (${gate.environment}) now ↔ after Save`;
+    const title = vscode.l10n.t({
+      message: '{0}.json: {1} ({2}) now ↔ after Save',
+      args: [review.ref.idSubscription, gate.label, gate.environment],
+      comment: ['The diff editor\'s title: {0} is a subscription id, {1} the gate, {2} its environment (production, staging, …). "Save" is the review\'s button.'],
+    });
     await vscode.commands.executeCommand('vscode.diff', server, result, title, { preview: true, preserveFocus: false });
   }
 

@@ -1,5 +1,6 @@
+import * as l10n from '@vscode/l10n';
 import { valueAt, type DbValue } from '../core/db';
-import { plural, showKey } from '../core/limits';
+import { showKey } from '../core/limits';
 import type { SaveOrigin, SaveReview } from '../db/dbStore';
 import type { Environment } from '../gates/environment';
 import type { ConfirmWrites } from '../settings';
@@ -29,12 +30,15 @@ export function reviewApplies(setting: ConfirmWrites, environment: Environment):
   return setting === 'always' || environment === 'production';
 }
 
-const ORIGINS: Record<SaveOrigin, string> = {
-  editor: 'a save in the JSON editor',
-  tree: 'an action in the LogUp view',
-  undo: 'Undo',
-  import: 'an import',
-};
+/** What asked for the write, in the review's words (a function: translated when shown, not when the module loads). */
+function originText(origin: SaveOrigin): string {
+  switch (origin) {
+    case 'editor': return l10n.t('From: a save in the JSON editor');
+    case 'tree': return l10n.t('From: an action in the LogUp view');
+    case 'undo': return l10n.t('From: Undo');
+    case 'import': return l10n.t('From: an import');
+  }
+}
 
 /**
  * The review of one write: the gate and its environment, the subscription, what asked for the write, then each key
@@ -43,25 +47,27 @@ const ORIGINS: Record<SaveOrigin, string> = {
 export function describeReview(review: SaveReview, gate: ReviewedGate): ReviewText {
   const { ref, plan, server } = review;
   const message = gate.environment === 'production'
-    ? `Write to PRODUCTION: ${ref.idSubscription} on ${gate.label}?`
-    : `Write to ${ref.idSubscription} on ${gate.label} (${gate.environment})?`;
+    ? l10n.t('Write to PRODUCTION: {0} on {1}?', ref.idSubscription, gate.label)
+    : l10n.t('Write to {0} on {1} ({2})?', ref.idSubscription, gate.label, gate.environment);
   const lines = [
-    `Gate: ${gate.label}${gate.label === gate.idGate ? '' : ` (${gate.idGate})`}, ${gate.environment}, ${hostOf(gate.baseUrl)}`,
-    `Subscription: ${ref.idSubscription}`,
-    `From: ${ORIGINS[review.origin]}`,
+    gate.label === gate.idGate
+      ? l10n.t('Gate: {0}, {1}, {2}', gate.label, gate.environment, hostOf(gate.baseUrl))
+      : l10n.t('Gate: {0} ({1}), {2}, {3}', gate.label, gate.idGate, gate.environment, hostOf(gate.baseUrl)),
+    l10n.t('Subscription: {0}', ref.idSubscription),
+    originText(review.origin),
   ];
   if (plan.deleteKeys.length > 0) {
-    lines.push('', `Delete ${plural(plan.deleteKeys.length, 'key')}:`);
+    lines.push('', plan.deleteKeys.length === 1 ? l10n.t('Delete 1 key:') : l10n.t('Delete {0} keys:', plan.deleteKeys.length));
     for (const key of plan.deleteKeys) lines.push(`  ${quoteKey(key)}: ${showValue(valueAt(server, key))}`);
   }
   if (plan.putEntries.length > 0) {
-    lines.push('', `Set ${plural(plan.putEntries.length, 'key')}:`);
+    lines.push('', plan.putEntries.length === 1 ? l10n.t('Set 1 key:') : l10n.t('Set {0} keys:', plan.putEntries.length));
     for (const { key, value } of plan.putEntries) {
       const now = valueAt(server, key);
-      lines.push(`  ${quoteKey(key)}: ${now === undefined ? 'new' : showValue(now)} → ${showValue(value)}`);
+      lines.push(`  ${quoteKey(key)}: ${now === undefined ? l10n.t({ message: 'new', comment: ['Stands for the old value of a key the write adds, as in "score": new → 42.'] }) : showValue(now)} → ${showValue(value)}`);
     }
   }
-  lines.push('', 'Nothing is sent until you choose Save.');
+  lines.push('', l10n.t('Nothing is sent until you choose Save.'));
   return { message, detail: lines.join('\n') };
 }
 
@@ -70,7 +76,7 @@ function quoteKey(key: string): string {
 }
 
 function showValue(value: DbValue | undefined): string {
-  const text = visible(JSON.stringify(value) ?? 'nothing');
+  const text = visible(JSON.stringify(value) ?? l10n.t({ message: 'nothing', comment: ['Stands for the value of a key the server does not hold.'] }));
   const chars = [...text];
   return chars.length > MAX_SHOWN ? `${chars.slice(0, MAX_SHOWN - 1).join('')}…` : text;
 }

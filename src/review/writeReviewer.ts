@@ -20,13 +20,12 @@ interface ReviewLog {
   warn(message: string): void;
 }
 
-const SAVE = 'Save';
-const SHOW_DIFF = 'Show Diff';
-
 /** The review as a person meets it: a modal with Save, Show Diff and Cancel (VS Code adds Cancel to every modal). */
 export async function askWithModal(prompt: ReviewPrompt): Promise<ReviewChoice> {
-  const answer = await vscode.window.showWarningMessage(prompt.message, { modal: true, detail: prompt.detail }, SAVE, SHOW_DIFF);
-  return answer === SAVE ? 'save' : answer === SHOW_DIFF ? 'diff' : 'cancel';
+  const save = vscode.l10n.t('Save');
+  const showDiff = vscode.l10n.t('Show Diff');
+  const answer = await vscode.window.showWarningMessage(prompt.message, { modal: true, detail: prompt.detail }, save, showDiff);
+  return answer === save ? 'save' : answer === showDiff ? 'diff' : 'cancel';
 }
 
 /**

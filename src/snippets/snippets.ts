@@ -1,6 +1,7 @@
 // The LogUp calls of one subscription as text to paste into a terminal or a Python file. Pure (no vscode), so the
 // unit tests run the curl commands against the sandbox. A snippet never holds the gate's secret key or an access
 // token: they come from environment variables, named by SNIPPET_ENV, which the person sets in their own shell.
+import * as l10n from '@vscode/l10n';
 import type { Db, DbValue } from '../core/db';
 
 /** The environment variables a snippet reads the credentials from. */
@@ -41,10 +42,10 @@ export function buildSnippet(language: SnippetLanguage, call: SnippetCall, targe
 /** A short title of a call, for the picker. */
 export function describeCall(call: SnippetCall): string {
   switch (call) {
-    case 'token': return 'Get an access token';
-    case 'get': return 'Read the DB';
-    case 'put': return 'Add or change keys';
-    case 'delete': return 'Delete keys';
+    case 'token': return l10n.t('Get an access token');
+    case 'get': return l10n.t('Read the DB');
+    case 'put': return l10n.t('Add or change keys');
+    case 'delete': return l10n.t('Delete keys');
   }
 }
 

@@ -1,9 +1,10 @@
 // What importing a .json file into a subscription means, decided without vscode: the file must pass the same
 // checks as a save of the DB document (analyzeDbDocument, with the server's DB as the base), and then the
 // subscription's DB becomes exactly the file's content, keys absent from the file included (they are deleted).
+import * as l10n from '@vscode/l10n';
 import type { Db } from '../core/db';
 import { analyzeDbDocument, type DbProblem } from '../core/dbDocument';
-import { plural, showKey } from '../core/limits';
+import { showKey } from '../core/limits';
 import { describeChange } from '../core/merge';
 
 /** Largest file read for an import; a LogUp DB (20 keys, values of at most 1 KB) is far smaller. */
@@ -28,13 +29,13 @@ export function decodeImport(bytes: Uint8Array): { ok: true; text: string } | { 
   try {
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
-    return { ok: false, message: 'The file is not UTF-8 text, so it cannot be a JSON DB. Save it as UTF-8, or pick the file an export wrote.' };
+    return { ok: false, message: l10n.t('The file is not UTF-8 text, so it cannot be a JSON DB. Save it as UTF-8, or pick the file an export wrote.') };
   }
 }
 
 /** Why a file of `size` bytes is not read at all. */
 export function tooLarge(size: number): string {
-  return `The file is ${Math.ceil(size / 1024)} KB, too large to be a LogUp DB (a DB holds at most 20 keys of at most 1 KB each). Pick the file an export wrote.`;
+  return l10n.t('The file is {0} KB, too large to be a LogUp DB (a DB holds at most 20 keys of at most 1 KB each). Pick the file an export wrote.', Math.ceil(size / 1024));
 }
 
 /** Checks the file's text against JSON and every LogUp limit, with the server's DB now as the base of the change. */
@@ -69,7 +70,8 @@ function placeProblem(text: string, problem: DbProblem): PlacedProblem {
 export function listProblems(fileName: string, problems: readonly PlacedProblem[], max = 8): string {
   const shown = problems.slice(0, max).map((p) => `${fileName}:${p.line}:${p.column} ${p.message}`);
   const more = problems.length - shown.length;
-  return [...shown, ...(more > 0 ? [`…and ${plural(more, 'more problem')}, shown in the Problems view.`] : [])].join('\n');
+  const rest = more === 1 ? l10n.t('…and 1 more problem, shown in the Problems view.') : l10n.t('…and {0} more problems, shown in the Problems view.', more);
+  return [...shown, ...(more > 0 ? [rest] : [])].join('\n');
 }
 
 /** What the import does to the server's DB, as whole sentences for its confirmation. */
@@ -77,14 +79,14 @@ export function describeImport(server: Db, file: Db, max = 10): string[] {
   const changes = describeChange(server, file);
   const keys = (kind: 'added' | 'changed' | 'deleted'): string => {
     const list = changes.filter((c) => c.kind === kind).map((c) => showKey(c.key));
-    return list.length > max ? `${list.slice(0, max).join(', ')} and ${list.length - max} more` : list.join(', ');
+    return list.length > max ? l10n.t('{0} and {1} more', list.slice(0, max).join(', '), list.length - max) : list.join(', ');
   };
   const count = (kind: 'added' | 'changed' | 'deleted'): number => changes.filter((c) => c.kind === kind).length;
   const sentences: string[] = [];
-  if (count('deleted') > 0) sentences.push(`Deleted, because the file does not have them: ${keys('deleted')}.`);
-  if (count('added') > 0) sentences.push(`Added: ${keys('added')}.`);
-  if (count('changed') > 0) sentences.push(`Changed: ${keys('changed')}.`);
+  if (count('deleted') > 0) sentences.push(l10n.t('Deleted, because the file does not have them: {0}.', keys('deleted')));
+  if (count('added') > 0) sentences.push(l10n.t('Added: {0}.', keys('added')));
+  if (count('changed') > 0) sentences.push(l10n.t('Changed: {0}.', keys('changed')));
   const unchanged = Object.keys(file).length - count('added') - count('changed');
-  if (unchanged > 0) sentences.push(`Left as they are: ${plural(unchanged, 'key')}.`);
+  if (unchanged > 0) sentences.push(unchanged === 1 ? l10n.t('Left as they are: 1 key.') : l10n.t('Left as they are: {0} keys.', unchanged));
   return sentences;
 }

@@ -14,20 +14,25 @@ import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYT
  * `.json` file the person picks. `target` skips the save dialog (automation, tests). Returns the file written.
  */
 export async function exportDb(ctx: Ctx, arg?: SubscriptionArg, target?: vscode.Uri): Promise<vscode.Uri> {
-  const ref = await subscriptionFor(ctx, arg, 'Export the DB of which subscription?');
+  const ref = await subscriptionFor(ctx, arg, vscode.l10n.t('Export the DB of which subscription?'));
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const file = target ?? required(await vscode.window.showSaveDialog({
-    title: `Export the DB of ${ref.idSubscription}`,
-    saveLabel: 'Export',
+    title: vscode.l10n.t('Export the DB of {0}', ref.idSubscription),
+    saveLabel: vscode.l10n.t('Export'),
     filters: { JSON: ['json'] },
     ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${ref.idSubscription}.json`) } : {}),
   }));
-  const { db } = await withProgress(`Reading the DB of ${ref.idSubscription}…`, (signal) => ctx.store.read(ref, signal));
+  const { db } = await withProgress(vscode.l10n.t('Reading the DB of {0}…', ref.idSubscription), (signal) => ctx.store.read(ref, signal));
   await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(serializeDb(db)));
   ctx.log.info(`${ref.idSubscription}: DB exported (${plural(Object.keys(db).length, 'key')})`);
-  void vscode.window.showInformationMessage(`Exported the DB of ${ref.idSubscription} (${plural(Object.keys(db).length, 'key')}) to ${fileName(file)}.`, 'Open File')
+  const keys = Object.keys(db).length;
+  const openFile = vscode.l10n.t('Open File');
+  const exported = keys === 1
+    ? vscode.l10n.t('Exported the DB of {0} (1 key) to {1}.', ref.idSubscription, fileName(file))
+    : vscode.l10n.t('Exported the DB of {0} ({1} keys) to {2}.', ref.idSubscription, keys, fileName(file));
+  void vscode.window.showInformationMessage(exported, openFile)
     .then((choice) => {
-      if (choice === 'Open File') void vscode.window.showTextDocument(file, { preview: true });
+      if (choice === openFile) void vscode.window.showTextDocument(file, { preview: true });
     });
   return file;
 }
@@ -47,10 +52,10 @@ export type ImportOutcome =
  * `source` skips the open dialog (automation, tests).
  */
 export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.Uri): Promise<ImportOutcome> {
-  const ref = await subscriptionFor(ctx, arg, 'Import a file into which subscription?');
+  const ref = await subscriptionFor(ctx, arg, vscode.l10n.t('Import a file into which subscription?'));
   const file = source ?? required(await vscode.window.showOpenDialog({
-    title: `Import a file into ${ref.idSubscription}`,
-    openLabel: 'Import',
+    title: vscode.l10n.t('Import a file into {0}', ref.idSubscription),
+    openLabel: vscode.l10n.t('Import'),
     canSelectMany: false,
     filters: { JSON: ['json'] },
   }))[0];
@@ -60,7 +65,7 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
 
 
   // The one request before the confirmation: the server's DB now, which the file is checked and planned against.
-  const server = await withProgress(`Reading the DB of ${ref.idSubscription}…`, (signal) => ctx.store.read(ref, signal));
+  const server = await withProgress(vscode.l10n.t('Reading the DB of {0}…', ref.idSubscription), (signal) => ctx.store.read(ref, signal));
   const checked = checkImport(text, server.db);
   if (!checked.ok) {
     await showProblems(ctx, file, checked.problems);
@@ -69,19 +74,19 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
   ctx.importDiagnostics.clear(file);
   const plan = planSave(server.db, checked.db);
   if (isEmptyPlan(plan)) {
-    void vscode.window.showInformationMessage(`Nothing to import: ${ref.idSubscription} already holds exactly the content of ${name}.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to import: {0} already holds exactly the content of {1}.', ref.idSubscription, name));
     return { kind: 'unchanged' };
   }
   const confirmed = await ctx.modal.confirm(
-    `Replace the DB of ${ref.idSubscription} with the content of ${name}?`,
-    [`The DB becomes exactly the file's content: keys the file does not have are deleted on the server.`, '', ...describeImport(server.db, checked.db)].join('\n'),
-    'Import',
+    vscode.l10n.t('Replace the DB of {0} with the content of {1}?', ref.idSubscription, name),
+    [vscode.l10n.t("The DB becomes exactly the file's content: keys the file does not have are deleted on the server."), '', ...describeImport(server.db, checked.db)].join('\n'),
+    vscode.l10n.t('Import'),
   );
   if (!confirmed) {
     ctx.log.info(`${ref.idSubscription}: import of ${name} cancelled, nothing sent`);
     return { kind: 'cancelled' };
   }
-  const result = await withProgress(`Importing ${name} into ${ref.idSubscription}…`, (signal) =>
+  const result = await withProgress(vscode.l10n.t('Importing {0} into {1}…', name, ref.idSubscription), (signal) =>
     // base = the server's DB now: the whole difference to the file is the change to send.
     ctx.store.save(ref, { base: server.db, edited: checked.db, server, origin: 'import', signal }));
   announce(ref, name, result.plan);
@@ -91,9 +96,7 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
 function announce(ref: SubscriptionRef, name: string, plan: SavePlan): void {
   const deleted = plan.deleteKeys.length;
   const put = plan.putEntries.length;
-  void vscode.window.showInformationMessage(
-    `Imported ${name} into ${ref.idSubscription}: ${plural(put, 'key')} added or changed, ${plural(deleted, 'key')} deleted.`,
-  );
+  void vscode.window.showInformationMessage(vscode.l10n.t('Imported {0} into {1}. Keys added or changed: {2}. Keys deleted: {3}.', name, ref.idSubscription, put, deleted));
 }
 
 /** Every problem with its place, in a modal (nothing was sent) and in the Problems view; "Open File" shows the first. */
@@ -102,11 +105,12 @@ async function showProblems(ctx: Ctx, file: vscode.Uri, problems: readonly Place
   ctx.importDiagnostics.set(file, problems);
   ctx.log.info(`Import of ${name} refused: ${plural(problems.length, 'problem')}, nothing sent`);
   const message = problems.length === 1
-    ? `Nothing was imported: ${name} has a problem.`
-    : `Nothing was imported: ${name} has ${problems.length} problems.`;
-  const choice = await ctx.modal.ask({ severity: 'error', message, detail: listProblems(name, problems), actions: ['Open File'] });
+    ? vscode.l10n.t('Nothing was imported: {0} has a problem.', name)
+    : vscode.l10n.t('Nothing was imported: {0} has {1} problems.', name, problems.length);
+  const openFile = vscode.l10n.t('Open File');
+  const choice = await ctx.modal.ask({ severity: 'error', message, detail: listProblems(name, problems), actions: [openFile] });
   const [first] = problems;
-  if (choice !== 'Open File' || !first) return;
+  if (choice !== openFile || !first) return;
   const editor = await vscode.window.showTextDocument(file, { preview: false });
   const position = new vscode.Position(first.line - 1, first.column - 1);
   editor.selection = new vscode.Selection(position, position);
@@ -120,7 +124,7 @@ async function readImport(file: vscode.Uri): Promise<string> {
   const { size } = await vscode.workspace.fs.stat(file);
   const problem = size > MAX_IMPORT_BYTES ? tooLarge(size) : undefined;
   const decoded = problem ? { ok: false as const, message: problem } : decodeImport(await vscode.workspace.fs.readFile(file));
-  if (!decoded.ok) throw new Error(`Nothing was imported: ${fileName(file)} cannot be read. ${decoded.message}`);
+  if (!decoded.ok) throw new Error(`${vscode.l10n.t('Nothing was imported: {0} cannot be read.', fileName(file))} ${decoded.message}`);
   return decoded.text;
 }
 

@@ -15,7 +15,7 @@ export class GateStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.item];
 
   constructor(private readonly gates: GateStore) {
-    this.item.name = 'LogUp Gate';
+    this.item.name = vscode.l10n.t('LogUp Gate');
     const update = (): void => this.update();
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor(update),
@@ -43,12 +43,14 @@ export class GateStatusBar implements vscode.Disposable {
     const reviewed = reviewApplies(readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).confirmWrites, gate.environment);
     const tooltip = new vscode.MarkdownString(
       `**${escape(gate.label)}** (${environment})\n\n${escape(gate.baseUrl)}\n\n` +
-        (reviewed ? 'Each save shows what it will send and waits for your Save (setting `logup.confirmWrites`).' : 'Saves are sent without a review (setting `logup.confirmWrites`).') +
-        '\n\nClick to change the environment.',
+        (reviewed
+          ? vscode.l10n.t('Each save shows what it will send and waits for your Save (setting `{0}`).', 'logup.confirmWrites')
+          : vscode.l10n.t('Saves are sent without a review (setting `{0}`).', 'logup.confirmWrites')) +
+        `\n\n${vscode.l10n.t('Click to change the environment.')}`,
     );
     this.item.tooltip = tooltip;
-    this.item.accessibilityInformation = { label: `LogUp gate ${gate.label}, ${environment}` };
-    this.item.command = { command: COMMANDS.setGateEnvironment, title: 'Set Gate Environment…', arguments: [{ idGate: gate.idGate }] };
+    this.item.accessibilityInformation = { label: vscode.l10n.t('LogUp gate {0}, {1}', gate.label, environment) };
+    this.item.command = { command: COMMANDS.setGateEnvironment, title: vscode.l10n.t('Set Gate Environment…'), arguments: [{ idGate: gate.idGate }] };
     this.item.show();
   }
 

@@ -22,7 +22,7 @@ export class ProductionDecorations implements vscode.FileDecorationProvider, vsc
     const ref = refOfUri(uri);
     const gate = ref && this.gates.get(ref.idGate);
     if (gate?.environment !== 'production') return undefined;
-    const decoration = new vscode.FileDecoration('P', `Production: saving writes to the real users' data of ${gate.label}`, new vscode.ThemeColor(COLOR_PRODUCTION));
+    const decoration = new vscode.FileDecoration(vscode.l10n.t({ message: 'P', comment: ['The one-letter badge on the tab of a production gate\'s document (Production).'] }), vscode.l10n.t("Production: saving writes to the real users' data of {0}", gate.label), new vscode.ThemeColor(COLOR_PRODUCTION));
     decoration.propagate = false;
     return decoration;
   }

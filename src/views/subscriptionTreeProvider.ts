@@ -79,9 +79,9 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
       if (subs.length === 0) {
         return [{
           kind: 'message', parentId: nodeId(node), icon: 'info',
-          text: 'No subscriptions yet: verify a token',
-          tooltip: 'Subscriptions appear here when you verify a logupToken or open one by ID (right-click the gate).',
-          command: { command: COMMANDS.verifyToken, title: 'Verify Token', arguments: [{ idGate: node.gate.idGate }] },
+          text: vscode.l10n.t('No subscriptions yet: verify a token'),
+          tooltip: vscode.l10n.t('Subscriptions appear here when you verify a logupToken or open one by ID (right-click the gate).'),
+          command: { command: COMMANDS.verifyToken, title: vscode.l10n.t('Verify Token'), arguments: [{ idGate: node.gate.idGate }] },
         }];
       }
       return subs.map((subscription) => this.remember({ kind: 'subscription', idGate: node.gate.idGate, subscription }));
@@ -94,13 +94,14 @@ export class SubscriptionTreeProvider implements vscode.TreeDataProvider<TreeNod
           kind: 'entry', idGate: ref.idGate, idSubscription: ref.idSubscription, key, value: db[key] as DbValue,
         }));
         if (entries.length > 0) return entries;
-        return [{ kind: 'message', parentId: nodeId(node), icon: 'info', text: 'Empty DB',
-          command: { command: COMMANDS.addKey, title: 'Add Key', arguments: [node] } }];
+        return [{ kind: 'message', parentId: nodeId(node), icon: 'info', text: vscode.l10n.t('Empty DB'),
+          command: { command: COMMANDS.addKey, title: vscode.l10n.t('Add Key'), arguments: [node] } }];
       } catch (error) {
         const message = userMessage(error);
         this.log.warn(`Loading the DB of ${ref.idSubscription} failed: ${message}`);
-        return [{ kind: 'message', parentId: nodeId(node), icon: 'error', text: `Could not load the DB: ${message}`, tooltip: `${message}\nClick to retry.`,
-          command: { command: COMMANDS.refreshSubscription, title: 'Retry', arguments: [node] } }];
+        return [{ kind: 'message', parentId: nodeId(node), icon: 'error', text: vscode.l10n.t('Could not load the DB: {0}', message),
+          tooltip: `${message}\n${vscode.l10n.t('Click to retry.')}`,
+          command: { command: COMMANDS.refreshSubscription, title: vscode.l10n.t('Retry'), arguments: [node] } }];
       }
     }
     return [];
@@ -152,7 +153,9 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       const { idSubscription, idActor } = node.subscription;
       const item = new vscode.TreeItem(idSubscription, vscode.TreeItemCollapsibleState.Collapsed);
       if (idActor) item.description = idActor;
-      item.tooltip = `Subscription ${idSubscription}${idActor ? `\nActor ${idActor}` : ''}`;
+      item.tooltip = idActor
+        ? `${vscode.l10n.t('Subscription {0}', idSubscription)}\n${vscode.l10n.t('Actor {0}', idActor)}`
+        : vscode.l10n.t('Subscription {0}', idSubscription);
       item.iconPath = new vscode.ThemeIcon('account');
       item.contextValue = idActor ? TREE_ITEM.subscriptionWithActor : TREE_ITEM.subscription;
       return item;
@@ -166,7 +169,7 @@ function buildItem(node: TreeNode): vscode.TreeItem {
       item.contextValue = TREE_ITEM.entry;
       item.command = {
         command: COMMANDS.openDb,
-        title: 'Open DB as JSON',
+        title: vscode.l10n.t('Open DB as JSON'),
         arguments: [{ idGate: node.idGate, idSubscription: node.idSubscription }, node.key],
       };
       item.accessibilityInformation = { label: `${node.key}, ${type} ${JSON.stringify(node.value)}` };
@@ -197,12 +200,12 @@ function gateItem(gate: Gate): vscode.TreeItem {
   const environment = ENVIRONMENT_INFO[gate.environment].label;
   const host = hostOf(gate.baseUrl);
   item.description = `${gate.environment === 'production' ? environment.toUpperCase() : environment} · ${host}`;
-  item.tooltip = new vscode.MarkdownString(`**${gate.idGate}** (${environment})\n\n${gate.baseUrl}\n\n${ENVIRONMENT_INFO[gate.environment].detail}.`);
+  item.tooltip = new vscode.MarkdownString(`**${gate.idGate}** (${environment})\n\n${gate.baseUrl}\n\n${vscode.l10n.t({ message: '{0}.', args: [ENVIRONMENT_INFO[gate.environment].detail], comment: ['An environment\'s description as a sentence, e.g. "Your real users\' data."'] })}`);
   const color = ENVIRONMENT_COLOR[gate.environment];
   const icon = gate.environment === 'sandbox' ? 'beaker' : 'shield';
   item.iconPath = color ? new vscode.ThemeIcon(icon, new vscode.ThemeColor(color)) : new vscode.ThemeIcon(icon);
   item.contextValue = TREE_ITEM.gate;
-  item.accessibilityInformation = { label: `Gate ${gate.label}, ${environment}, ${host}` };
+  item.accessibilityInformation = { label: vscode.l10n.t('Gate {0}, {1}, {2}', gate.label, environment, host) };
   return item;
 }
 

@@ -16,7 +16,10 @@ interface Manifest {
 }
 
 const root = new URL('../../', import.meta.url);
-const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as Manifest;
+// The manifest's prose is in package.nls.json (`%key%` in package.json): read it as VS Code shows it.
+const nls = JSON.parse(readFileSync(new URL('package.nls.json', root), 'utf8')) as Record<string, string>;
+const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'), (_key, value: unknown) =>
+  typeof value === 'string' ? value.replace(/^%([^%]+)%$/, (whole, key: string) => nls[key] ?? whole) : value) as Manifest;
 const [walkthrough] = manifest.contributes.walkthroughs;
 
 /** The .vscodeignore allowlist as regular expressions (`**` any path, `*` one path segment). */
@@ -45,6 +48,7 @@ describe('the getting-started walkthrough', () => {
         if (kind === 'onCommand') assert.ok(commands.has(name ?? ''), `${step.id}: ${event} names a declared command`);
         else assert.equal(event, `onContext:${CONTEXT_HAS_GATES}`, `${step.id}: ${event} is a context key the extension sets`);
       }
+      assert.ok(step.description.includes('(command:'), `${step.id} links the commands it asks for`);
       for (const link of step.description.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(commands.has(link[1] ?? ''), `${step.id} links ${link[1]}`);
     }
   });
