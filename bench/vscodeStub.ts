@@ -336,6 +336,20 @@ export const commands = {
   executeCommand: async (id: string, ...args: unknown[]) => commandHandlers.get(id)?.(...args),
 };
 
+/** No bundle: messages stay in English, with their {0}… placeholders filled as VS Code does. */
+export const l10n = {
+  bundle: undefined,
+  uri: undefined,
+  t: (message: string | { message: string; args?: unknown[] }, ...rest: unknown[]): string => {
+    const text = typeof message === 'string' ? message : message.message;
+    const args = typeof message === 'string' ? (rest.length === 1 && typeof rest[0] === 'object' && rest[0] !== null && !Array.isArray(rest[0]) ? rest[0] as Record<string, unknown> : rest) : (message.args ?? []);
+    return text.replace(/\{(\w+)\}/g, (whole, key: string) => {
+      const value = (args as Record<string, unknown>)[key];
+      return value === undefined ? whole : String(value);
+    });
+  },
+};
+
 export const env = {
   clipboard: { writeText: async () => undefined, readText: async () => '' },
   uriScheme: 'vscode',
