@@ -49,13 +49,16 @@ export function entryFromRecord(record: WriteRecord, extra: { environment?: stri
   const keysOf = { put: plan.putEntries.map((e) => e.key), delete: [...plan.deleteKeys] };
   const landed = (call: 'put' | 'delete'): boolean =>
     keysOf[call].every((key) => (call === 'put' ? hasKey(after, key) && after[key] === putValue.get(key) : !hasKey(after, key)));
-  // The calls went in the plan's order and the first failure stopped the rest: the first one that did not land is
-  // the one that failed, any after it was never sent.
+  // The store says how each call ended when it knows (a PUT and a DELETE sent together may end differently).
+  // Otherwise the calls went in the plan's order and the first failure stopped the rest: the first one that did not
+  // land is the one that failed, any after it was never sent.
   const order = (plan.deleteFirst ? (['delete', 'put'] as const) : (['put', 'delete'] as const)).filter((c) => keysOf[c].length > 0);
   const states = new Map<'put' | 'delete', ChangeState>();
   let failedYet = false;
   for (const call of order) {
-    if (outcome === 'done' || (!failedYet && landed(call))) states.set(call, 'done');
+    const told = record.calls?.[call];
+    if (told !== undefined) states.set(call, told);
+    else if (outcome === 'done' || (!failedYet && landed(call))) states.set(call, 'done');
     else if (!failedYet) {
       failedYet = true;
       states.set(call, record.uncertain ? 'uncertain' : 'failed');

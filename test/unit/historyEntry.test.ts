@@ -55,6 +55,12 @@ describe('entryFromRecord', () => {
     assert.ok(isUndoable(uncertain), 'the server may hold it: undo checks and offers');
   });
 
+  it('a PUT and a DELETE sent together: each key gets the outcome its own call had', () => {
+    const after = applyPlan(BEFORE, { ...PLAN, putEntries: [] });
+    const entry = entryFromRecord(record({ outcome: 'partial', after, failure: 'PUT … failed: 500', calls: { put: 'failed', delete: 'done' } }));
+    assert.deepEqual(entry.changes.map((c) => [c.key, c.state]), [['age', 'failed'], ['plan', 'done'], ['score', 'failed']]);
+  });
+
   it('follows the plan order when the DELETE went first', () => {
     const full: Db = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
     const edited: Db = { ...full, n1: 1, n2: 2 };
