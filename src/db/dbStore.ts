@@ -1,6 +1,6 @@
 import { isCancellation, isNotFound, userMessage } from '../api/failures';
 import type { Db } from '../core/db';
-import { plural } from '../core/limits';
+import * as l10n from '@vscode/l10n';
 import { mergeSave } from '../core/merge';
 import { dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SavePlan } from '../core/savePlan';
 import { serializeDb } from '../core/dbDocument';
@@ -28,9 +28,15 @@ export interface Observation extends Version {
 /** The edit breaks a DB limit. Nothing was sent. */
 export class InvalidDbError extends Error {
   constructor(problems: readonly string[]) {
-    const first = problems[0] ?? 'The DB breaks a LogUp limit.';
-    const more = problems.length > 1 ? ` (and ${plural(problems.length - 1, 'more problem')})` : '';
-    super(`Not saved, nothing was sent: ${first}${more}`);
+    const first = problems[0] ?? l10n.t('The DB breaks a LogUp limit.');
+    const more = problems.length - 1;
+    super(
+      more === 0
+        ? l10n.t('Not saved, nothing was sent: {0}', first)
+        : more === 1
+          ? l10n.t('Not saved, nothing was sent: {0} (and 1 more problem)', first)
+          : l10n.t('Not saved, nothing was sent: {0} (and {1} more problems)', first, more),
+    );
     this.name = 'InvalidDbError';
   }
 }
@@ -44,8 +50,13 @@ export class ConflictError extends Error {
     /** The server's DB as the check read it. */
     readonly server: Observation,
   ) {
-    const shown = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ') + (keys.length > 3 ? ` and ${keys.length - 3} more` : '');
-    super(`${shown} changed on the server since ${ref.idSubscription} was read; nothing was saved.`);
+    // Keys are data, not words: they are listed as JSON, the sentence around them is translated.
+    const shown = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ');
+    super(
+      keys.length > 3
+        ? l10n.t('{0} and {1} more changed on the server since {2} was read; nothing was saved.', shown, keys.length - 3, ref.idSubscription)
+        : l10n.t('{0} changed on the server since {1} was read; nothing was saved.', shown, ref.idSubscription),
+    );
     this.name = 'ConflictError';
   }
 }
@@ -71,7 +82,7 @@ export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import';
 /** The user chose not to send the write after reviewing it. Nothing was sent. */
 export class SaveCancelledError extends Error {
   constructor(ref: SubscriptionRef) {
-    super(`Not saved: the write to ${ref.idSubscription} was cancelled in the review; nothing was sent.`);
+    super(l10n.t('Not saved: the write to {0} was cancelled in the review; nothing was sent.', ref.idSubscription));
     this.name = 'SaveCancelledError';
   }
 }
@@ -242,7 +253,7 @@ export class DbStore {
     } catch (error) {
       if (isNotFound(error) || isCancellation(error)) throw error;
       const reason = userMessage(error);
-      throw new SaveFailedError(`Not saved: ${/[.!?]$/.test(reason) ? reason : `${reason}.`} Nothing was changed on the server.`, error);
+      throw new SaveFailedError(l10n.t('Not saved: {0} Nothing was changed on the server.', /[.!?]$/.test(reason) ? reason : `${reason}.`), error);
     }
   }
 
