@@ -46,26 +46,48 @@ const integrationTests = readdirSync('test/integration')
   .map((f) => `test/integration/${f}`);
 
 /**
- * Keeps `import('../api')` out of the extension bundle: the api (undici, zod) is its own file, dist/api.js, read
- * only when the first client is made, so activation does not pay for parsing it.
+ * The lazily loaded bundles: a dynamic `import()` of one of these, from that folder, is left as a require() of the
+ * bundle's file at run time, so activation does not parse it. The api (undici, zod) is read when the first client is
+ * made; the command handlers (and the link handler) at the first command or link. Anything else imported lazily is
+ * bundled as usual. test/unit/architecture.test.ts keeps the list of lazy imports equal to this one.
  */
-const lazyApi = {
-  name: 'lazy-api',
+const LAZY = [
+  { from: 'src/gates', request: '../api', file: './api.js' },
+  { from: 'src/commands', request: './handlers', file: './commands.js' },
+];
+const lazyBundles = {
+  name: 'lazy-bundles',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/api$/ }, (args) =>
-      args.kind === 'dynamic-import' && args.importer.includes('src/gates') ? { path: './api.js', external: true } : undefined,
+    build.onResolve({ filter: /^\.\.?\/(api|handlers)$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const lazy = LAZY.find((l) => l.request === args.path && args.importer.split('\\').join('/').includes(`${l.from}/`));
+      return lazy ? { path: lazy.file, external: true } : undefined;
+    });
+  },
+};
+
+/**
+ * `import * as vscode from 'vscode'` in every module would each copy the whole API object (esbuild's CommonJS interop
+ * defines a getter per property, once per importing module); through this one module it is copied once per bundle.
+ */
+const oneVscodeNamespace = {
+  name: 'one-vscode-namespace',
+  setup(build) {
+    build.onResolve({ filter: /^vscode$/ }, (args) =>
+      args.namespace === 'vscode-api' ? { path: 'vscode', external: true } : { path: 'vscode', namespace: 'vscode-api' },
     );
+    build.onLoad({ filter: /.*/, namespace: 'vscode-api' }, () => ({ contents: "export * from 'vscode';", loader: 'js' }));
   },
 };
 
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
+    entryPoints: { extension: 'src/extension.ts', commands: 'src/commands/handlers.ts' },
     outdir: 'dist',
     external: ['vscode'],
     metafile: true,
-    plugins: [...common.plugins, lazyApi],
+    plugins: [...common.plugins, lazyBundles, oneVscodeNamespace],
     // lowered to require(): the extension host loads CommonJS, and require is what VS Code's loader hooks
     supported: { 'dynamic-import': false },
   },
@@ -98,7 +120,7 @@ if (watch) {
 } else {
   const results = await Promise.all(builds.map((b) => esbuild.build(b)));
   mkdirSync('dist', { recursive: true });
-  // one metafile for the shipped code: the extension bundle and the lazily loaded api bundle
+  // one metafile for the shipped code: the extension bundle and the lazily loaded command and api bundles
   const [extension, api] = [results[0].metafile, results[1].metafile];
   writeFileSync('dist/meta.json', JSON.stringify({ inputs: { ...extension.inputs, ...api.inputs }, outputs: { ...extension.outputs, ...api.outputs } }));
   if (production) exportL10n('./l10n');

@@ -9,6 +9,20 @@ const [bundle, mode] = process.argv.slice(2);
 if (!bundle) throw new Error('usage: activationChild <bundle.js> [--probe]');
 const stubPath = resolve(__dirname, 'vscode.js');
 
+/**
+ * Node's own modules the extension host has loaded before any extension: the static imports of code-server
+ * 4.139.1's extensionHostProcess.js (`grep -o 'from"[a-z_:/]*"'` on it), and perf_hooks, which its performance
+ * marks load at startup by reading `globalThis.performance` (docs/harness.md, H21). An extension that uses them pays
+ * nothing for them there, so they are loaded before the clock starts, for every bundle alike.
+ */
+const HOST_MODULES = [
+  'assert', 'child_process', 'crypto', 'events', 'fs', 'fs/promises', 'http', 'module', 'net', 'os', 'perf_hooks',
+  'stream', 'string_decoder', 'url', 'util', 'zlib',
+];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+for (const name of HOST_MODULES) require(`node:${name}`);
+void globalThis.performance;
+
 const moduleWithResolve = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
 const original = moduleWithResolve._resolveFilename;
 moduleWithResolve._resolveFilename = function (request: string, ...rest: unknown[]): string {

@@ -14,7 +14,7 @@ export const TOKEN_PATH = '/oauth/token';
 type Branded = { readonly brand: symbol };
 
 /** Brands instances, names them after their class, and answers `instanceof` from the brand. */
-abstract class BrandedError extends Error {
+export abstract class BrandedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     // Class names survive bundling (esbuild keepNames), so the name tells the log what failed.

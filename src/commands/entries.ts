@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DB_LIMITS, valueAt, withEntry, type Db, type DbValue } from '../core/db';
 import { checkKeyInput, parseValueInput } from '../core/valueInput';
 import type { Ctx } from '../ctx';
-import { ConflictError } from '../db/dbStore';
+import { ConflictError } from '../db/saveErrors';
 import type { SubscriptionRef } from '../db/subscriptionRef';
 import type { EntryNode } from '../views/treeNodes';
 import { subscriptionOf, type SubscriptionArg } from './subscriptions';

@@ -1,20 +1,31 @@
 import * as vscode from 'vscode';
-import { isCancellation, userMessage } from '../api/failures';
-import type { CommandId } from '../constants';
+import { isCancellation } from '../api/failures';
+import { COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
-import { SaveCancelledError } from '../db/dbStore';
+import { SaveCancelledError } from '../db/saveErrors';
+import { reportError } from './reportError';
 
-export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
+type Handlers = typeof import('./handlers');
+let handlers: Promise<Handlers> | undefined;
 
 /**
- * Registers the commands through one wrapper: this is where users meet errors, as one sentence with a "Show Log"
- * button; a cancelled prompt or request ends quietly. The handler's result is returned (tests use it).
+ * The command handlers and the link handler, loaded once, at the first command or link: they are their own bundle
+ * (dist/commands.js, see esbuild.mjs), so activation does not parse them.
  */
-export function registerCommands(ctx: Ctx, commands: Record<CommandId, CommandHandler>): vscode.Disposable[] {
-  return Object.entries(commands).map(([id, handler]) =>
+export function loadHandlers(): Promise<Handlers> {
+  return (handlers ??= import('./handlers'));
+}
+
+/**
+ * Registers every command at activation through one wrapper: this is where users meet errors, as one sentence with
+ * a "Show Log" button; a cancelled prompt or request ends quietly. The handler's result is returned (tests use it).
+ */
+export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  return Object.values(COMMANDS).map((id) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
-        return await (handler as (ctx: Ctx, ...a: unknown[]) => unknown)(ctx, ...args);
+        const handler = (await loadHandlers()).HANDLERS[id] as (ctx: Ctx, ...a: unknown[]) => unknown;
+        return await handler(ctx, ...args);
       } catch (error) {
         // The user's own Cancel (a prompt, a request, the write review) needs no error message.
         if (error instanceof vscode.CancellationError || error instanceof SaveCancelledError || isCancellation(error)) return undefined;
@@ -23,15 +34,4 @@ export function registerCommands(ctx: Ctx, commands: Record<CommandId, CommandHa
       }
     }),
   );
-}
-
-/** Shows an error the user can act on; the log gets the same sentence and the error itself (stack, cause). */
-export function reportError(ctx: Ctx, error: unknown): void {
-  const message = userMessage(error);
-  ctx.log.error(message, ...(error instanceof Error ? [error] : []));
-  ctx.lastError = message;
-  const showLog = vscode.l10n.t('Show Log');
-  void vscode.window.showErrorMessage(message, showLog).then((choice) => {
-    if (choice === showLog) ctx.log.show(true);
-  });
 }

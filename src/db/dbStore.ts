@@ -5,87 +5,18 @@ import { mergeSave } from '../core/merge';
 import { dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SavePlan } from '../core/savePlan';
 import { serializeDb } from '../core/dbDocument';
 import type { LogUpClient } from '../api/logUpClient';
+import type { Observation, Version } from './observation';
+import { ConflictError, InvalidDbError, SaveCancelledError, SaveFailedError } from './saveErrors';
 import { refKey, type SubscriptionRef } from './subscriptionRef';
 import { connectionBack, sendPlan, type CallOutcome, type WriteResult } from './writeCalls';
 
 export type { CallOutcome } from './writeCalls';
 
-/**
- * A version of a subscription's DB as VS Code's file service sees it. The API has none, so the store makes one: a new
- * version whenever the DB it sees differs from the last one. `size` is unique per version because VS Code's
- * dirty-write check only refuses a save when the mtime went up AND the size changed (docs/harness.md).
- */
-export interface Version {
-  readonly mtime: number;
-  readonly size: number;
-}
-
-/** What the store last saw of a subscription's DB on the server, and its version. */
-export interface Observation extends Version {
-  readonly db: Db;
-}
-
-/** The edit breaks a DB limit. Nothing was sent. */
-export class InvalidDbError extends Error {
-  constructor(problems: readonly string[]) {
-    const first = problems[0] ?? l10n.t('The DB breaks a LogUp limit.');
-    const more = problems.length - 1;
-    super(
-      more === 0
-        ? l10n.t('Not saved, nothing was sent: {0}', first)
-        : more === 1
-          ? l10n.t('Not saved, nothing was sent: {0} (and 1 more problem)', first)
-          : l10n.t('Not saved, nothing was sent: {0} (and {1} more problems)', first, more),
-    );
-    this.name = 'InvalidDbError';
-  }
-}
-
-/** Someone else changed, on the server, keys the user changed too. Nothing was written. */
-export class ConflictError extends Error {
-  constructor(
-    readonly ref: SubscriptionRef,
-    /** The keys changed on both sides, sorted. */
-    readonly keys: readonly string[],
-    /** The server's DB as the check read it. */
-    readonly server: Observation,
-  ) {
-    // Keys are data, not words: they are listed as JSON, the sentence around them is translated.
-    const shown = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ');
-    super(
-      keys.length > 3
-        ? l10n.t('{0} and {1} more changed on the server since {2} was read; nothing was saved.', shown, keys.length - 3, ref.idSubscription)
-        : l10n.t('{0} changed on the server since {1} was read; nothing was saved.', shown, ref.idSubscription),
-    );
-    this.name = 'ConflictError';
-  }
-}
-
-/** A save that failed before, between or during its writes; the message says what the server holds now. */
-export class SaveFailedError extends Error {
-  constructor(
-    message: string,
-    override readonly cause: unknown,
-    /** A call of this save did land before the failure. */
-    readonly landed = false,
-    /** The failed call may still have been applied. */
-    readonly uncertain = false,
-  ) {
-    super(message);
-    this.name = 'SaveFailedError';
-  }
-}
+export type { Observation, Version } from './observation';
 
 /** Who asked for a write: recorded in the write history and shown in the review. */
 export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import';
 
-/** The user chose not to send the write after reviewing it. Nothing was sent. */
-export class SaveCancelledError extends Error {
-  constructor(ref: SubscriptionRef) {
-    super(l10n.t('Not saved: the write to {0} was cancelled in the review; nothing was sent.', ref.idSubscription));
-    this.name = 'SaveCancelledError';
-  }
-}
 
 /** What a write will do, shown before any write request leaves (when the review applies). */
 export interface SaveReview {

@@ -6,7 +6,8 @@ import { dbPath, isSafeId, parseDbPath } from '../core/dbPath';
 import { SCHEME } from '../constants';
 import { mergeSave } from '../core/merge';
 import { dbEquals } from '../core/savePlan';
-import { ConflictError, type DbStore, type Observation, type Version } from './dbStore';
+import type { DbStore, Observation, Version } from './dbStore';
+import { ConflictError } from './saveErrors';
 import type { SubscriptionRef } from './subscriptionRef';
 
 /** What the provider knows of one open document. */

@@ -5,7 +5,7 @@ import type { Ctx } from '../ctx';
 import { valueAt, type DbValue } from '../core/db';
 import { applyPlan } from '../core/savePlan';
 import { undoCheck, undoPlan } from '../core/undo';
-import { ConflictError } from '../db/dbStore';
+import { ConflictError } from '../db/saveErrors';
 import type { SubscriptionRef } from '../db/subscriptionRef';
 import { historyUri } from './historyDocuments';
 import { isUndoable, showValue, writtenChange, type HistoryEntry } from './historyEntry';

@@ -3,7 +3,7 @@ import { isCancellation } from '../api/failures';
 import { EXTENSION_ID } from '../constants';
 import type { Ctx } from '../ctx';
 import type { Gate } from '../gates/gateStore';
-import { reportError } from '../commands/registry';
+import { reportError } from '../commands/reportError';
 import { openDb, openSubscriptionById, type SubscriptionArg } from '../commands/subscriptions';
 import { subscriptionFor } from '../commands/find';
 import { pickGate } from '../commands/ui';

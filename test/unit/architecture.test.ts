@@ -40,6 +40,14 @@ function statSafe(path: string): boolean {
 }
 
 const graph = importGraph();
+
+/** Every `import('…')` in src/, as "module → specifier". */
+function lazyImports(): string[] {
+  return [...graph.keys()].flatMap((module) => {
+    const text = readFileSync(join(src, `${module}.ts`), 'utf8');
+    return [...text.matchAll(/(?<!typeof )import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => `${module} → ${m[1]}`);
+  }).sort();
+}
 const layer = (module: string): string => module.split('/')[0]!;
 
 describe('architecture', () => {
@@ -75,12 +83,47 @@ describe('architecture', () => {
     }
   });
 
-  it('the api bundle is the one lazy import', () => {
-    const lazy = [...graph.keys()].flatMap((module) => {
+  it('the lazy imports are the two lazily loaded bundles esbuild.mjs makes: the api and the command handlers', () => {
+    assert.deepEqual(lazyImports(), ['commands/registry → ./handlers', 'gates/clientRegistry → ../api']);
+  });
+
+  it('what both extension-host bundles hold a copy of keeps no state and throws only branded errors', () => {
+    // dist/extension.js and dist/commands.js each bundle the modules both import: a `let` at a module's top level
+    // would be two variables, and `instanceof` a plain Error class made by the other copy would be false.
+    const eager = (entry: string): Set<string> => {
+      const seen = new Set<string>();
+      const visit = (module: string): void => {
+        if (seen.has(module)) return;
+        seen.add(module);
+        const text = readFileSync(join(src, `${module}.ts`), 'utf8');
+        const lazy = new Set([...text.matchAll(/(?<!typeof )import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]));
+        // Statements that bundle code: not `import type` / `export type` (erased), not lazy import()s.
+        const staticTargets = [...text.matchAll(/^(?:import|export)(\s+type\b)?[^;]*?from\s+['"](\.[^'"]+)['"]/gm)]
+          .filter((m) => !m[1])
+          .map((m) => m[2]!)
+          .filter((s) => !lazy.has(s));
+        for (const s of staticTargets) {
+          const target = resolve(src, dirname(module), s);
+          visit(relative(src, statSafe(`${target}.ts`) ? `${target}.ts` : join(target, 'index.ts')).replace(/\.ts$/, ''));
+        }
+      };
+      visit(entry);
+      return seen;
+    };
+    const main = eager('extension');
+    const shared = [...eager('commands/handlers')].filter((m) => main.has(m));
+    assert.ok(shared.includes('core/limits'), 'the check sees the shared modules');
+    for (const module of shared) {
       const text = readFileSync(join(src, `${module}.ts`), 'utf8');
-      return [...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => `${module} → ${m[1]}`);
-    });
-    assert.deepEqual(lazy, ['gates/clientRegistry → ../api']);
+      assert.doesNotMatch(text, /^(export )?(let|var) /m, `${module} is in both bundles and has a top-level let/var`);
+      assert.doesNotMatch(text, /class (?!BrandedError)\w+ extends Error\b/, `${module} is in both bundles: its errors must extend BrandedError`);
+    }
+  });
+
+  it('each bundle that runs in the extension host hands its own @vscode/l10n the display language', () => {
+    for (const entry of ['extension', 'commands/handlers']) {
+      assert.match(readFileSync(join(src, `${entry}.ts`), 'utf8'), /^\s*useDisplayLanguage\(\);/m, `${entry} does not call useDisplayLanguage()`);
+    }
   });
 
   it('no source file is one a newcomer has to scroll through', () => {

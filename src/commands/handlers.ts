@@ -1,0 +1,55 @@
+import { COMMANDS, type CommandId } from '../constants';
+import type { Ctx } from '../ctx';
+import { clearHistory, openWriteDiff, showHistory, undoWrite } from '../history/historyCommands';
+import { copyLink } from '../links/linkHandler';
+import { copySnippet } from '../snippets/copySnippet';
+import { exportDb, importDb } from '../transfer/transferCommands';
+import { useDisplayLanguage } from '../translations';
+import { addKey, deleteKey, editValue } from './entries';
+import { findSubscription } from './find';
+import { addGate, addSandboxGate, removeGate, setGateEnvironment } from './gates';
+import {
+  copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
+} from './subscriptions';
+import { verifyToken } from './verifyToken';
+
+/*
+ * What runs only when the person does something: every command's handler and the following of a link. It ships as
+ * its own bundle, dist/commands.js, loaded by the first command or link (src/commands/registry.ts), so activation
+ * parses only what the views and the `logup:` file system need (BENCHMARKS.md, part 3).
+ */
+useDisplayLanguage();
+
+export { LinkHandler } from '../links/linkHandler';
+export { ensureSandboxDemoGate } from './gates';
+
+export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
+
+export const HANDLERS: Record<CommandId, CommandHandler> = {
+  [COMMANDS.addGate]: addGate,
+  [COMMANDS.addSandboxGate]: addSandboxGate,
+  [COMMANDS.removeGate]: removeGate,
+  [COMMANDS.setGateEnvironment]: setGateEnvironment,
+  [COMMANDS.verifyToken]: verifyToken,
+  [COMMANDS.openSubscriptionById]: openSubscriptionById,
+  [COMMANDS.openDb]: openDb,
+  [COMMANDS.refresh]: refresh,
+  [COMMANDS.refreshSubscription]: refreshSubscription,
+  [COMMANDS.copySubscriptionId]: copySubscriptionId,
+  [COMMANDS.copyActorId]: copyActorId,
+  [COMMANDS.removeSubscription]: removeSubscription,
+  [COMMANDS.editValue]: editValue,
+  [COMMANDS.addKey]: addKey,
+  [COMMANDS.deleteKey]: deleteKey,
+  [COMMANDS.revertToServer]: revertToServer,
+  [COMMANDS.showLog]: (c: Ctx) => c.log.show(true),
+  [COMMANDS.showHistory]: showHistory,
+  [COMMANDS.clearHistory]: clearHistory,
+  [COMMANDS.undoWrite]: undoWrite,
+  [COMMANDS.openWriteDiff]: openWriteDiff,
+  [COMMANDS.findSubscription]: findSubscription,
+  [COMMANDS.copyLink]: copyLink,
+  [COMMANDS.copySnippet]: copySnippet,
+  [COMMANDS.exportDb]: exportDb,
+  [COMMANDS.importDb]: importDb,
+};

@@ -1,0 +1,77 @@
+import * as l10n from '@vscode/l10n';
+import { BrandedError } from '../api/errors';
+import type { Observation } from './observation';
+import type { SubscriptionRef } from './subscriptionRef';
+
+/*
+ * What a save can end with, other than success. Two bundles hold a copy of these classes (dist/extension.js, where
+ * DbStore throws them, and dist/commands.js, whose commands catch them), so they are branded errors: `instanceof`
+ * checks a registered symbol every copy puts on its instances, not the prototype chain (see src/api/errors.ts).
+ */
+
+/** The edit breaks a DB limit. Nothing was sent. */
+export class InvalidDbError extends BrandedError {
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static readonly brand: symbol = Symbol.for('logup-vscode.InvalidDbError');
+  constructor(problems: readonly string[]) {
+    const first = problems[0] ?? l10n.t('The DB breaks a LogUp limit.');
+    const more = problems.length - 1;
+    super(
+      more === 0
+        ? l10n.t('Not saved, nothing was sent: {0}', first)
+        : more === 1
+          ? l10n.t('Not saved, nothing was sent: {0} (and 1 more problem)', first)
+          : l10n.t('Not saved, nothing was sent: {0} (and {1} more problems)', first, more),
+    );
+    this.name = 'InvalidDbError';
+  }
+}
+
+/** Someone else changed, on the server, keys the user changed too. Nothing was written. */
+export class ConflictError extends BrandedError {
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static readonly brand: symbol = Symbol.for('logup-vscode.ConflictError');
+  constructor(
+    readonly ref: SubscriptionRef,
+    /** The keys changed on both sides, sorted. */
+    readonly keys: readonly string[],
+    /** The server's DB as the check read it. */
+    readonly server: Observation,
+  ) {
+    // Keys are data, not words: they are listed as JSON, the sentence around them is translated.
+    const shown = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ');
+    super(
+      keys.length > 3
+        ? l10n.t('{0} and {1} more changed on the server since {2} was read; nothing was saved.', shown, keys.length - 3, ref.idSubscription)
+        : l10n.t('{0} changed on the server since {1} was read; nothing was saved.', shown, ref.idSubscription),
+    );
+    this.name = 'ConflictError';
+  }
+}
+
+/** A save that failed before, between or during its writes; the message says what the server holds now. */
+export class SaveFailedError extends BrandedError {
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static readonly brand: symbol = Symbol.for('logup-vscode.SaveFailedError');
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+    /** A call of this save did land before the failure. */
+    readonly landed = false,
+    /** The failed call may still have been applied. */
+    readonly uncertain = false,
+  ) {
+    super(message);
+    this.name = 'SaveFailedError';
+  }
+}
+
+/** The user chose not to send the write after reviewing it. Nothing was sent. */
+export class SaveCancelledError extends BrandedError {
+  /** Shared by every copy of this class, whichever bundle made it. */
+  static readonly brand: symbol = Symbol.for('logup-vscode.SaveCancelledError');
+  constructor(ref: SubscriptionRef) {
+    super(l10n.t('Not saved: the write to {0} was cancelled in the review; nothing was sent.', ref.idSubscription));
+    this.name = 'SaveCancelledError';
+  }
+}
