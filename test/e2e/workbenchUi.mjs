@@ -1,6 +1,7 @@
 // What the e2e scripts do in the workbench as a person would (quick inputs, the LogUp view, the editor), and the
 // README screenshots they take. Shared by test/e2e/*.e2e.mjs; not a script itself (the runner takes *.e2e.mjs only).
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -66,7 +67,9 @@ export async function readmeShot(ctx, name) {
   if (process.env.LOGUP_README_SCREENSHOTS === '1') {
     const dir = join(import.meta.dirname, '..', '..', 'media', 'screenshots');
     mkdirSync(dir, { recursive: true });
-    copyFileSync(file, join(dir, `${name}.png`));
+    // Quantized to a 256-colour palette: a third of the bytes, the same picture to the eye. The README and the
+    // walkthrough (packed in the .vsix, BENCHMARKS.md part 4) show them; npm run screenshots installs pngquant.
+    execFileSync('pngquant', ['--quality=80-95', '--speed', '1', '--strip', '--force', '--output', join(dir, `${name}.png`), file]);
   }
 }
 

@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { installVsix, startCodeServer } from './codeServer.mjs';
 import { startSandbox } from './sandbox.mjs';
-import { ensureToolchain } from './toolchain.mjs';
+import { ensureAptPackages, ensureToolchain } from './toolchain.mjs';
 import { ensureDir, freshRunDir, harnessLog, repoRoot, runCleanups, withTimeout } from './util.mjs';
 import { launchBrowser, openWorkbench, runCommand, waitForNotification } from './workbench.mjs';
 
@@ -40,6 +40,8 @@ export async function runE2e({ toolchain, root = repoRoot, vsix = join(root, 'di
   if (scripts.length === 0) return { ok: false, passed: 0, failed: 0, results: [], runDir, reason: `no test/e2e/*.e2e.mjs${filter ? ` matching "${filter}"` : ''}` };
 
   const tools = toolchain ?? (await ensureToolchain({ log }));
+  // `npm run screenshots` quantizes the README screenshots it refreshes (test/e2e/workbenchUi.mjs, readmeShot)
+  if (process.env.LOGUP_README_SCREENSHOTS === '1') await ensureAptPackages(['pngquant'], log);
   // installed once, shared by the scripts' code-servers (they run one after another)
   const extensionsDir = await installVsix({ toolchain: tools, vsix, runDir: join(runDir, 'install'), extensionsDir: join(runDir, 'extensions'), log });
   const browser = await launchBrowser({ chromePath: tools.chromePath, runDir });

@@ -62,6 +62,15 @@ describe('the getting-started walkthrough', () => {
       if (step.media.image) assert.ok((step.media.altText ?? '').length > 20, `${step.id}: the image has alt text`);
     }
   });
+
+  it('packs its screenshots quantized, as npm run screenshots writes them (a third of the bytes in the .vsix)', () => {
+    for (const step of walkthrough?.steps ?? []) {
+      if (!step.media.image?.endsWith('.png')) continue;
+      const png = readFileSync(new URL(step.media.image, root));
+      // IHDR's colour type, byte 25: 3 is a palette image (pngquant's output), 2 or 6 a true-colour one
+      assert.equal(png[25], 3, `${step.media.image} is a true-colour PNG: refresh it with npm run screenshots`);
+    }
+  });
 });
 
 describe('activation', () => {
