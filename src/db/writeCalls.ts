@@ -1,5 +1,6 @@
 // The write calls of a save plan: how they are sent, what the server holds after the ones that landed, and the
 // words that say precisely what did not land. No `vscode` import; DbStore orders the saves and records the result.
+import * as l10n from '@vscode/l10n';
 import { mayHaveBeenApplied } from '../api/failures';
 import type { LogUpClient } from '../api/logUpClient';
 import { hasKey, type Db } from '../core/db';
@@ -81,7 +82,7 @@ export async function sendPlan(
   const db = landedDb(start, plan, sent);
   const failed = sent.filter((s): s is Failed => !s.ok);
   if (failed.length === 0) return { db, calls };
-  const done = sent.filter((s) => s.ok).map((s) => doneText(plan, s.call));
+  const done = sent.filter((s) => s.ok).map((s) => s.call);
   return { db, calls, failure: describeFailure(plan, done, failed) };
 }
 
@@ -98,11 +99,25 @@ function callSize(plan: SavePlan, call: WriteCall): number {
   return call === 'put' ? plan.putEntries.length : plan.deleteKeys.length;
 }
 
-function doneText(plan: SavePlan, call: WriteCall): string {
-  return call === 'put' ? `${plural(plan.putEntries.length, 'key')} added or changed` : `the deletion of ${plural(plan.deleteKeys.length, 'key')}`;
+/** "1 key" / "3 keys", for the sentences below (translated whole, with their number). */
+function keyCount(n: number): string {
+  return n === 1 ? l10n.t('1 key') : l10n.t('{0} keys', n);
 }
 
+/** What a call that landed did, e.g. "2 keys added or changed". */
+function doneText(plan: SavePlan, call: WriteCall): string {
+  return call === 'put'
+    ? l10n.t('{0} added or changed', keyCount(plan.putEntries.length))
+    : l10n.t('the deletion of {0}', keyCount(plan.deleteKeys.length));
+}
+
+/** What a call that failed was doing, e.g. "deleting 1 key". */
 function failedText(plan: SavePlan, call: WriteCall): string {
+  return call === 'put' ? l10n.t('adding or changing {0}', keyCount(plan.putEntries.length)) : l10n.t('deleting {0}', keyCount(plan.deleteKeys.length));
+}
+
+/** The same, in English, for the log. */
+function failedLogText(plan: SavePlan, call: WriteCall): string {
   return call === 'put' ? `adding or changing ${plural(plan.putEntries.length, 'key')}` : `deleting ${plural(plan.deleteKeys.length, 'key')}`;
 }
 
@@ -136,24 +151,37 @@ function landedDb(start: Db, plan: SavePlan, sent: readonly Sent[]): Db {
   return start;
 }
 
-/** The words for a write in which the calls `failed` did not (or may not have) land, and the calls `done` did. */
-function describeFailure(plan: SavePlan, done: readonly string[], failed: readonly Failed[]): WriteFailure {
-  const lines = failed.map((f) => `${failedText(plan, f.call)} failed: ${reason(f.error)}`);
+/**
+ * The words for a write in which the calls `failed` did not (or may not have) land, and the call `done` did (at most
+ * one: a write has two calls). Each case is one whole sentence for translators; the log lines stay English.
+ */
+function describeFailure(plan: SavePlan, done: readonly WriteCall[], failed: readonly Failed[]): WriteFailure {
+  const lines = failed.map((f) => `${failedLogText(plan, f.call)} failed: ${reason(f.error)}`);
   const unsure = failed.filter((f) => mayHaveBeenApplied(f.error));
   const landed = done.length > 0;
-  const saved = landed ? `Saved ${done.join(' and ')}, but` : 'Saving failed:';
+  const [first, second] = failed;
+  let what: string;
+  if (landed) {
+    what = l10n.t('Saved {0}, but {1} failed: {2}.', doneText(plan, done[0]!), failedText(plan, first!.call), reason(first!.error));
+  } else if (second === undefined) {
+    what = l10n.t('Saving failed: {0} failed: {1}.', failedText(plan, first!.call), reason(first!.error));
+  } else {
+    what = l10n.t('Saving failed: {0} failed: {1}, and {2} failed: {3}.', failedText(plan, first!.call), reason(first!.error), failedText(plan, second.call), reason(second.error));
+  }
   let next: string;
   if (unsure.length === 0) {
-    next = landed ? 'Save again to send the rest.' : 'Nothing was changed on the server.';
+    next = landed ? l10n.t('Save again to send the rest.') : l10n.t('Nothing was changed on the server.');
   } else if (unsure.length === failed.length) {
-    next = `The server may or may not have applied ${failed.length === 1 ? 'it' : 'them'}; save again to check and send what is left.`;
+    next = failed.length === 1
+      ? l10n.t('The server may or may not have applied it; save again to check and send what is left.')
+      : l10n.t('The server may or may not have applied them; save again to check and send what is left.');
   } else {
     // Both failed, one of them in a way that may have been applied: say which one.
-    const maybe = failedText(plan, unsure[0]!.call);
-    const not = failedText(plan, failed.find((f) => !unsure.includes(f))!.call);
-    next = `${maybe.charAt(0).toUpperCase()}${maybe.slice(1)} may or may not have been applied; ${not} was not. Save again to check and send what is left.`;
+    next = unsure[0]!.call === 'put'
+      ? l10n.t('Adding or changing {0} may or may not have been applied; deleting {1} was not. Save again to check and send what is left.', keyCount(plan.putEntries.length), keyCount(plan.deleteKeys.length))
+      : l10n.t('Deleting {0} may or may not have been applied; adding or changing {1} was not. Save again to check and send what is left.', keyCount(plan.deleteKeys.length), keyCount(plan.putEntries.length));
   }
-  const message = `${saved} ${lines.join(', and ')}. ${next}`;
+  const message = `${what} ${next}`;
   const cause = failed.length === 1 ? failed[0]!.error : new AggregateError(failed.map((f) => f.error), lines.join('; '));
   return { message, cause, landed, uncertain: unsure.length > 0, lines };
 }

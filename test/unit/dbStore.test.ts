@@ -1,7 +1,9 @@
 // DbStore against the sandbox, with a client whose answers can be held back: answers must be applied in the order
 // the requests were sent, never in the order they arrive, and versions never go down. Then the write calls of a
 // save: sent together where the key cap allows, and after any failure a message that says exactly what landed.
+import * as l10n from '@vscode/l10n';
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -331,6 +333,19 @@ describe('DbStore: the write calls of a save', () => {
     assert.deepEqual([e.landed, e.uncertain], [false, false]);
     assert.deepEqual(writes(), ['deleteDb 400']);
     assert.deepEqual(records.map((r) => [r.outcome, r.calls]), [['failed', { delete: 'failed', put: 'notSent' }]]);
+  });
+
+  it('a partly failed save is told in the display language, each sentence whole (pseudo-translated bundle)', async () => {
+    // Every entry of the translators' bundle wrapped in ⟦ ⟧: an English word left outside them was not translatable.
+    const source = JSON.parse(readFileSync(new URL('../../l10n/bundle.l10n.json', import.meta.url), 'utf8')) as Record<string, string | { message: string }>;
+    l10n.config({ contents: Object.fromEntries(Object.entries(source).map(([key, v]) => [key, `⟦${typeof v === 'string' ? v : v.message}⟧`])) });
+    try {
+      sandbox.failNext('putDb', 1, { status: 500 });
+      const e = await failure(BASE, EDITED);
+      assert.match(e.message, /^⟦Saved ⟦the deletion of ⟦1 key⟧⟧, but ⟦adding or changing ⟦2 keys⟧⟧ failed: .*\.⟧ ⟦The server may or may not have applied it; save again to check and send what is left\.⟧$/);
+    } finally {
+      l10n.config({ contents: {} });
+    }
   });
 
   it('the PUT fails (500) while the DELETE lands: the message names the deletion as saved and the PUT as unknown', async () => {
