@@ -48,7 +48,10 @@ async function probe(): Promise<void> {
   const client = await ctx.clients.createUnregistered('gate_x', 'http://127.0.0.1:9/v1_0', 'not-a-secret');
   await client.close();
   const afterFirstClient = loaded();
-  process.stdout.write(`${JSON.stringify({ afterActivate, afterDocumentCheck, afterFirstClient })}\n`);
+  // The person runs a command (Show Log: it needs nothing else).
+  await stub.commands.executeCommand('logup.showLog');
+  const afterFirstCommand = loaded();
+  process.stdout.write(`${JSON.stringify({ afterActivate, afterDocumentCheck, afterFirstClient, afterFirstCommand })}\n`);
 }
 
 function time(): void {
