@@ -9,3 +9,4 @@ export { createDispatcher } from './proxy';
 export type { DispatcherOptions } from './proxy';
 export type { HostResolver } from './directConnect';
 export type { Verification } from './schemas';
+export { useTranslations } from './translations';

@@ -86,7 +86,8 @@ export class ClientRegistry implements vscode.Disposable {
 
   /** A client with its own connection pool, routed by VS Code's proxy settings; close() closes that pool. */
   private async build(gate: Pick<LogUpClientOptions, 'idGate' | 'baseUrl' | 'secretKey'>): Promise<LogUpClient> {
-    const { LogUpClient, createDispatcher } = await import('../api');
+    const { LogUpClient, createDispatcher, useTranslations } = await import('../api');
+    useTranslations(vscode.l10n.bundle);
     const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
     const dispatcher = createDispatcher({ ...network(), connectTimeoutMs: connectTimeoutFor(settings.requestTimeoutMs) });
     try {

@@ -120,10 +120,12 @@ describe('architecture', () => {
     }
   });
 
-  it('each bundle that runs in the extension host hands its own @vscode/l10n the display language', () => {
+  it('each bundle hands its own @vscode/l10n the display language (extension, commands, api)', () => {
     for (const entry of ['extension', 'commands/handlers']) {
       assert.match(readFileSync(join(src, `${entry}.ts`), 'utf8'), /^\s*useDisplayLanguage\(\);/m, `${entry} does not call useDisplayLanguage()`);
     }
+    // the api bundle is handed it by the one place that loads it
+    assert.match(readFileSync(join(src, 'gates/clientRegistry.ts'), 'utf8'), /await import\('\.\.\/api'\);\s*useTranslations\(vscode\.l10n\.bundle\);/);
   });
 
   it('no source file is one a newcomer has to scroll through', () => {
