@@ -102,6 +102,20 @@ describe('endpoints', () => {
     assert.deepEqual(sb.journal.find((e) => e.route === 'deleteDb')?.body, { keys: ['visits', 'newsletter'] });
   });
 
+  test('requests go to the base URL\'s path, and keys to read are sent encoded as a URL parser encodes them', async (t) => {
+    // The client hands undici the origin and the path, without a URL to parse: what arrives must be what it was.
+    const sb = await testSandbox(t);
+    const client = sandboxClient(sb, { baseUrl: `${sb.url}/` });
+    t.after(() => client.close());
+    const keys = ["it's", 'a b', 'é', '%', '!()*~'];
+    await client.putDb(ALPHA.idSubscription, keys.map((key) => ({ key, value: key })));
+    assert.deepEqual(await client.getDb(ALPHA.idSubscription, [...keys, 'missing']), Object.fromEntries(keys.map((k) => [k, k])));
+    const get = sb.journal.at(-1);
+    assert.equal(get?.path, `${new URL(sb.url).pathname}/subscription/${ALPHA.idSubscription}/db`);
+    assert.equal(get?.query, 'keys=it%27s,a%20b,%C3%A9,%25,!()*~,missing');
+    assert.deepEqual(sb.journal.map((e) => e.route), ['token', 'putDb', 'getDb']);
+  });
+
   test('an unknown logupToken is an answer with verified: false, not an error', async (t) => {
     const { client } = await setup(t);
     const v = await client.verify(DEMO_INVALID_LOGUP_TOKEN);
