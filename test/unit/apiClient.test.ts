@@ -473,6 +473,27 @@ describe('refusals before and after the wire', () => {
     assert.deepEqual(await client.getDb(ALPHA.idSubscription), ALPHA.db);
   });
 
+  test('a DB of the wrong shape is refused in the same words whichever check finds it', async (t) => {
+    const { sb, client } = await setup(t);
+    await client.checkCredentials();
+    const cases: [string, string][] = [
+      ['[1, 2]', 'the body should be an object'],
+      ['null', 'the body should be an object'],
+      ['"text"', 'the body should be an object'],
+      ['7', 'the body should be an object'],
+      ['{"a": "x", "b": null}', 'field "b" has the wrong type'],
+      ['{"a": 1, "b": [1], "c": {}}', 'field "b" has the wrong type'],
+      ['{"ok": true, "__proto__": {"x": 1}}', 'field "__proto__" has the wrong type'],
+      ['{"2": "x", "1": {"n": 1}}', 'field "1" has the wrong type'],
+    ];
+    for (const [body, words] of cases) {
+      sb.failNext('getDb', 1, { status: 200, body });
+      const e = await failure(client.getDb(ALPHA.idSubscription));
+      assert.ok(e instanceof LogUpResponseError, body);
+      assert.equal(e.message, `GET /subscription/${ALPHA.idSubscription}/db returned an unexpected response: ${words}`, body);
+    }
+  });
+
   test('a body of the wrong shape names the field, never the value', async (t) => {
     const { sb, client } = await setup(t);
     await client.checkCredentials();
