@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { Db } from '../core/db';
 import { isSafeId } from '../core/dbPath';
 import { LogUpResponseError } from './errors';
@@ -14,7 +14,7 @@ import { clean, serverText } from './serverMessage';
 const VERIFICATION_PATH = '/verification';
 
 /** `value` parsed by `schema`, or a LogUpResponseError naming the first field that does not fit. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, method: string, path: string): z.infer<S> {
+export function validate<S extends z.ZodMiniType>(schema: S, value: unknown, method: string, path: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
