@@ -1,7 +1,7 @@
 /**
  * The one place the api takes undici's runtime from. undici (checked against 7.30.2) has no "exports" map, and its
  * index.js requires everything it ships (fetch, WebSocket, mocks, caches, sqlite…): bundled whole it was 540 KB of
- * dist/api.js. These are the files of what the client uses, about 310 KB (BENCHMARKS.md, part 4). They are not a
+ * dist/api.js. These are the files of what the client uses, 313 KB (BENCHMARKS.md, part 4). They are not a
  * public API: test/unit/undiciDeep.test.ts fails when an upgrade moves or reshapes one, so a test breaks, not users.
  * Types still come from `import type … from 'undici'` (the declarations are in undiciDeep.d.ts).
  */
@@ -11,11 +11,12 @@ import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';
 import EnvHttpProxyAgent from 'undici/lib/dispatcher/env-http-proxy-agent.js';
 import Pool from 'undici/lib/dispatcher/pool.js';
 import buildConnector from 'undici/lib/core/connect.js';
-import api from 'undici/lib/api/index.js';
+import apiConnect from 'undici/lib/api/api-connect.js';
+import apiRequest from 'undici/lib/api/api-request.js';
 
-// What undici's index.js does: the request/connect/stream… methods live on Dispatcher.prototype. The proxy agent
-// opens its tunnels with `client.connect()`, so without this every proxied request would fail.
-Object.assign(Dispatcher.prototype, api);
+// undici's index.js puts its api (request, connect, stream, pipeline, upgrade) on Dispatcher.prototype; two are
+// used: request, and connect, with which the proxy agent opens its tunnels (without it every proxied request fails).
+Object.assign(Dispatcher.prototype, { request: apiRequest, connect: apiConnect });
 
 export { Agent, Dispatcher, EnvHttpProxyAgent, Pool, buildConnector };
 
@@ -24,5 +25,5 @@ export { Agent, Dispatcher, EnvHttpProxyAgent, Pool, buildConnector };
  * so it also works on a dispatcher from another copy of undici (tests inject their own).
  */
 export function request(dispatcher: DispatcherType, options: DispatcherType.RequestOptions): Promise<DispatcherType.ResponseData> {
-  return api.request.call(dispatcher, options);
+  return apiRequest.call(dispatcher, options);
 }

@@ -146,5 +146,6 @@ describe("undici's lib files that src/api/undici.ts imports", () => {
     assert.equal(Pool, undici.Pool);
     assert.equal(buildConnector, undici.buildConnector);
     assert.equal(Dispatcher.prototype.request, undici.Dispatcher.prototype.request);
+    assert.equal(Dispatcher.prototype.connect, undici.Dispatcher.prototype.connect);
   });
 });
