@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
-import { Agent, buildConnector } from 'undici';
+import type { buildConnector as BuildConnector } from 'undici';
+import { Agent, buildConnector } from './undici';
 import { isLoopbackAddress } from './baseUrl';
 import { LogUpConfigError } from './errors';
 
@@ -19,7 +20,7 @@ export function createDirectAgent(connectTimeoutMs: number, resolveHost?: HostRe
  * host, and here every address its name resolves to must be a loopback address too (a hosts file without
  * `localhost`, or a resolver that answers for it, would otherwise send the secret key in clear text elsewhere).
  */
-export function directConnector(connectTimeoutMs: number, resolveHost?: HostResolver): buildConnector.connector {
+export function directConnector(connectTimeoutMs: number, resolveHost?: HostResolver): BuildConnector.connector {
   const resolver = resolveHost ?? systemResolver;
   const secure = buildConnector({ timeout: connectTimeoutMs, ...(resolveHost ? { lookup: lookupWith(resolver, false) } : {}) });
   const plain = buildConnector({ timeout: connectTimeoutMs, lookup: lookupWith(resolver, true) });

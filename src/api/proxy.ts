@@ -1,4 +1,5 @@
-import { Dispatcher, EnvHttpProxyAgent, Pool, type Agent } from 'undici';
+import type { Agent } from 'undici';
+import { Dispatcher, EnvHttpProxyAgent, Pool } from './undici';
 import { isLoopbackHost } from './baseUrl';
 import { MAX_CONNECT_TIMEOUT_MS } from './clientDefaults';
 import { createDirectAgent, directConnector, type HostResolver } from './directConnect';

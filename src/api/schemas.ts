@@ -1,5 +1,7 @@
-// The namespace import lets esbuild drop the parts of zod (locales, unused types) this module never touches.
-import * as z from 'zod';
+// zod/mini: the same checks, and the same issues for validate.ts to word, as zod's classic API, in a quarter of its
+// bundle (26 KB instead of 100 KB of dist/api.js: no chained methods, no JSON-schema export, no locale loaded; only
+// the messages written here are ever shown). The namespace import lets esbuild drop what this module never touches.
+import * as z from 'zod/mini';
 import type { Db } from '../core/db';
 
 /**
@@ -20,14 +22,16 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** `POST /oauth/token` answer. `token_type` is `Baerer` in the reference, so any spelling is accepted (and ignored). */
 export const TokenResponseSchema = z.object({
-  access_token: z.string().min(1).regex(B64TOKEN, UNUSABLE_ACCESS_TOKEN),
-  token_type: z.string().optional(),
+  access_token: z.string().check(z.minLength(1), z.regex(B64TOKEN, UNUSABLE_ACCESS_TOKEN)),
+  token_type: z.optional(z.string()),
   // OAuth2 only recommends expires_in (some servers send a numeric string); when absent the client assumes the
   // documented 3600 s and relies on 401 recovery.
-  expires_in: z
-    .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/).transform(Number)])
-    .pipe(z.number().positive())
-    .optional(),
+  expires_in: z.optional(
+    z.pipe(
+      z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/)), z.transform(Number))]),
+      z.number().check(z.positive()),
+    ),
+  ),
 });
 /** A parsed token answer. */
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;
@@ -35,18 +39,18 @@ export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 const VerifiedSchema = z.object({
   verified: z.literal(true),
   // The reference's example shows an errorMessage even next to verified: true; tolerate it, and null.
-  errorMessage: z.string().nullish(),
-  idActor: z.string().min(1),
-  idSubscription: z.string().min(1),
+  errorMessage: z.nullish(z.string()),
+  idActor: z.string().check(z.minLength(1)),
+  idSubscription: z.string().check(z.minLength(1)),
   db: DbSchema,
 });
 
 const NotVerifiedSchema = z.object({
   verified: z.literal(false),
-  errorMessage: z.string().nullish(),
-  idActor: z.string().nullish(),
-  idSubscription: z.string().nullish(),
-  db: DbSchema.nullish(),
+  errorMessage: z.nullish(z.string()),
+  idActor: z.nullish(z.string()),
+  idSubscription: z.nullish(z.string()),
+  db: z.nullish(DbSchema),
 });
 
 /** `POST /verification` answer: who logged up when `verified`, otherwise (usually) only an `errorMessage`. */

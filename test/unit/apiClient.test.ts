@@ -102,6 +102,20 @@ describe('endpoints', () => {
     assert.deepEqual(sb.journal.find((e) => e.route === 'deleteDb')?.body, { keys: ['visits', 'newsletter'] });
   });
 
+  test('requests go to the base URL\'s path, and keys to read are sent encoded as a URL parser encodes them', async (t) => {
+    // The client hands undici the origin and the path, without a URL to parse: what arrives must be what it was.
+    const sb = await testSandbox(t);
+    const client = sandboxClient(sb, { baseUrl: `${sb.url}/` });
+    t.after(() => client.close());
+    const keys = ["it's", 'a b', 'é', '%', '!()*~'];
+    await client.putDb(ALPHA.idSubscription, keys.map((key) => ({ key, value: key })));
+    assert.deepEqual(await client.getDb(ALPHA.idSubscription, [...keys, 'missing']), Object.fromEntries(keys.map((k) => [k, k])));
+    const get = sb.journal.at(-1);
+    assert.equal(get?.path, `${new URL(sb.url).pathname}/subscription/${ALPHA.idSubscription}/db`);
+    assert.equal(get?.query, 'keys=it%27s,a%20b,%C3%A9,%25,!()*~,missing');
+    assert.deepEqual(sb.journal.map((e) => e.route), ['token', 'putDb', 'getDb']);
+  });
+
   test('an unknown logupToken is an answer with verified: false, not an error', async (t) => {
     const { client } = await setup(t);
     const v = await client.verify(DEMO_INVALID_LOGUP_TOKEN);
@@ -457,6 +471,27 @@ describe('refusals before and after the wire', () => {
     assert.ok(Date.now() - started < 2000);
     assert.equal(logs.at(-1)?.outcome, 'http-error');
     assert.deepEqual(await client.getDb(ALPHA.idSubscription), ALPHA.db);
+  });
+
+  test('a DB of the wrong shape is refused in the same words whichever check finds it', async (t) => {
+    const { sb, client } = await setup(t);
+    await client.checkCredentials();
+    const cases: [string, string][] = [
+      ['[1, 2]', 'the body should be an object'],
+      ['null', 'the body should be an object'],
+      ['"text"', 'the body should be an object'],
+      ['7', 'the body should be an object'],
+      ['{"a": "x", "b": null}', 'field "b" has the wrong type'],
+      ['{"a": 1, "b": [1], "c": {}}', 'field "b" has the wrong type'],
+      ['{"ok": true, "__proto__": {"x": 1}}', 'field "__proto__" has the wrong type'],
+      ['{"2": "x", "1": {"n": 1}}', 'field "1" has the wrong type'],
+    ];
+    for (const [body, words] of cases) {
+      sb.failNext('getDb', 1, { status: 200, body });
+      const e = await failure(client.getDb(ALPHA.idSubscription));
+      assert.ok(e instanceof LogUpResponseError, body);
+      assert.equal(e.message, `GET /subscription/${ALPHA.idSubscription}/db returned an unexpected response: ${words}`, body);
+    }
   });
 
   test('a body of the wrong shape names the field, never the value', async (t) => {

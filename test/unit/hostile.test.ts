@@ -198,6 +198,46 @@ describe('answers built to mislead', () => {
     assert.equal(sb.count('token'), 1);
   });
 
+  test('token and verification answers of the wrong shape are refused in exact words, naming the field only', async (t) => {
+    // What a person reads in the log and the failure message; the schemas' library must not change a word of it.
+    const { sb, client } = await readyClient(t);
+    const token: [string, string][] = [
+      ['{}', 'field "access_token" is missing'],
+      ['[]', 'the body should be an object'],
+      ['{"access_token": 5}', 'field "access_token" should be a string'],
+      ['{"access_token": ""}', 'field "access_token" is invalid'],
+      ['{"access_token": "a b"}', 'the server answered an access token that cannot be used (field "access_token")'],
+      ['{"access_token": "t", "expires_in": "36x"}', 'field "expires_in" has the wrong type'],
+      ['{"access_token": "t", "expires_in": null}', 'field "expires_in" has the wrong type'],
+      ['{"access_token": "t", "expires_in": 0}', 'field "expires_in" is invalid'],
+      ['{"access_token": "t", "token_type": 5}', 'field "token_type" should be a string'],
+    ];
+    for (const [body, words] of token) {
+      sb.failNext('token', 1, { status: 200, body });
+      const e = await failure(client.checkCredentials());
+      assert.equal(e.message, `POST /oauth/token returned an unexpected response: ${words}`, body);
+    }
+    const verification: [string, string][] = [
+      ['null', 'the body should be an object'],
+      ['{}', 'field "verified" has the wrong type'],
+      ['{"verified": "yes"}', 'field "verified" has the wrong type'],
+      ['{"verified": true}', 'field "idActor" is missing'],
+      ['{"verified": true, "idActor": "", "idSubscription": "sub_x", "db": {}}', 'field "idActor" is invalid'],
+      ['{"verified": true, "idActor": "acr_x", "idSubscription": "sub_x", "db": []}', 'field "db" should be an object'],
+      ['{"verified": true, "idActor": "acr_x", "idSubscription": "sub_x", "db": {"k": null}}', 'field "db.k" has the wrong type'],
+      ['{"verified": false, "errorMessage": 5}', 'field "errorMessage" should be a string'],
+      ['{"verified": false, "db": {"k": [1]}}', 'field "db.k" has the wrong type'],
+    ];
+    for (const [body, words] of verification) {
+      sb.failNext('verification', 1, { status: 200, body });
+      const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
+      assert.equal(e.message, `POST /verification returned an unexpected response: ${words}`, body);
+    }
+    // A number sent as a string is still a lifetime, as before.
+    sb.failNext('token', 1, { status: 200, body: '{"access_token": "t", "expires_in": "3600"}' });
+    await client.checkCredentials();
+  });
+
   test('a redirect is not followed: the secret and the token never reach another host', async (t) => {
     const elsewhere = await rawServer(t, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
     const { url } = await rawServer(t, (_req, res) => res.writeHead(307, { location: `${elsewhere.url}/subscription/sub_x/db` }).end());
