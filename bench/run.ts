@@ -83,7 +83,7 @@ function clientOverhead(): void {
   const r = child<OverheadResult>('clientOverhead.js');
   const ratio = median(r.ratios);
   print({
-    title: `2. Client overhead: ${r.calls} sequential getDb, LogUpClient vs bare undici.request, alternating (median of ${r.rounds} rounds)`,
+    title: `2. Client overhead: ${r.calls} sequential getDb, LogUpClient vs bare undici (agent.request), alternating (median of ${r.rounds} rounds)`,
     head: ['Measure', 'LogUpClient', 'bare undici', 'Goal', 'Result'],
     rows: [
       ['Median time per call (median round)', `${median(r.clientUsPerCall).toFixed(0)} µs`, `${median(r.bareUsPerCall).toFixed(0)} µs`, '', ''],

@@ -414,20 +414,17 @@ export class LogUpClient {
       outcome = 'network-error';
       throw new LogUpNetworkError(method, path, errorCode(e), e);
     } finally {
-      this.log({
-        method,
-        path,
-        ...(status !== undefined ? { status } : {}),
-        durationMs: Math.round(performance.now() - started),
-        attempt,
-        outcome,
-      });
+      if (this.logger !== undefined) {
+        const entry: RequestLogEntry = { method, path, durationMs: Math.round(performance.now() - started), attempt, outcome };
+        if (status !== undefined) entry.status = status;
+        this.log(this.logger, entry);
+      }
     }
   }
 
-  private log(entry: RequestLogEntry): void {
+  private log(logger: RequestLogger, entry: RequestLogEntry): void {
     try {
-      this.logger?.(entry);
+      logger(entry);
     } catch {
       // A broken logger must not turn a successful call into a failure.
     }
