@@ -17,7 +17,7 @@ import { isAuthFailure } from '../../src/api/failures';
 import type { LogUpClient, LogUpClientOptions, RequestLogEntry } from '../../src/api/logUpClient';
 import { DEMO_GATE, DEMO_INVALID_LOGUP_TOKEN, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { delay, failure, sandboxClient, seenErrors, testSandbox, tokenRecorder, type SandboxOptions } from './support';
+import { assertAnswersRefused, delay, failure, sandboxClient, seenErrors, testSandbox, tokenRecorder, type SandboxOptions } from './support';
 
 const ALPHA = DEMO_SUBSCRIPTIONS[0]!;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
@@ -486,12 +486,8 @@ describe('refusals before and after the wire', () => {
       ['{"ok": true, "__proto__": {"x": 1}}', 'field "__proto__" has the wrong type'],
       ['{"2": "x", "1": {"n": 1}}', 'field "1" has the wrong type'],
     ];
-    for (const [body, words] of cases) {
-      sb.failNext('getDb', 1, { status: 200, body });
-      const e = await failure(client.getDb(ALPHA.idSubscription));
-      assert.ok(e instanceof LogUpResponseError, body);
-      assert.equal(e.message, `GET /subscription/${ALPHA.idSubscription}/db returned an unexpected response: ${words}`, body);
-    }
+    const errors = await assertAnswersRefused(sb, 'getDb', () => client.getDb(ALPHA.idSubscription), `GET /subscription/${ALPHA.idSubscription}/db`, cases);
+    for (const e of errors) assert.ok(e instanceof LogUpResponseError, e.message);
   });
 
   test('a body of the wrong shape names the field, never the value', async (t) => {

@@ -11,7 +11,7 @@ import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
 import type { Db } from '../../src/core/db';
 import { planSave } from '../../src/core/savePlan';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
-import { failure, readyClient, sandboxClient } from './support';
+import { assertAnswersRefused, failure, readyClient, sandboxClient } from './support';
 
 const ALPHA = DEMO_SUBSCRIPTIONS[0]!;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
@@ -212,11 +212,7 @@ describe('answers built to mislead', () => {
       ['{"access_token": "t", "expires_in": 0}', 'field "expires_in" is invalid'],
       ['{"access_token": "t", "token_type": 5}', 'field "token_type" should be a string'],
     ];
-    for (const [body, words] of token) {
-      sb.failNext('token', 1, { status: 200, body });
-      const e = await failure(client.checkCredentials());
-      assert.equal(e.message, `POST /oauth/token returned an unexpected response: ${words}`, body);
-    }
+    await assertAnswersRefused(sb, 'token', () => client.checkCredentials(), 'POST /oauth/token', token);
     const verification: [string, string][] = [
       ['null', 'the body should be an object'],
       ['{}', 'field "verified" has the wrong type'],
@@ -228,11 +224,7 @@ describe('answers built to mislead', () => {
       ['{"verified": false, "errorMessage": 5}', 'field "errorMessage" should be a string'],
       ['{"verified": false, "db": {"k": [1]}}', 'field "db.k" has the wrong type'],
     ];
-    for (const [body, words] of verification) {
-      sb.failNext('verification', 1, { status: 200, body });
-      const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
-      assert.equal(e.message, `POST /verification returned an unexpected response: ${words}`, body);
-    }
+    await assertAnswersRefused(sb, 'verification', () => client.verify(ALPHA_TOKEN.logupToken), 'POST /verification', verification);
     // A number sent as a string is still a lifetime, as before.
     sb.failNext('token', 1, { status: 200, body: '{"access_token": "t", "expires_in": "3600"}' });
     await client.checkCredentials();

@@ -74,3 +74,24 @@ export async function failure(p: Promise<unknown>): Promise<Error> {
   }
   assert.fail('expected the call to fail');
 }
+
+/**
+ * For each [body, words]: the sandbox answers the next `route` call 200 with `body`, and `call` must fail with
+ * "<label> returned an unexpected response: <words>", word for word.
+ */
+export async function assertAnswersRefused(
+  sb: Pick<SandboxHandle, 'failNext'>,
+  route: Parameters<SandboxHandle['failNext']>[0],
+  call: () => Promise<unknown>,
+  label: string,
+  cases: readonly (readonly [body: string, words: string])[],
+): Promise<Error[]> {
+  const errors: Error[] = [];
+  for (const [body, words] of cases) {
+    sb.failNext(route, 1, { status: 200, body });
+    const e = await failure(call());
+    assert.equal(e.message, `${label} returned an unexpected response: ${words}`, body);
+    errors.push(e);
+  }
+  return errors;
+}
