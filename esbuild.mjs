@@ -58,7 +58,8 @@ const LAZY = [
 const lazyBundles = {
   name: 'lazy-bundles',
   setup(build) {
-    build.onResolve({ filter: /^\.\.?\/(api|handlers)$/ }, (args) => {
+    const requests = LAZY.map((l) => l.request.replace(/[.]/g, '\\.'));
+    build.onResolve({ filter: new RegExp(`^(${requests.join('|')})$`) }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       const lazy = LAZY.find((l) => l.request === args.path && args.importer.split('\\').join('/').includes(`${l.from}/`));
       return lazy ? { path: lazy.file, external: true } : undefined;

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import { loadHandlers, registerCommands } from './commands/registry';
-import { useDisplayLanguage } from './translations';
+import { useTranslations } from './api/translations';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
-  useDisplayLanguage();
+  useTranslations(vscode.l10n.bundle);
   const ctx = new Ctx(context);
   context.subscriptions.push(
     ctx,

@@ -1,9 +1,9 @@
 import * as l10n from '@vscode/l10n';
 
 /**
- * dist/api.js holds its own copy of @vscode/l10n (and of the core modules that translate with it): the extension
- * hands it the bundle of VS Code's display language when it loads the api (none when English). src/translations.ts
- * does the same for the bundles that import vscode.
+ * The pure layers translate with @vscode/l10n, which cannot ask VS Code for the bundle of its display language, and
+ * each of the three bundles (dist/extension.js, dist/commands.js, dist/api.js) holds its own copy of it: each is
+ * handed `vscode.l10n.bundle` (none when English) when it loads — by its entry, and by ClientRegistry for the api.
  */
 export function useTranslations(contents: l10n.l10nJsonFormat | undefined): void {
   if (contents) l10n.config({ contents });

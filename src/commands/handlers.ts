@@ -1,10 +1,11 @@
+import * as vscode from 'vscode';
+import { useTranslations } from '../api/translations';
 import { COMMANDS, type CommandId } from '../constants';
 import type { Ctx } from '../ctx';
 import { clearHistory, openWriteDiff, showHistory, undoWrite } from '../history/historyCommands';
 import { copyLink } from '../links/linkHandler';
 import { copySnippet } from '../snippets/copySnippet';
 import { exportDb, importDb } from '../transfer/transferCommands';
-import { useDisplayLanguage } from '../translations';
 import { addKey, deleteKey, editValue } from './entries';
 import { findSubscription } from './find';
 import { addGate, addSandboxGate, removeGate, setGateEnvironment } from './gates';
@@ -18,7 +19,7 @@ import { verifyToken } from './verifyToken';
  * its own bundle, dist/commands.js, loaded by the first command or link (src/commands/registry.ts), so activation
  * parses only what the views and the `logup:` file system need (BENCHMARKS.md, part 3).
  */
-useDisplayLanguage();
+useTranslations(vscode.l10n.bundle);
 
 export { LinkHandler } from '../links/linkHandler';
 export { ensureSandboxDemoGate } from './gates';

@@ -122,7 +122,7 @@ describe('architecture', () => {
 
   it('each bundle hands its own @vscode/l10n the display language (extension, commands, api)', () => {
     for (const entry of ['extension', 'commands/handlers']) {
-      assert.match(readFileSync(join(src, `${entry}.ts`), 'utf8'), /^\s*useDisplayLanguage\(\);/m, `${entry} does not call useDisplayLanguage()`);
+      assert.match(readFileSync(join(src, `${entry}.ts`), 'utf8'), /^\s*useTranslations\(vscode\.l10n\.bundle\);/m, `${entry} does not call useTranslations()`);
     }
     // the api bundle is handed it by the one place that loads it
     assert.match(readFileSync(join(src, 'gates/clientRegistry.ts'), 'utf8'), /await import\('\.\.\/api'\);\s*useTranslations\(vscode\.l10n\.bundle\);/);
