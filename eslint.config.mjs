@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   // DbStore and the settings reader are pure too, so unit tests drive them without an editor.
-  { files: ['src/api/**', 'src/core/**', 'src/sandbox/**', 'src/db/dbStore.ts', 'src/db/subscriptionRef.ts', 'src/settings.ts', 'src/constants.ts', 'src/history/historyEntry.ts', 'src/history/historyList.ts', 'src/history/writeHistory.ts', 'src/links/deepLink.ts', 'src/snippets/snippets.ts', 'src/transfer/importCheck.ts', 'src/find/**', 'src/gates/environment.ts', 'src/review/reviewText.ts'], rules: noVscode },
+  { files: ['src/api/**', 'src/core/**', 'src/sandbox/**', 'src/db/dbStore.ts', 'src/db/subscriptionRef.ts', 'src/settings.ts', 'src/constants.ts', 'src/history/historyEntry.ts', 'src/history/historyList.ts', 'src/history/writeHistory.ts', 'src/gates/environment.ts', 'src/review/reviewText.ts'], rules: noVscode },
   { files: ['src/sandbox/cli.ts', 'test/**', '*.mjs', 'bench/**'], rules: { 'no-console': 'off' } },
   {
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],

@@ -7,7 +7,7 @@ import { activate } from '../src/extension';
 import type { Ctx } from '../src/ctx';
 import { STATE_GATES, STATE_OPENED } from '../src/constants';
 import type { Db } from '../src/core/db';
-import { OpenedSubscriptions } from '../src/views/openedSubscriptions';
+import { OpenedSubscriptions } from '../src/gates/openedSubscriptions';
 import type { TreeNode } from '../src/views/treeNodes';
 import { StubMemento, stubContext } from './vscodeStub';
 

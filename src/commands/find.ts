@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { refOfUri } from '../db/subscriptionFileSystem';
 import type { SubscriptionRef } from '../db/subscriptionRef';
-import { searchSubscriptions, summarizeDb, type SearchCandidate } from '../find/subscriptionSearch';
+import { searchSubscriptions, summarizeDb, type SearchCandidate } from '../core/subscriptionSearch';
 import { revealSubscription, subscriptionOf, type SubscriptionArg } from './subscriptions';
 import { required } from './ui';
 

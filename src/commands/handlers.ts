@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { useTranslations } from '../api/translations';
 import { COMMANDS, type CommandId } from '../constants';
 import type { Ctx } from '../ctx';
-import { clearHistory, openWriteDiff, showHistory, undoWrite } from '../history/historyCommands';
-import { copyLink } from '../links/linkHandler';
-import { copySnippet } from '../snippets/copySnippet';
-import { exportDb, importDb } from '../transfer/transferCommands';
+import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history';
+import { copyLink } from './links';
+import { copySnippet } from './snippets';
+import { exportDb, importDb } from './transfer';
 import { addKey, deleteKey, editValue } from './entries';
 import { findSubscription } from './find';
 import { addGate, addSandboxGate, removeGate, setGateEnvironment } from './gates';
@@ -21,7 +21,7 @@ import { verifyToken } from './verifyToken';
  */
 useTranslations(vscode.l10n.bundle);
 
-export { LinkHandler } from '../links/linkHandler';
+export { LinkHandler } from './links';
 export { ensureSandboxDemoGate } from './gates';
 
 export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { CONTEXT_HAS_GATES } from '../constants';
 import type { DbStore } from '../db/dbStore';
 import type { WriteHistory } from '../history/writeHistory';
-import type { OpenedSubscriptions } from '../views/openedSubscriptions';
+import type { OpenedSubscriptions } from './openedSubscriptions';
 import type { ClientRegistry } from './clientRegistry';
 import type { GateStore } from './gateStore';
 

@@ -6,7 +6,7 @@ import type { DbStore } from '../db/dbStore';
 import { refKey, type SubscriptionRef } from '../db/subscriptionRef';
 import { ENVIRONMENT_INFO, type Environment } from '../gates/environment';
 import type { Gate, GateStore } from '../gates/gateStore';
-import type { OpenedSubscriptions } from './openedSubscriptions';
+import type { OpenedSubscriptions } from '../gates/openedSubscriptions';
 import { nodeId, type EntryNode, type GateNode, type SubscriptionNode, type TreeNode } from './treeNodes';
 
 /**

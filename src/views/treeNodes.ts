@@ -1,6 +1,6 @@
 import type { DbValue } from '../core/db';
 import type { Gate } from '../gates/gateStore';
-import type { OpenedSubscription } from './openedSubscriptions';
+import type { OpenedSubscription } from '../gates/openedSubscriptions';
 
 /** The elements of the LogUp tree; the tree items are built from them in SubscriptionTreeProvider. */
 export type TreeNode = GateNode | SubscriptionNode | EntryNode | MessageNode;

@@ -9,7 +9,7 @@ import type { Ctx } from '../../src/ctx';
 import type { Db } from '../../src/core/db';
 import { serializeDb } from '../../src/core/dbDocument';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
-import type { UndoChoice, UndoQuestion, UndoResult } from '../../src/history/historyCommands';
+import type { UndoChoice, UndoQuestion, UndoResult } from '../../src/commands/history';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import type { HistoryNode } from '../../src/history/historyView';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';

@@ -13,11 +13,11 @@ import { dbUri } from '../../src/db/subscriptionFileSystem';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import type { WriteRecord } from '../../src/db/dbStore';
 import type { ModalQuestion } from '../../src/dialogs/modal';
-import { parseDeepLink } from '../../src/links/deepLink';
+import { parseDeepLink } from '../../src/core/deepLink';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import type { SnippetCall, SnippetLanguage } from '../../src/snippets/snippets';
-import type { ImportOutcome } from '../../src/transfer/transferCommands';
+import type { SnippetCall, SnippetLanguage } from '../../src/core/snippets';
+import type { ImportOutcome } from '../../src/commands/transfer';
 import { calls, closeAllEditors, extensionCtx, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openLinkParts, parseDeepLink, type DeepLinkParse } from '../../src/links/deepLink';
+import { openLinkParts, parseDeepLink, type DeepLinkParse } from '../../src/core/deepLink';
 
 /** Made up for the tests, shaped like the sandbox's tokens; not a credential. */
 const TOKEN = 'lut_unitTest_Q8vX2mK7pR4sZ9wN';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { serializeDb } from '../../src/core/dbDocument';
-import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYTES, positionAt } from '../../src/transfer/importCheck';
+import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYTES, positionAt } from '../../src/core/importCheck';
 
 const server = { name: 'Ada', age: 36, plan: 'pro' };
 

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Db } from '../../src/core/db';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { buildSnippet, DELETE_PLACEHOLDER_KEY, SNIPPET_CALLS, SNIPPET_ENV, type SnippetTarget } from '../../src/snippets/snippets';
+import { buildSnippet, DELETE_PLACEHOLDER_KEY, SNIPPET_CALLS, SNIPPET_ENV, type SnippetTarget } from '../../src/core/snippets';
 
 const idGate = DEMO_GATE.idGate;
 const has = (command: string, args: string[]): boolean => spawnSync(command, args, { stdio: 'ignore' }).status === 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { entryText, matchesQuery, searchSubscriptions, summarizeDb, type SearchCandidate } from '../../src/find/subscriptionSearch';
+import { entryText, matchesQuery, searchSubscriptions, summarizeDb, type SearchCandidate } from '../../src/core/subscriptionSearch';
 
 const alpha: SearchCandidate = { idGate: 'gate_a', gateLabel: 'Shop', idSubscription: 'sub_alpha', idActor: 'acr_ada', db: { plan: 'pro', age: 36, vip: true } };
 const beta: SearchCandidate = { idGate: 'gate_a', gateLabel: 'Shop', idSubscription: 'sub_beta', idActor: 'acr_bob', db: { plan: 'free', constructor: 'x' } };

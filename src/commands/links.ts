@@ -3,12 +3,12 @@ import { isCancellation } from '../api/failures';
 import { EXTENSION_ID } from '../constants';
 import type { Ctx } from '../ctx';
 import type { Gate } from '../gates/gateStore';
-import { reportError } from '../commands/reportError';
-import { openDb, openSubscriptionById, type SubscriptionArg } from '../commands/subscriptions';
-import { subscriptionFor } from '../commands/find';
-import { pickGate } from '../commands/ui';
-import { verifyToken } from '../commands/verifyToken';
-import { openLinkParts, parseDeepLink, type DeepLink } from './deepLink';
+import { reportError } from './reportError';
+import { openDb, openSubscriptionById, type SubscriptionArg } from './subscriptions';
+import { subscriptionFor } from './find';
+import { pickGate } from './ui';
+import { verifyToken } from './verifyToken';
+import { openLinkParts, parseDeepLink, type DeepLink } from '../core/deepLink';
 
 /**
  * Handles `<scheme>://logup-tools.logup-vscode/verify?logupToken=…[&gate=…]` and `/open?gate=…&subscription=…`.

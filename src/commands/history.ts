@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { withProgress } from '../commands/ui';
+import { withProgress } from './ui';
 import { HISTORY_VIEW_ID } from '../constants';
 import type { Ctx } from '../ctx';
 import { valueAt, type DbValue } from '../core/db';
@@ -7,9 +7,9 @@ import { applyPlan } from '../core/savePlan';
 import { undoCheck, undoPlan } from '../core/undo';
 import { ConflictError } from '../db/saveErrors';
 import type { SubscriptionRef } from '../db/subscriptionRef';
-import { historyUri } from './historyDocuments';
-import { isUndoable, showValue, writtenChange, type HistoryEntry } from './historyEntry';
-import { writeTime, type HistoryNode } from './historyView';
+import { historyUri } from '../history/historyDocuments';
+import { isUndoable, showValue, writtenChange, type HistoryEntry } from '../history/historyEntry';
+import { writeTime, type HistoryNode } from '../history/historyView';
 
 /** A write of the History view, or its id from code. */
 type WriteArg = Extract<HistoryNode, { kind: 'write' }> | { readonly id: string };

@@ -2,8 +2,8 @@
 // that every malformed link the handler can meet is unit-tested. A link only ever reads: /verify verifies a
 // logupToken (after the user confirms), /open opens a DB. It never carries a gate secret or an access token.
 import * as l10n from '@vscode/l10n';
-import { isSafeId } from '../core/dbPath';
-import { parseTokenInput } from '../core/tokenInput';
+import { isSafeId } from './dbPath';
+import { parseTokenInput } from './tokenInput';
 
 /** What a link asks for. */
 export type DeepLink =

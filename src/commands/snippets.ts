@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { subscriptionFor } from '../commands/find';
-import type { SubscriptionArg } from '../commands/subscriptions';
-import { required } from '../commands/ui';
-import { buildSnippet, callPath, describeCall, SNIPPET_CALLS, SNIPPET_ENV, type SnippetCall, type SnippetLanguage } from './snippets';
+import { subscriptionFor } from './find';
+import type { SubscriptionArg } from './subscriptions';
+import { required } from './ui';
+import { buildSnippet, callPath, describeCall, SNIPPET_CALLS, SNIPPET_ENV, type SnippetCall, type SnippetLanguage } from '../core/snippets';
 
 export interface SnippetChoice {
   readonly language: SnippetLanguage;

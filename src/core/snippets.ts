@@ -2,7 +2,7 @@
 // unit tests run the curl commands against the sandbox. A snippet never holds the gate's secret key or an access
 // token: they come from environment variables, named by SNIPPET_ENV, which the person sets in their own shell.
 import * as l10n from '@vscode/l10n';
-import type { Db, DbValue } from '../core/db';
+import type { Db, DbValue } from './db';
 
 /** The environment variables a snippet reads the credentials from. */
 export const SNIPPET_ENV = { secretKey: 'LOGUP_SECRET_KEY', accessToken: 'LOGUP_ACCESS_TOKEN' } as const;

@@ -2,10 +2,10 @@
 // checks as a save of the DB document (analyzeDbDocument, with the server's DB as the base), and then the
 // subscription's DB becomes exactly the file's content, keys absent from the file included (they are deleted).
 import * as l10n from '@vscode/l10n';
-import type { Db } from '../core/db';
-import { analyzeDbDocument, type DbProblem } from '../core/dbDocument';
-import { showKey } from '../core/limits';
-import { describeChange } from '../core/merge';
+import type { Db } from './db';
+import { analyzeDbDocument, type DbProblem } from './dbDocument';
+import { showKey } from './limits';
+import { describeChange } from './merge';
 
 /** Largest file read for an import; a LogUp DB (20 keys, values of at most 1 KB) is far smaller. */
 export const MAX_IMPORT_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 // "LogUp: Find Subscription…" decides what matches here, without vscode, so the picker and the tests share one rule.
 import * as l10n from '@vscode/l10n';
-import type { Db, DbValue } from '../core/db';
+import type { Db, DbValue } from './db';
 
 /** An opened subscription as Find sees it; `db` only when the store has loaded it (Find never reads the server). */
 export interface SearchCandidate {

@@ -4,10 +4,10 @@ import { plural } from '../core/limits';
 import { isEmptyPlan, planSave, type SavePlan } from '../core/savePlan';
 import type { Ctx } from '../ctx';
 import type { SubscriptionRef } from '../db/subscriptionRef';
-import { subscriptionFor } from '../commands/find';
-import type { SubscriptionArg } from '../commands/subscriptions';
-import { required, withProgress } from '../commands/ui';
-import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYTES, tooLarge, type PlacedProblem } from './importCheck';
+import { subscriptionFor } from './find';
+import type { SubscriptionArg } from './subscriptions';
+import { required, withProgress } from './ui';
+import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYTES, tooLarge, type PlacedProblem } from '../core/importCheck';
 
 /**
  * "Export DB…": the subscription's DB as the server holds it now, in the canonical form of the DB editor, to a

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DIAGNOSTIC_SOURCE } from '../constants';
-import type { PlacedProblem } from './importCheck';
+import type { PlacedProblem } from '../core/importCheck';
 
 /**
  * The problems of a file an import refused, in the Problems view and in the file's editor. They describe the file as
