@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
 import { CONTEXT_HAS_GATES } from '../constants';
 import type { DbStore } from '../db/dbStore';
-import type { WriteHistory } from '../history/writeHistory';
 import type { OpenedSubscriptions } from './openedSubscriptions';
 import type { ClientRegistry } from './clientRegistry';
 import type { GateStore } from './gateStore';
+
+/** What a removed gate's history needs: the write history (a floor above) passed in by the owner. */
+export interface GateHistory {
+  removeGate(idGate: string): Promise<void>;
+}
 
 /**
  * The one owner of what follows a gate's change, whether made by a command here or in another window: a saved,
@@ -12,7 +16,7 @@ import type { GateStore } from './gateStore';
  * subscriptions leave the view, and its write history is deleted; the `logup.hasGates` context key follows the list.
  */
 export function watchGateLifecycle(
-  gates: GateStore, clients: ClientRegistry, store: DbStore, opened: OpenedSubscriptions, history?: Pick<WriteHistory, 'removeGate'>,
+  gates: GateStore, clients: ClientRegistry, store: DbStore, opened: OpenedSubscriptions, history?: GateHistory,
 ): vscode.Disposable {
   const gateChanged = (idGate: string | undefined): void => {
     const known = new Set(gates.list().map((g) => g.idGate));

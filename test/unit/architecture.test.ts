@@ -50,6 +50,22 @@ function lazyImports(): string[] {
 }
 const layer = (module: string): string => module.split('/')[0]!;
 
+/**
+ * The floors of src/, lowest first (docs/architecture.md, "Layers"): a folder, or a file at the top of src/. A module
+ * imports from its own floor or below, never up, type-only imports included. The pure rules know nothing of VS Code
+ * or of the services; the services (what the owner object holds) nothing of the owner; the owner nothing of the
+ * command handlers that act on it; only activation knows them all.
+ */
+const FLOORS: readonly (readonly string[])[] = [
+  ['core', 'api', 'sandbox', 'constants', 'settings'],
+  ['db', 'gates', 'dialogs'],
+  ['review', 'history', 'views'],
+  ['ctx'],
+  ['commands'],
+  ['extension'],
+];
+const floorOf = (module: string): number => FLOORS.findIndex((floor) => floor.includes(layer(module)));
+
 describe('architecture', () => {
   it('has no import circle', () => {
     const state = new Map<string, 'visiting' | 'done'>();
@@ -74,6 +90,17 @@ describe('architecture', () => {
       if (!may) continue;
       for (const target of targets) assert.ok(may.includes(layer(target)), `${module} imports ${target}`);
     }
+  });
+
+  it('every folder and top-level file of src/ stands on a floor', () => {
+    const unplaced = [...new Set([...graph.keys()].map(layer))].filter((l) => floorOf(l) < 0);
+    assert.deepEqual(unplaced, [], 'put each in FLOORS (and in docs/architecture.md)');
+  });
+
+  it('no import runs up a floor', () => {
+    const upward = [...graph].flatMap(([module, targets]) =>
+      targets.filter((target) => floorOf(target) > floorOf(module)).map((target) => `${module} → ${target}`));
+    assert.deepEqual(upward, []);
   });
 
   it('the extension takes from the sandbox only its demo gate, so the server stays out of the bundle', () => {
