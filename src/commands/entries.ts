@@ -4,11 +4,8 @@ import { checkKeyInput, parseValueInput } from '../core/valueInput';
 import type { Ctx } from '../ctx';
 import { ConflictError } from '../db/saveErrors';
 import type { SubscriptionRef } from '../db/subscriptionRef';
-import type { EntryNode } from '../views/treeNodes';
-import { subscriptionOf, type SubscriptionArg } from './subscriptions';
+import { keyOf, subscriptionOf, type KeyArg, type SubscriptionArg } from './targets';
 import { required, withProgress } from './ui';
-
-type EntryArg = EntryNode | (SubscriptionRef & { key: string });
 
 /** The conflict's detail: what the server holds now, then what the edit would make of it (a sentence each). */
 function conflictDetail(now: DbValue | undefined, next: DbValue | undefined): string {
@@ -47,10 +44,6 @@ async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValu
   });
 }
 
-function entryRef(arg: EntryArg): SubscriptionRef & { key: string } {
-  return { idGate: arg.idGate, idSubscription: arg.idSubscription, key: arg.key };
-}
-
 async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
   const text = required(await vscode.window.showInputBox({
     title,
@@ -68,8 +61,8 @@ async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
 }
 
 /** "Edit Value…" on a DB entry. `value` skips the prompt (automation, tests). */
-export async function editValue(ctx: Ctx, arg: EntryArg, value?: DbValue): Promise<Db> {
-  const ref = entryRef(arg);
+export async function editValue(ctx: Ctx, arg: KeyArg, value?: DbValue): Promise<Db> {
+  const ref = keyOf(arg);
   const db = ctx.store.current(ref)?.db;
   const shown = db ? valueAt(db, ref.key) : undefined;
   const next = value ?? (await askValue(vscode.l10n.t('Edit {0} of {1}', ref.key, ref.idSubscription), shown));
@@ -99,8 +92,8 @@ export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value
  * "Delete Key" on a DB entry, after a confirmation (skipped when `confirmed`, and where the write review will show
  * the deletion anyway: one question per write is enough).
  */
-export async function deleteKey(ctx: Ctx, arg: EntryArg, confirmed = false): Promise<Db | undefined> {
-  const ref = entryRef(arg);
+export async function deleteKey(ctx: Ctx, arg: KeyArg, confirmed = false): Promise<Db | undefined> {
+  const ref = keyOf(arg);
   if (!confirmed && !ctx.reviewer.appliesTo(ref.idGate)) {
     const del = vscode.l10n.t('Delete');
     const answer = await vscode.window.showWarningMessage(

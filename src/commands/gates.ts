@@ -8,8 +8,8 @@ import type { Gate } from '../gates/gateStore';
 import { reviewApplies } from '../review/reviewText';
 import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoGate';
 import { readSettings, SETTINGS_SECTION } from '../settings';
-import type { GateNode } from '../views/treeNodes';
-import { pickGate, required, withProgress } from './ui';
+import { gateIdOf, pickGate, type GateArg } from './targets';
+import { required, withProgress } from './ui';
 
 /** Arguments for automation and tests; a person is asked for whatever is missing. */
 export interface AddGateArgs {
@@ -118,9 +118,8 @@ async function askBaseUrl(): Promise<string> {
 }
 
 /** "LogUp: Remove Gate": forgets its secret, cached token and opened subscriptions after a confirmation. */
-export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; confirmed?: boolean }): Promise<boolean> {
-  const idGate = arg && 'gate' in arg ? arg.gate.idGate : arg?.idGate;
-  const gate = await pickGate(ctx, idGate, vscode.l10n.t('Remove which gate?'));
+export async function removeGate(ctx: Ctx, arg?: GateArg & { confirmed?: boolean }): Promise<boolean> {
+  const gate = await pickGate(ctx, gateIdOf(arg), vscode.l10n.t('Remove which gate?'));
   const opened = ctx.opened.list(gate.idGate).length;
   if (!(arg && 'confirmed' in arg && arg.confirmed)) {
     const remove = vscode.l10n.t('Remove');
@@ -140,9 +139,8 @@ export async function removeGate(ctx: Ctx, arg?: GateNode | { idGate: string; co
  * "LogUp: Set Gate Environment…" (palette, the gate's context menu, the status bar item): production gates are marked
  * everywhere and their writes reviewed first (setting `logup.confirmWrites`).
  */
-export async function setGateEnvironment(ctx: Ctx, arg?: GateNode | { idGate: string; environment?: Environment }): Promise<Gate> {
-  const idGate = arg && 'gate' in arg ? arg.gate.idGate : arg?.idGate;
-  const gate = await pickGate(ctx, idGate, vscode.l10n.t('Set the environment of which gate?'));
+export async function setGateEnvironment(ctx: Ctx, arg?: GateArg & { environment?: Environment }): Promise<Gate> {
+  const gate = await pickGate(ctx, gateIdOf(arg), vscode.l10n.t('Set the environment of which gate?'));
   const given = arg && 'environment' in arg ? arg.environment : undefined;
   if (given !== undefined && !isEnvironment(given)) throw new Error(vscode.l10n.t('"{0}" is not an environment: use {1}.', String(given), ENVIRONMENTS.join(', ')));
   const environment = given ?? (await pickEnvironment(vscode.l10n.t('Environment of {0}', gate.label), vscode.l10n.t('Which data does {0} hold?', gate.label), gate.environment, true));

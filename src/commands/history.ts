@@ -9,10 +9,8 @@ import { ConflictError } from '../db/saveErrors';
 import type { SubscriptionRef } from '../db/subscriptionRef';
 import { historyUri } from '../history/historyDocuments';
 import { isUndoable, showValue, writtenChange, type HistoryEntry } from '../history/historyEntry';
-import { writeTime, type HistoryNode } from '../history/historyView';
-
-/** A write of the History view, or its id from code. */
-type WriteArg = Extract<HistoryNode, { kind: 'write' }> | { readonly id: string };
+import { writeTime } from '../history/historyView';
+import { writeOf, type WriteArg } from './targets';
 
 /** What undo asks when keys the write touched have changed on the server since. */
 export interface UndoQuestion {
@@ -60,7 +58,7 @@ export async function clearHistory(ctx: Ctx, arg?: { confirmed?: boolean }): Pro
 
 /** "Open Changes": the keys the write touched, before ↔ after, in VS Code's diff editor. */
 export async function openWriteDiff(ctx: Ctx, arg: WriteArg): Promise<void> {
-  const entry = entryOf(ctx, arg);
+  const entry = writeOf(ctx, arg);
   const title = vscode.l10n.t({ message: '{0} at {1}: before ↔ after', args: [entry.idSubscription, writeTime(entry.at)], comment: ['The diff editor\'s title: {0} is a subscription id, {1} the time of the write.'] });
   await vscode.commands.executeCommand('vscode.diff', historyUri(entry, 'before'), historyUri(entry, 'after'), title, { preview: true });
 }
@@ -71,7 +69,7 @@ export async function openWriteDiff(ctx: Ctx, arg: WriteArg): Promise<void> {
  * through the same save as any edit (limits, review, partial failures) and is recorded in the history itself.
  */
 export async function undoWrite(ctx: Ctx, arg: WriteArg, choose?: UndoChooser): Promise<UndoResult | undefined> {
-  const entry = entryOf(ctx, arg);
+  const entry = writeOf(ctx, arg);
   if (!isUndoable(entry)) throw new Error(vscode.l10n.t('This write changed nothing on the server, so there is nothing to undo.'));
   const ref: SubscriptionRef = { idGate: entry.idGate, idSubscription: entry.idSubscription };
   const result = await withProgress(vscode.l10n.t('Undoing the write to {0}…', ref.idSubscription), (signal) => undoEntry(ctx, entry, ref, choose, signal));
@@ -155,11 +153,4 @@ async function askAboutChangedKeys(question: UndoQuestion): Promise<UndoChoice> 
   const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, ...(skip ? [skip] : []), writeAnyway);
   if (answer === writeAnyway) return 'overwrite';
   return answer !== undefined && answer === skip ? 'skip' : undefined;
-}
-
-function entryOf(ctx: Ctx, arg: WriteArg | undefined): HistoryEntry {
-  const id = arg && typeof arg === 'object' ? ('entry' in arg ? arg.entry.id : arg.id) : undefined;
-  const entry = typeof id === 'string' ? ctx.history.get(id) : undefined;
-  if (!entry) throw new Error(vscode.l10n.t('This write is no longer in the write history (it was cleared, or is older than the history keeps).'));
-  return entry;
 }

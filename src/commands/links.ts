@@ -4,9 +4,8 @@ import { EXTENSION_ID } from '../constants';
 import type { Ctx } from '../ctx';
 import type { Gate } from '../gates/gateStore';
 import { reportError } from './reportError';
-import { openDb, openSubscriptionById, type SubscriptionArg } from './subscriptions';
-import { subscriptionFor } from './find';
-import { pickGate } from './ui';
+import { openDb, openSubscriptionById } from './subscriptions';
+import { pickGate, subscriptionFor, type SubscriptionArg } from './targets';
 import { verifyToken } from './verifyToken';
 import { openLinkParts, parseDeepLink, type DeepLink } from '../core/deepLink';
 

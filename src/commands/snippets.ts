@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { subscriptionFor } from './find';
-import type { SubscriptionArg } from './subscriptions';
+import { subscriptionFor, type SubscriptionArg } from './targets';
 import { required } from './ui';
 import { buildSnippet, callPath, describeCall, SNIPPET_CALLS, SNIPPET_ENV, type SnippetCall, type SnippetLanguage } from '../core/snippets';
 

@@ -5,15 +5,8 @@ import { isSafeId } from '../core/dbPath';
 import { dbUri, refOfUri } from '../db/subscriptionFileSystem';
 import type { SubscriptionRef } from '../db/subscriptionRef';
 import type { SubscriptionNode } from '../views/treeNodes';
-import { pickGate, required, withProgress } from './ui';
-
-/** A subscription node from the tree, or a ref from code. */
-export type SubscriptionArg = SubscriptionNode | SubscriptionRef;
-
-/** The subscription a tree node or a ref from code names. */
-export function subscriptionOf(arg: SubscriptionArg): SubscriptionRef {
-  return 'subscription' in arg ? { idGate: arg.idGate, idSubscription: arg.subscription.idSubscription } : arg;
-}
+import { pickGate, subscriptionOf, type SubscriptionArg } from './targets';
+import { required, withProgress } from './ui';
 
 /**
  * Shows the subscription in the LogUp view, selected and expanded, wherever the user was: a hidden view is opened

@@ -4,8 +4,7 @@ import { plural } from '../core/limits';
 import { isEmptyPlan, planSave, type SavePlan } from '../core/savePlan';
 import type { Ctx } from '../ctx';
 import type { SubscriptionRef } from '../db/subscriptionRef';
-import { subscriptionFor } from './find';
-import type { SubscriptionArg } from './subscriptions';
+import { subscriptionFor, type SubscriptionArg } from './targets';
 import { required, withProgress } from './ui';
 import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYTES, tooLarge, type PlacedProblem } from '../core/importCheck';
 

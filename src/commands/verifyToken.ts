@@ -4,7 +4,8 @@ import { COMMANDS } from '../constants';
 import { parseTokenInput } from '../core/tokenInput';
 import type { Ctx } from '../ctx';
 import { revealSubscription } from './subscriptions';
-import { pickGate, required, withProgress } from './ui';
+import { pickGate } from './targets';
+import { required, withProgress } from './ui';
 
 export interface VerifyTokenArgs {
   /** A logupToken or a redirect URL carrying one (for automation and tests). */
