@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
-import { loadHandlers, registerCommands } from './commands/registry';
+import { followLink, loadHandlers, registerCommands } from './commands/registry';
 import { useTranslations } from './api/translations';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
@@ -10,7 +10,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
   context.subscriptions.push(
     ctx,
     ...registerCommands(ctx),
-    vscode.window.registerUriHandler({ handleUri: async (uri) => new (await loadHandlers()).LinkHandler(ctx).handleUri(uri) }),
+    vscode.window.registerUriHandler({ handleUri: (uri) => followLink(ctx, uri) }),
   );
   if (process.env.LOGUP_SANDBOX_URL) void loadHandlers().then((h) => h.ensureSandboxDemoGate(ctx)).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
   // Internals are handed out only to the in-editor tests, never to other extensions (the gate store reads secrets).

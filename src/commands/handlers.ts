@@ -21,7 +21,7 @@ import { verifyToken } from './verifyToken';
  */
 useTranslations(vscode.l10n.bundle);
 
-export { LinkHandler } from './links';
+export { followLink } from './links';
 export { ensureSandboxDemoGate } from './gates';
 
 export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
-import { isCancellation } from '../api/failures';
 import { EXTENSION_ID } from '../constants';
 import type { Ctx } from '../ctx';
 import type { Gate } from '../gates/gateStore';
-import { reportError } from './reportError';
 import { openDb, openSubscriptionById } from './subscriptions';
 import { pickGate, subscriptionFor, type SubscriptionArg } from './targets';
 import { verifyToken } from './verifyToken';
@@ -17,18 +15,13 @@ import { openLinkParts, parseDeepLink, type DeepLink } from '../core/deepLink';
 export class LinkHandler implements vscode.UriHandler {
   constructor(private readonly ctx: Ctx) {}
 
-  /** VS Code does not wait for this; every failure is shown here, through the same report as a command's. */
+  /** Throws what the person is told; the caller (registry.ts, followLink) is the error boundary of commands too. */
   async handleUri(uri: vscode.Uri): Promise<void> {
-    try {
-      // Never the query: it may hold a logupToken.
-      this.ctx.log.info(`Link opened: ${uri.path}`);
-      const parsed = parseDeepLink(uri.path, uri.query);
-      if (!parsed.ok) throw new Error(parsed.message);
-      await this.follow(parsed.link);
-    } catch (error) {
-      if (error instanceof vscode.CancellationError || isCancellation(error)) return;
-      reportError(this.ctx, error);
-    }
+    // Never the query: it may hold a logupToken.
+    this.ctx.log.info(`Link opened: ${uri.path}`);
+    const parsed = parseDeepLink(uri.path, uri.query);
+    if (!parsed.ok) throw new Error(parsed.message);
+    await this.follow(parsed.link);
   }
 
   private async follow(link: DeepLink): Promise<void> {
@@ -68,6 +61,11 @@ export class LinkHandler implements vscode.UriHandler {
     }
     return gate;
   }
+}
+
+/** Follows a link; VS Code does not wait for it. */
+export function followLink(ctx: Ctx, uri: vscode.Uri): Promise<void> {
+  return new LinkHandler(ctx).handleUri(uri);
 }
 
 /**

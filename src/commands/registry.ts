@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
-import { isCancellation } from '../api/failures';
 import { COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
-import { SaveCancelledError } from '../db/saveErrors';
-import { reportError } from './reportError';
+import { withErrorBoundary } from './reportError';
 
 type Handlers = typeof import('./handlers');
 let handlers: Promise<Handlers> | undefined;
@@ -17,21 +15,19 @@ export function loadHandlers(): Promise<Handlers> {
 }
 
 /**
- * Registers every command at activation through one wrapper: this is where users meet errors, as one sentence with
- * a "Show Log" button; a cancelled prompt or request ends quietly. The handler's result is returned (tests use it).
+ * Registers every command at activation, each through the one error boundary (reportError.ts). The handler's result
+ * is returned (tests use it).
  */
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return Object.values(COMMANDS).map((id) =>
-    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-      try {
-        const handler = (await loadHandlers()).HANDLERS[id] as (ctx: Ctx, ...a: unknown[]) => unknown;
-        return await handler(ctx, ...args);
-      } catch (error) {
-        // The user's own Cancel (a prompt, a request, the write review) needs no error message.
-        if (error instanceof vscode.CancellationError || error instanceof SaveCancelledError || isCancellation(error)) return undefined;
-        reportError(ctx, error);
-        return undefined;
-      }
-    }),
+    vscode.commands.registerCommand(id, (...args: unknown[]) => withErrorBoundary(ctx, async () => {
+      const handler = (await loadHandlers()).HANDLERS[id] as (ctx: Ctx, ...a: unknown[]) => unknown;
+      return handler(ctx, ...args);
+    })),
   );
+}
+
+/** Follows a link (`vscode.window.registerUriHandler`) through the same error boundary as a command. */
+export function followLink(ctx: Ctx, uri: vscode.Uri): Promise<void> {
+  return withErrorBoundary(ctx, async () => (await loadHandlers()).followLink(ctx, uri));
 }
