@@ -3,12 +3,13 @@ import { withProgress } from './ui';
 import { HISTORY_VIEW_ID } from '../constants';
 import type { Ctx } from '../ctx';
 import { valueAt, type DbValue } from '../core/db';
+import { showValue } from '../core/limits';
 import { applyPlan } from '../core/savePlan';
 import { undoCheck, undoPlan } from '../core/undo';
 import { ConflictError } from '../db/saveErrors';
 import type { SubscriptionRef } from '../db/subscriptionRef';
 import { historyUri } from '../history/historyDocuments';
-import { isUndoable, showValue, writtenChange, type HistoryEntry } from '../history/historyEntry';
+import { isUndoable, writtenChange, type HistoryEntry } from '../history/historyEntry';
 import { writeTime } from '../history/historyView';
 import { writeOf, type WriteArg } from './targets';
 

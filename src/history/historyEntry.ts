@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import * as l10n from '@vscode/l10n';
 import { hasKey, valueAt, withEntry, type Db, type DbValue } from '../core/db';
+import { showValue } from '../core/limits';
 import type { WrittenChange } from '../core/undo';
 import type { SaveOrigin, WriteRecord } from '../db/dbStore';
 
@@ -125,18 +126,16 @@ export function undoneIds(entries: readonly HistoryEntry[]): Set<string> {
 
 // ---- words ---------------------------------------------------------------------------------------------------
 
-/** A value as JSON, cut short for a one-line label. */
-export function showValue(value: DbValue | undefined, max = 40): string {
-  if (value === undefined) return l10n.t('(none)');
-  const text = JSON.stringify(value);
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+/** A key's value before or after a write as the History view shows it (core's showValue), or "(none)" where it had none. */
+export function shownValue(value: DbValue | undefined, max?: number): string {
+  return value === undefined ? l10n.t('(none)') : showValue(value, max);
 }
 
 /** "36 → 37", "added 7", "deleted (was "pro")". */
 export function changeText(change: HistoryChange): string {
-  if (change.call === 'delete') return l10n.t('deleted (was {0})', showValue(change.before));
-  if (change.before === undefined) return l10n.t('added {0}', showValue(change.after));
-  return `${showValue(change.before)} → ${showValue(change.after)}`;
+  if (change.call === 'delete') return l10n.t('deleted (was {0})', shownValue(change.before));
+  if (change.before === undefined) return l10n.t('added {0}', shownValue(change.after));
+  return `${shownValue(change.before)} → ${shownValue(change.after)}`;
 }
 
 /** What happened to a key whose call did not succeed; empty for a done one. */

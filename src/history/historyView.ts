@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMANDS, HISTORY_ITEM } from '../constants';
 import {
-  changeText, entrySummary, isUndoable, outcomeText, showValue, stateText, undoneIds, type HistoryChange, type HistoryEntry,
+  changeText, entrySummary, isUndoable, outcomeText, shownValue, stateText, undoneIds, type HistoryChange, type HistoryEntry,
 } from './historyEntry';
 import { groupBySubscription, type HistoryGroup } from './historyList';
 import type { WriteHistory } from './writeHistory';
@@ -83,7 +83,7 @@ function changeItem(entry: HistoryEntry, change: HistoryChange): vscode.TreeItem
   const state = stateText(change.state);
   item.description = `${changeText(change)}${state ? ` · ${state}` : ''}`;
   item.tooltip = new vscode.MarkdownString()
-    .appendCodeblock(`${JSON.stringify(change.key)}: ${showValue(change.before, 2000)} → ${change.call === 'delete' ? vscode.l10n.t('(deleted)') : showValue(change.after, 2000)}`, 'json')
+    .appendCodeblock(`${JSON.stringify(change.key)}: ${shownValue(change.before, 2000)} → ${change.call === 'delete' ? vscode.l10n.t('(deleted)') : shownValue(change.after, 2000)}`, 'json')
     .appendText(state ? `\n${state}` : '');
   const icon = change.call === 'delete' ? 'diff-removed' : change.before === undefined ? 'diff-added' : 'diff-modified';
   item.iconPath = new vscode.ThemeIcon(icon, change.state === 'done' ? undefined : new vscode.ThemeColor('disabledForeground'));

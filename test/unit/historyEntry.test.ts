@@ -88,6 +88,16 @@ describe('entryFromRecord', () => {
     assert.deepEqual(Object.keys(sides.after).sort(), ['__proto__', 'toString']);
     assert.equal(Object.getPrototypeOf(sides.after), Object.prototype);
   });
+
+  it('the History view shows invisible characters escaped, as the write review does, so a value reads as what was sent', () => {
+    // A right-to-left override makes "admin\u202Eeurt" display as "admintrue"; a zero-width space hides inside "pro".
+    const sneaky: Db = { role: 'admin\u202Eeurt', plan: 'p\u200Bro' };
+    const plan = planSave(BEFORE, { ...BEFORE, ...sneaky });
+    const entry = entryFromRecord(record({ plan, after: applyPlan(BEFORE, plan) }));
+    const words = entry.changes.map(changeText);
+    assert.deepEqual(words, ['"pro" → "p\\u200Bro"', 'added "admin\\u202Eeurt"']);
+    assert.ok(!words.join('').match(/[\u200B\u202E]/), 'no raw invisible character');
+  });
 });
 
 describe('undo from a history entry (with core undoCheck / undoPlan)', () => {
