@@ -60,6 +60,23 @@ export function parseBaseUrl(raw: string): URL {
   if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) {
     throw new LogUpConfigError(l10n.t('Remove the query (?…) and fragment (#…) from the LogUp base URL; use one like {0}.', EXAMPLE));
   }
-  url.pathname = url.pathname.replace(/\/+$/, '');
+  url.pathname = withoutTrailingSlash(url.pathname);
   return url;
+}
+
+/**
+ * A base URL as it is kept and called: no trailing slash, since each call's path (`/token`, `/subscriptions/…`) is
+ * appended to it. The one place this rule is written (the gate store's URLs, the client's).
+ */
+export function withoutTrailingSlash(url: URL | string): string {
+  return (typeof url === 'string' ? url : url.href).replace(/\/+$/, '');
+}
+
+/** The host (and port) of a base URL, to name a gate's server in a line; the text itself when it is no URL. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
 }

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { Db, DbEntry } from '../core/db';
 import { isSafeId } from '../core/dbPath';
 import { raceAbort, sleep as defaultSleep, throwIfAborted } from './abort';
-import { parseBaseUrl } from './baseUrl';
+import { parseBaseUrl, withoutTrailingSlash } from './baseUrl';
 import { BodyDeadlineError, MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, parseJson, readCapped } from './body';
 import { connectTimeoutFor, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './clientDefaults';
 import type { CallOptions, LogUpClientOptions, RequestLogEntry, RequestLogger } from './clientOptions';
@@ -90,9 +90,9 @@ export class LogUpClient {
 
   constructor(options: LogUpClientOptions) {
     const base = parseBaseUrl(options.baseUrl);
-    this.baseUrl = base.href.replace(/\/$/, '');
+    this.baseUrl = withoutTrailingSlash(base);
     this.origin = base.origin;
-    this.basePath = base.pathname.replace(/\/$/, '');
+    this.basePath = withoutTrailingSlash(base.pathname);
     if (typeof options.idGate !== 'string' || options.idGate.trim() === '') {
       throw new LogUpConfigError('The gate id is empty; enter the idGate shown in your LogUp dashboard.');
     }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isLoopbackHost, parseBaseUrl } from '../api/baseUrl';
+import { isLoopbackHost, parseBaseUrl, withoutTrailingSlash } from '../api/baseUrl';
 import { COMMANDS, DEFAULT_BASE_URL } from '../constants';
 import type { Ctx } from '../ctx';
 import { isSafeId } from '../core/dbPath';
@@ -46,7 +46,7 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
     validateInput: (v) => (v.trim().length > 0 ? undefined : vscode.l10n.t('Enter the secret key.')),
   })).trim();
   const baseUrl = args.baseUrl ?? (await askBaseUrl());
-  const url = storedBaseUrl(parseBaseUrl(baseUrl));
+  const url = withoutTrailingSlash(parseBaseUrl(baseUrl));
   const environment = args.environment ?? (args.baseUrl === undefined
     ? await pickEnvironment(vscode.l10n.t('Add LogUp Gate ({0}/{1})', 4, 4), vscode.l10n.t('Which data does {0} hold?', idGate), defaultEnvironment(url))
     : defaultEnvironment(url));
@@ -83,13 +83,8 @@ export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
   if (!url || ctx.gates.get(DEMO_GATE.idGate)) return;
   const parsed = parseBaseUrl(url);
   if (!isLoopbackHost(parsed.hostname)) return;
-  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: DEMO_GATE.idGate, baseUrl: storedBaseUrl(parsed), environment: 'sandbox' }, DEMO_GATE.secretKey);
+  await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: DEMO_GATE.idGate, baseUrl: withoutTrailingSlash(parsed), environment: 'sandbox' }, DEMO_GATE.secretKey);
   ctx.log.info(`Sandbox demo gate ready (${parsed.host})`);
-}
-
-/** The form a gate's API URL is kept in: no trailing slash, since the client appends each call's path. */
-function storedBaseUrl(url: URL): string {
-  return url.toString().replace(/\/$/, '');
 }
 
 async function askBaseUrl(): Promise<string> {

@@ -2,7 +2,7 @@ import { hasKey, sameAt, type Db, type DbValue } from './db';
 import { planSave, type SavePlan } from './savePlan';
 
 /** One key the user added, changed (value or type) or deleted; `before`/`after` are absent where the key was. */
-export interface DbChange {
+export interface KeyChange {
   readonly key: string;
   readonly kind: 'added' | 'changed' | 'deleted';
   readonly before?: DbValue;
@@ -18,9 +18,9 @@ export type MergeResult =
   | { readonly kind: 'conflict'; readonly keys: readonly string[] };
 
 /** The change from `base` to `ours`, one entry per key added, changed or deleted, sorted by key (code units). */
-export function describeChange(base: Db, ours: Db): DbChange[] {
+export function describeChange(base: Db, ours: Db): KeyChange[] {
   const keys = new Set([...Object.keys(base), ...Object.keys(ours)]);
-  return [...keys].filter((key) => !sameAt(base, ours, key)).sort().map((key): DbChange => {
+  return [...keys].filter((key) => !sameAt(base, ours, key)).sort().map((key): KeyChange => {
     if (!hasKey(base, key)) return { key, kind: 'added', after: ours[key] as DbValue };
     if (!hasKey(ours, key)) return { key, kind: 'deleted', before: base[key] as DbValue };
     return { key, kind: 'changed', before: base[key] as DbValue, after: ours[key] as DbValue };

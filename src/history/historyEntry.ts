@@ -5,10 +5,7 @@ import * as l10n from '@vscode/l10n';
 import { hasKey, valueAt, withEntry, type Db, type DbValue } from '../core/db';
 import { showValue } from '../core/limits';
 import type { WrittenChange } from '../core/undo';
-import type { SaveOrigin, WriteRecord } from '../db/dbStore';
-
-/** How far one key of a write got: its call succeeded, failed (not applied), may have been applied, or was never sent. */
-export type ChangeState = 'done' | 'failed' | 'uncertain' | 'notSent';
+import type { CallOutcome, SaveOrigin, WriteRecord } from '../db/dbStore';
 
 /** One key a write deleted or set. */
 export interface HistoryChange {
@@ -18,7 +15,8 @@ export interface HistoryChange {
   readonly before?: DbValue;
   /** The value the write set; absent for a deletion. */
   readonly after?: DbValue;
-  readonly state: ChangeState;
+  /** How far the call of this key got (db/writeCalls.ts). */
+  readonly state: CallOutcome;
 }
 
 /** A recorded write. Ids, keys, values and outcomes only: never a secret, an access token or a logupToken. */
@@ -54,7 +52,7 @@ export function entryFromRecord(record: WriteRecord, extra: { environment?: stri
   // Otherwise the calls went in the plan's order and the first failure stopped the rest: the first one that did not
   // land is the one that failed, any after it was never sent.
   const order = (plan.deleteFirst ? (['delete', 'put'] as const) : (['put', 'delete'] as const)).filter((c) => keysOf[c].length > 0);
-  const states = new Map<'put' | 'delete', ChangeState>();
+  const states = new Map<'put' | 'delete', CallOutcome>();
   let failedYet = false;
   for (const call of order) {
     const told = record.calls?.[call];
@@ -139,7 +137,7 @@ export function changeText(change: HistoryChange): string {
 }
 
 /** What happened to a key whose call did not succeed; empty for a done one. */
-export function stateText(state: ChangeState): string {
+export function stateText(state: CallOutcome): string {
   switch (state) {
     case 'done':
       return '';

@@ -1,7 +1,8 @@
 // The history as a list: its bounds, its file format (read defensively: the file is on the user's disk and may come
 // from another version), and its grouping for the view. No `vscode` import: unit-tested with node:test.
 import type { DbValue } from '../core/db';
-import type { ChangeState, HistoryChange, HistoryEntry } from './historyEntry';
+import type { CallOutcome } from '../db/dbStore';
+import type { HistoryChange, HistoryEntry } from './historyEntry';
 
 /** How much history is kept (the `logup.history.*` settings). */
 export interface HistoryLimits {
@@ -82,7 +83,7 @@ export function parseHistory(text: string): { entries: HistoryEntry[]; dropped: 
 
 const ORIGINS = new Set(['editor', 'tree', 'undo', 'import']);
 const OUTCOMES = new Set(['done', 'partial', 'failed']);
-const STATES = new Set<ChangeState>(['done', 'failed', 'uncertain', 'notSent']);
+const STATES = new Set<CallOutcome>(['done', 'failed', 'uncertain', 'notSent']);
 
 /**
  * Rebuilds an entry field by field, so whatever else a file holds is not carried along (and so never written back).
@@ -114,9 +115,9 @@ function toEntry(raw: unknown): HistoryEntry | undefined {
 function toChange(raw: unknown): HistoryChange | undefined {
   if (!isRecord(raw)) return undefined;
   const { key, call, before, after, state } = raw;
-  if (typeof key !== 'string' || (call !== 'put' && call !== 'delete') || typeof state !== 'string' || !STATES.has(state as ChangeState)) return undefined;
+  if (typeof key !== 'string' || (call !== 'put' && call !== 'delete') || typeof state !== 'string' || !STATES.has(state as CallOutcome)) return undefined;
   if (!optionalValue(before) || !optionalValue(after) || (call === 'put') !== (after !== undefined)) return undefined;
-  return { key, call, state: state as ChangeState, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) };
+  return { key, call, state: state as CallOutcome, ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

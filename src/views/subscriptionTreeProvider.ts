@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { DbValue } from '../core/db';
+import { hostOf } from '../api/baseUrl';
 import { userMessage } from '../api/failures';
 import { COLOR_PRODUCTION, COMMANDS, TREE_ITEM } from '../constants';
 import type { DbStore } from '../db/dbStore';
@@ -209,10 +210,3 @@ function gateItem(gate: Gate): vscode.TreeItem {
   return item;
 }
 
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { buildSync } from 'esbuild';
-import { isLoopbackHost, parseBaseUrl } from '../../src/api/baseUrl';
+import { hostOf, isLoopbackHost, parseBaseUrl, withoutTrailingSlash } from '../../src/api/baseUrl';
 import type { HostResolver } from '../../src/api/directConnect';
 import {
   LogUpCancelledError,
@@ -77,6 +77,21 @@ describe('parseBaseUrl', () => {
     const client = new LogUpClient({ baseUrl: 'https://api.logup.co/v1_0/', idGate: 'gate_x', secretKey });
     assert.equal(client.baseUrl, 'https://api.logup.co/v1_0');
     void client.close();
+  });
+});
+
+describe('a base URL as it is kept and shown', () => {
+  test('kept without a trailing slash, whether it had one, several or none, so a call path appends cleanly', () => {
+    for (const raw of ['https://api.logup.co/v1_0', 'https://api.logup.co/v1_0/', 'https://api.logup.co/v1_0//']) {
+      assert.equal(withoutTrailingSlash(parseBaseUrl(raw)), 'https://api.logup.co/v1_0', raw);
+    }
+    assert.equal(withoutTrailingSlash(parseBaseUrl('http://127.0.0.1:4580/')), 'http://127.0.0.1:4580');
+  });
+
+  test('named by its host and port; text that is no URL is shown as it is', () => {
+    assert.equal(hostOf('http://127.0.0.1:4580/v1_0'), '127.0.0.1:4580');
+    assert.equal(hostOf('https://api.logup.co/v1_0'), 'api.logup.co');
+    assert.equal(hostOf('not a url'), 'not a url');
   });
 });
 
