@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DB_LANGUAGE_ID, SCHEME } from '../constants';
+import type { Log } from '../core/log';
 
 /**
  * Gives every `logup:` document the `logup-db` language, however it was opened (Open DB as JSON, a tab restored after
@@ -12,7 +13,7 @@ export class DbLanguage implements vscode.Disposable {
   private readonly switched = new Map<string, Promise<vscode.TextDocument>>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly log: { warn(message: string): void }) {
+  constructor(private readonly log: Pick<Log, 'warn'>) {
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((document) => void this.apply(document)),
       vscode.workspace.onDidCloseTextDocument((document) => {

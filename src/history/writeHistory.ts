@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Log } from '../core/log';
 import type { WriteRecord } from '../db/dbStore';
 import { refKey, type SubscriptionRef } from '../db/subscriptionRef';
 import { entryFromRecord, type HistoryEntry } from './historyEntry';
@@ -12,12 +13,6 @@ import { boundHistory, parseHistory, serializeHistory, type HistoryLimits } from
 /** A lock older than this was left by a window that crashed mid-write (a write takes milliseconds). */
 const STALE_LOCK_MS = 5_000;
 const LOCK_WAIT_MS = 10_000;
-
-/** What the history logs (the LogUp output channel). */
-export interface HistoryLog {
-  info(message: string): void;
-  warn(message: string): void;
-}
 
 /**
  * Records every write, keeps the list within its limits and on disk. Each change is a read-modify-write of the file
@@ -36,7 +31,7 @@ export class WriteHistory {
   constructor(
     private readonly file: string,
     private readonly limits: () => HistoryLimits,
-    private readonly log: HistoryLog,
+    private readonly log: Log,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -11,7 +11,8 @@ import { SaveFailedError } from '../../src/db/saveErrors';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { parseHistory } from '../../src/history/historyList';
-import { WriteHistory, type HistoryLog } from '../../src/history/writeHistory';
+import type { Log } from '../../src/core/log';
+import { WriteHistory } from '../../src/history/writeHistory';
 
 const idGate = DEMO_GATE.idGate;
 const DAY = 24 * 60 * 60 * 1000;
@@ -24,7 +25,7 @@ describe('WriteHistory', () => {
   let file: string;
   let limits = { maxEntries: 500, maxDays: 30 };
   const warnings: string[] = [];
-  const log: HistoryLog = { info: () => undefined, warn: (m) => void warnings.push(m) };
+  const log: Log = { info: () => undefined, warn: (m) => void warnings.push(m) };
   let n = 0;
   const made: WriteHistory[] = [];
 
