@@ -12,7 +12,7 @@ import { GateStore } from './gates/gateStore';
 import { HistoryDocuments } from './history/historyDocuments';
 import { HistoryTreeProvider, type HistoryNode } from './history/historyView';
 import { WriteHistory } from './history/writeHistory';
-import { readSettings, SETTINGS, SETTINGS_SECTION } from './settings';
+import { readNetwork, readSettings, SETTINGS, SETTINGS_SECTION, type LiveSettings, type SettingName, type Settings } from './settings';
 import { ReviewDiff } from './review/reviewDiff';
 import { WriteReviewer } from './review/writeReviewer';
 import { ImportDiagnostics } from './db/importDiagnostics';
@@ -29,6 +29,8 @@ export class Ctx implements vscode.Disposable {
    * statuses and durations, never headers, bodies or secrets.
    */
   readonly log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
+  /** The one reader of the `logup.*` settings (and of VS Code's proxy settings the clients use). */
+  readonly settings = new ExtensionSettings();
   readonly gates: GateStore;
   readonly opened: OpenedSubscriptions;
   readonly clients: ClientRegistry;
@@ -55,11 +57,15 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly context: vscode.ExtensionContext) {
     this.gates = new GateStore(context.globalState, context.secrets);
     this.opened = new OpenedSubscriptions(context.globalState);
-    this.clients = new ClientRegistry(this.gates, this.log);
+    this.clients = new ClientRegistry(this.gates, this.settings, this.log);
     this.store = new DbStore(this.clients, this.log);
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
+    const historyLimits = (): { maxEntries: number; maxDays: number } => {
+      const { historyMaxEntries, historyMaxDays } = this.settings.current;
+      return { maxEntries: historyMaxEntries, maxDays: historyMaxDays };
+    };
     this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
     this.historyTree = new HistoryTreeProvider(this.history);
     this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: this.historyTree });
@@ -68,7 +74,7 @@ export class Ctx implements vscode.Disposable {
     this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.log);
     this.store.setReviewer(this.reviewer.review);
     this.decorations = new ProductionDecorations(this.gates);
-    this.statusBar = new GateStatusBar(this.gates);
+    this.statusBar = new GateStatusBar(this.gates, this.settings);
     this.disposables.push(
       this.treeView, this.tree, this.fileSystem, this.store, this.clients, this.opened, this.gates,
       this.dbLanguage, reviewDiff, this.decorations, this.statusBar,
@@ -82,10 +88,8 @@ export class Ctx implements vscode.Disposable {
       this.historyView.onDidChangeVisibility((e) => {
         if (e.visible) void this.history.reload();
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SETTINGS_SECTION}.${SETTINGS.historyMaxEntries.key}`) || e.affectsConfiguration(`${SETTINGS_SECTION}.${SETTINGS.historyMaxDays.key}`)) {
-          void this.history.reload();
-        }
+      this.settings.onDidChange((changed) => {
+        if (changed.has('historyMaxEntries') || changed.has('historyMaxDays')) void this.history.reload();
       }),
       this.importDiagnostics,
       // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
@@ -97,12 +101,47 @@ export class Ctx implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables.reverse()) d.dispose();
+    this.settings.dispose();
     this.log.dispose();
   }
 }
 
-function historyLimits(): { maxEntries: number; maxDays: number } {
-  const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
-  return { maxEntries: settings.historyMaxEntries, maxDays: settings.historyMaxDays };
+/** The `logup.*` settings read through one object: `current` reads them as they are now, `onDidChange` names what changed. */
+class ExtensionSettings implements LiveSettings, vscode.Disposable {
+  private readonly listeners = new Set<(changed: ReadonlySet<SettingName>) => void>();
+  private readonly subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+    const changed = new Set<SettingName>();
+    for (const name of Object.keys(SETTINGS) as (keyof typeof SETTINGS)[]) {
+      if (e.affectsConfiguration(`${SETTINGS_SECTION}.${SETTINGS[name].key}`)) changed.add(SETTING_OF[name]);
+    }
+    if (e.affectsConfiguration('http')) changed.add('network');
+    if (changed.size > 0) for (const listener of [...this.listeners]) listener(changed);
+  });
+
+  get current(): Settings {
+    return readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+  }
+
+  get network(): LiveSettings['network'] {
+    return readNetwork(vscode.workspace.getConfiguration('http'));
+  }
+
+  onDidChange(listener: (changed: ReadonlySet<SettingName>) => void): vscode.Disposable {
+    this.listeners.add(listener);
+    return new vscode.Disposable(() => this.listeners.delete(listener));
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.listeners.clear();
+  }
 }
 
+/** Each entry of SETTINGS (package.json's keys) → the field of Settings it is read into. */
+const SETTING_OF: Record<keyof typeof SETTINGS, keyof Settings> = {
+  requestTimeoutSeconds: 'requestTimeoutMs',
+  maxRetries: 'maxRetries',
+  historyMaxEntries: 'historyMaxEntries',
+  historyMaxDays: 'historyMaxDays',
+  confirmWrites: 'confirmWrites',
+};

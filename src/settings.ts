@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, MAX_RETRIES_LIMIT } from './api/clientDefaults';
+import type { DispatcherOptions } from './api/proxy';
 
 /**
  * The extension's settings (`logup.*` in package.json), read in one place with their defaults and bounds. Pure, so
@@ -35,6 +36,20 @@ export interface Settings {
   readonly confirmWrites: ConfirmWrites;
 }
 
+/** A setting that changed: one of ours, or `network` for VS Code's `http.*` proxy settings. */
+export type SettingName = keyof Settings | 'network';
+
+/**
+ * The settings as the owner object holds them (ctx.settings), the one place the extension reads them from: each part
+ * reads `current` when it needs a value and listens to `onDidChange` for the settings it depends on.
+ */
+export interface LiveSettings {
+  readonly current: Settings;
+  /** VS Code's proxy settings, for the clients' connections. */
+  readonly network: DispatcherOptions;
+  onDidChange(listener: (changed: ReadonlySet<SettingName>) => void): { dispose(): void };
+}
+
 /** Reads the settings, falling back to the default for a missing or mistyped value and clamping to the bounds. */
 export function readSettings(source: SettingsSource): Settings {
   return {
@@ -55,4 +70,22 @@ function numberSetting(source: SettingsSource, spec: { key: string; default: num
   const value = source.get<unknown>(spec.key);
   const n = typeof value === 'number' && Number.isFinite(value) ? value : spec.default;
   return Math.min(spec.maximum, Math.max(spec.minimum, n));
+}
+
+/**
+ * VS Code's http.proxy, http.proxyStrictSSL and http.noProxy (HTTPS_PROXY/NO_PROXY from the environment when
+ * http.proxy is empty), from the `http` section. VS Code registers these as application- or machine-scoped and
+ * restricted, so a workspace's .vscode/settings.json cannot set them: an opened folder cannot route a gate's secret
+ * elsewhere.
+ */
+export function readNetwork(http: SettingsSource): DispatcherOptions {
+  // "off" is VS Code's switch for "extensions use no proxy at all", environment variables included.
+  if (http.get<unknown>('proxySupport') === 'off') return { env: {} };
+  const proxy = http.get<unknown>('proxy');
+  const noProxy = http.get<unknown>('noProxy');
+  return {
+    proxyUrl: typeof proxy === 'string' ? proxy : '',
+    strictSSL: http.get<unknown>('proxyStrictSSL') !== false,
+    noProxy: Array.isArray(noProxy) ? noProxy.filter((h): h is string => typeof h === 'string') : [],
+  };
 }

@@ -7,7 +7,6 @@ import { defaultEnvironment, ENVIRONMENT_INFO, ENVIRONMENTS, isEnvironment, type
 import type { Gate } from '../gates/gateStore';
 import { reviewApplies } from '../review/reviewText';
 import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoGate';
-import { readSettings, SETTINGS_SECTION } from '../settings';
 import { gateIdOf, pickGate, type GateArg } from './targets';
 import { required, withProgress } from './ui';
 
@@ -48,7 +47,7 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
   const baseUrl = args.baseUrl ?? (await askBaseUrl());
   const url = withoutTrailingSlash(parseBaseUrl(baseUrl));
   const environment = args.environment ?? (args.baseUrl === undefined
-    ? await pickEnvironment(vscode.l10n.t('Add LogUp Gate ({0}/{1})', 4, 4), vscode.l10n.t('Which data does {0} hold?', idGate), defaultEnvironment(url))
+    ? await pickEnvironment(ctx, vscode.l10n.t('Add LogUp Gate ({0}/{1})', 4, 4), vscode.l10n.t('Which data does {0} hold?', idGate), defaultEnvironment(url))
     : defaultEnvironment(url));
 
   const client = await ctx.clients.createUnregistered(idGate, url, secretKey);
@@ -138,7 +137,7 @@ export async function setGateEnvironment(ctx: Ctx, arg?: GateArg & { environment
   const gate = await pickGate(ctx, gateIdOf(arg), vscode.l10n.t('Set the environment of which gate?'));
   const given = arg && 'environment' in arg ? arg.environment : undefined;
   if (given !== undefined && !isEnvironment(given)) throw new Error(vscode.l10n.t('"{0}" is not an environment: use {1}.', String(given), ENVIRONMENTS.join(', ')));
-  const environment = given ?? (await pickEnvironment(vscode.l10n.t('Environment of {0}', gate.label), vscode.l10n.t('Which data does {0} hold?', gate.label), gate.environment, true));
+  const environment = given ?? (await pickEnvironment(ctx, vscode.l10n.t('Environment of {0}', gate.label), vscode.l10n.t('Which data does {0} hold?', gate.label), gate.environment, true));
   if (environment === gate.environment) return gate;
   const updated = await ctx.gates.setEnvironment(gate.idGate, environment);
   ctx.log.info(`Gate ${gate.idGate}: environment ${gate.environment} → ${environment}`);
@@ -146,9 +145,9 @@ export async function setGateEnvironment(ctx: Ctx, arg?: GateArg & { environment
 }
 
 /** A quick pick of the four environments with `initial` selected, so Enter keeps the default (or the current one). */
-async function pickEnvironment(title: string, placeholder: string, initial: Environment, isCurrent = false): Promise<Environment> {
+async function pickEnvironment(ctx: Ctx, title: string, placeholder: string, initial: Environment, isCurrent = false): Promise<Environment> {
   type Item = vscode.QuickPickItem & { environment: Environment };
-  const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+  const { confirmWrites } = ctx.settings.current;
   const items: Item[] = ENVIRONMENTS.map((environment) => ({
     label: ENVIRONMENT_INFO[environment].label,
     ...(environment === initial ? { description: isCurrent ? vscode.l10n.t('current') : vscode.l10n.t('suggested for this URL') } : {}),

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { LogUpClient, LogUpClientOptions, RequestLogEntry } from '../api/logUpClient';
-import type { DispatcherOptions } from '../api/proxy';
 import { connectTimeoutFor } from '../api/clientDefaults';
-import { readSettings, SETTINGS_SECTION } from '../settings';
+import type { LiveSettings } from '../settings';
 import type { GateStore } from './gateStore';
 
 /** Raised when a gate's secret is gone (removed here or in another window). */
@@ -23,12 +22,13 @@ export class ClientRegistry implements vscode.Disposable {
 
   constructor(
     private readonly gates: GateStore,
+    private readonly settings: LiveSettings,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
+      settings.onDidChange((changed) => {
         // New timeouts and proxy settings take effect on the next request: the old pools (and tunnels) are closed.
-        if (e.affectsConfiguration(SETTINGS_SECTION) || e.affectsConfiguration('http')) void this.resetAll();
+        if (changed.has('requestTimeoutMs') || changed.has('maxRetries') || changed.has('network')) void this.resetAll();
       }),
     );
   }
@@ -88,8 +88,8 @@ export class ClientRegistry implements vscode.Disposable {
   private async build(gate: Pick<LogUpClientOptions, 'idGate' | 'baseUrl' | 'secretKey'>): Promise<LogUpClient> {
     const { LogUpClient, createDispatcher, useTranslations } = await import('../api');
     useTranslations(vscode.l10n.bundle);
-    const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
-    const dispatcher = createDispatcher({ ...network(), connectTimeoutMs: connectTimeoutFor(settings.requestTimeoutMs) });
+    const settings = this.settings.current;
+    const dispatcher = createDispatcher({ ...this.settings.network, connectTimeoutMs: connectTimeoutFor(settings.requestTimeoutMs) });
     try {
       return new LogUpClient({
         ...gate,
@@ -110,22 +110,4 @@ export class ClientRegistry implements vscode.Disposable {
     if (e.outcome === 'ok') this.log.info(line);
     else this.log.warn(line);
   }
-}
-
-/**
- * VS Code's http.proxy, http.proxyStrictSSL and http.noProxy (HTTPS_PROXY/NO_PROXY from the environment when
- * http.proxy is empty). VS Code registers these as application- or machine-scoped and restricted, so a workspace's
- * .vscode/settings.json cannot set them: an opened folder cannot route a gate's secret elsewhere.
- */
-function network(): DispatcherOptions {
-  const http = vscode.workspace.getConfiguration('http');
-  // "off" is VS Code's switch for "extensions use no proxy at all", environment variables included.
-  if (http.get<unknown>('proxySupport') === 'off') return { env: {} };
-  const proxy = http.get<unknown>('proxy');
-  const noProxy = http.get<unknown>('noProxy');
-  return {
-    proxyUrl: typeof proxy === 'string' ? proxy : '',
-    strictSSL: http.get<unknown>('proxyStrictSSL') !== false,
-    noProxy: Array.isArray(noProxy) ? noProxy.filter((h): h is string => typeof h === 'string') : [],
-  };
 }

@@ -4,7 +4,7 @@ import { refOfUri } from '../db/subscriptionFileSystem';
 import { ENVIRONMENT_INFO } from '../gates/environment';
 import type { GateStore } from '../gates/gateStore';
 import { reviewApplies } from '../review/reviewText';
-import { readSettings, SETTINGS_SECTION } from '../settings';
+import type { LiveSettings } from '../settings';
 
 /**
  * A status bar item for the active `logup:` document: which gate a save writes to and its environment, on the
@@ -14,15 +14,18 @@ export class GateStatusBar implements vscode.Disposable {
   readonly item = vscode.window.createStatusBarItem(STATUS_BAR_GATE_ID, vscode.StatusBarAlignment.Left, 100);
   private readonly disposables: vscode.Disposable[] = [this.item];
 
-  constructor(private readonly gates: GateStore) {
+  constructor(
+    private readonly gates: GateStore,
+    private readonly settings: LiveSettings,
+  ) {
     this.item.name = vscode.l10n.t('LogUp Gate');
     const update = (): void => this.update();
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor(update),
       gates.onDidChange(update),
       gates.onDidChangeEnvironment(update),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(SETTINGS_SECTION)) update();
+      settings.onDidChange((changed) => {
+        if (changed.has('confirmWrites')) update();
       }),
     );
     this.update();
@@ -40,7 +43,7 @@ export class GateStatusBar implements vscode.Disposable {
     const environment = ENVIRONMENT_INFO[gate.environment].label;
     this.item.text = `${production ? '$(warning)' : '$(shield)'} ${gate.label}: ${environment}`;
     this.item.backgroundColor = production ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    const reviewed = reviewApplies(readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).confirmWrites, gate.environment);
+    const reviewed = reviewApplies(this.settings.current.confirmWrites, gate.environment);
     const tooltip = new vscode.MarkdownString(
       `**${escape(gate.label)}** (${environment})\n\n${escape(gate.baseUrl)}\n\n` +
         (reviewed
