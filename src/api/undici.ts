@@ -2,7 +2,7 @@
  * The one place the api takes undici's runtime from. undici (checked against 7.30.2) has no "exports" map, and its
  * index.js requires everything it ships (fetch, WebSocket, mocks, caches, sqlite…): bundled whole it was 540 KB of
  * dist/api.js. These are the files of what the client uses, 313 KB (BENCHMARKS.md, part 4). They are not a
- * public API: test/unit/undiciDeep.test.ts fails when an upgrade moves or reshapes one, so a test breaks, not users.
+ * public API: test/unit/apiUndici.test.ts fails when an upgrade moves or reshapes one, so a test breaks, not users.
  * Types still come from `import type … from 'undici'` (the declarations are in undiciDeep.d.ts).
  */
 import type { Dispatcher as DispatcherType } from 'undici';

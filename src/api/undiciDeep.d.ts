@@ -1,5 +1,5 @@
 // Declarations for the undici files src/api/undici.ts imports directly (undici declares only its index). Each is
-// typed as the matching export of 'undici'; test/unit/undiciDeep.test.ts checks that they really are.
+// typed as the matching export of 'undici'; test/unit/apiUndici.test.ts checks that they really are.
 declare module 'undici/lib/dispatcher/agent.js' {
   import { Agent } from 'undici';
   export default Agent;
