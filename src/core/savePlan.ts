@@ -12,6 +12,12 @@ export interface SavePlan {
   readonly deleteFirst: boolean;
 }
 
+/**
+ * How far one call of a write got: done; failed (not applied); uncertain (may have been applied: a timeout, a dropped
+ * connection, a 5xx); notSent (the DELETE had to come first and failed, so the PUT was not sent).
+ */
+export type CallOutcome = 'done' | 'failed' | 'uncertain' | 'notSent';
+
 /** Plans the fewest write calls from `base` to `edited`; unchanged keys are sent nowhere. */
 export function planSave(base: Db, edited: Db): SavePlan {
   const deleteKeys = Object.keys(base).filter((k) => !hasKey(edited, k)).sort();

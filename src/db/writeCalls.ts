@@ -5,16 +5,12 @@ import { mayHaveBeenApplied } from '../api/failures';
 import type { LogUpClient } from '../api/logUpClient';
 import { hasKey, type Db } from '../core/db';
 import { plural } from '../core/limits';
-import { applyPlan, type SavePlan } from '../core/savePlan';
+import { applyPlan, type CallOutcome, type SavePlan } from '../core/savePlan';
 
 /** One write call of a plan. */
 export type WriteCall = 'put' | 'delete';
 
-/**
- * How far one call of a write got: done; failed (not applied); uncertain (may have been applied: a timeout, a dropped
- * connection, a 5xx); notSent (the DELETE had to come first and failed, so the PUT was not sent).
- */
-export type CallOutcome = 'done' | 'failed' | 'uncertain' | 'notSent';
+export type { CallOutcome } from '../core/savePlan';
 
 /** A write that did not fully land: what the user is told, and what the store records. */
 export interface WriteFailure {

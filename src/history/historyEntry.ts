@@ -1,23 +1,10 @@
 // One write as the history keeps it, and what is read from it: the keys it touched, how far it got, what undoing
-// it would start from. No `vscode` import: unit-tested with node:test.
+// it would start from (its words are core/historyText.ts). No `vscode` import: unit-tested with node:test.
 import { randomUUID } from 'node:crypto';
-import * as l10n from '@vscode/l10n';
-import { hasKey, valueAt, withEntry, type Db, type DbValue } from '../core/db';
-import { showValue } from '../core/limits';
+import { hasKey, valueAt, withEntry, type Db } from '../core/db';
 import type { WrittenChange } from '../core/undo';
 import type { CallOutcome, SaveOrigin, WriteRecord } from '../db/dbStore';
-
-/** One key a write deleted or set. */
-export interface HistoryChange {
-  readonly key: string;
-  readonly call: 'put' | 'delete';
-  /** The value before the write; absent: the key did not exist. */
-  readonly before?: DbValue;
-  /** The value the write set; absent for a deletion. */
-  readonly after?: DbValue;
-  /** How far the call of this key got (db/writeCalls.ts). */
-  readonly state: CallOutcome;
-}
+import type { HistoryChange } from '../core/historyText';
 
 /** A recorded write. Ids, keys, values and outcomes only: never a secret, an access token or a logupToken. */
 export interface HistoryEntry {
@@ -120,73 +107,4 @@ export function isUndoable(entry: HistoryEntry): boolean {
 /** The ids of entries a later undo brought back (fully or in part). */
 export function undoneIds(entries: readonly HistoryEntry[]): Set<string> {
   return new Set(entries.filter((e) => e.undoOf !== undefined && e.outcome !== 'failed').map((e) => e.undoOf as string));
-}
-
-// ---- words ---------------------------------------------------------------------------------------------------
-
-/** A key's value before or after a write as the History view shows it (core's showValue), or "(none)" where it had none. */
-export function shownValue(value: DbValue | undefined, max?: number): string {
-  return value === undefined ? l10n.t('(none)') : showValue(value, max);
-}
-
-/** "36 → 37", "added 7", "deleted (was "pro")". */
-export function changeText(change: HistoryChange): string {
-  if (change.call === 'delete') return l10n.t('deleted (was {0})', shownValue(change.before));
-  if (change.before === undefined) return l10n.t('added {0}', shownValue(change.after));
-  return `${shownValue(change.before)} → ${shownValue(change.after)}`;
-}
-
-/** What happened to a key whose call did not succeed; empty for a done one. */
-export function stateText(state: CallOutcome): string {
-  switch (state) {
-    case 'done':
-      return '';
-    case 'failed':
-      return l10n.t('failed, not applied');
-    case 'uncertain':
-      return l10n.t('failed, may have been applied');
-    case 'notSent':
-      return l10n.t('not sent');
-  }
-}
-
-/** A short line for the entry: "Set age, score; deleted plan", prefixed for undos and writes that did not finish. */
-export function entrySummary(entry: HistoryEntry): string {
-  const list = (keys: string[]): string => (keys.length <= 3 ? keys.join(', ') : l10n.t('{0} and {1} more', keys.slice(0, 2).join(', '), keys.length - 2));
-  const set = list(entry.changes.filter((c) => c.call === 'put').map((c) => c.key));
-  const deleted = list(entry.changes.filter((c) => c.call === 'delete').map((c) => c.key));
-  const prefixed = entry.outcome === 'failed' || entry.outcome === 'partial' || entry.origin === 'undo';
-  // After "Failed: " the summary starts in lower case, on its own with a capital: a variant of each for translators.
-  const what = set !== '' && deleted !== ''
-    ? (prefixed ? l10n.t('set {0}; deleted {1}', set, deleted) : l10n.t('Set {0}; deleted {1}', set, deleted))
-    : set !== ''
-      ? (prefixed ? l10n.t('set {0}', set) : l10n.t('Set {0}', set))
-      : deleted !== ''
-        ? (prefixed ? l10n.t('deleted {0}', deleted) : l10n.t('Deleted {0}', deleted))
-        : (prefixed ? l10n.t('no change') : l10n.t('No change'));
-  if (entry.outcome === 'failed') return l10n.t('Failed: {0}', what);
-  if (entry.outcome === 'partial') return l10n.t('Partly done: {0}', what);
-  return entry.origin === 'undo' ? l10n.t('Undo: {0}', what) : what;
-}
-
-/** The call that failed, e.g. "the PUT of 2 keys", or undefined for a write that was done. */
-export function failedCall(entry: HistoryEntry): string | undefined {
-  const failed = entry.changes.filter((c) => c.state === 'failed' || c.state === 'uncertain');
-  const call = failed[0]?.call;
-  if (call === undefined) return undefined;
-  const method = call === 'put' ? 'PUT' : 'DELETE';
-  return failed.length === 1 ? l10n.t('the {0} of 1 key', method) : l10n.t('the {0} of {1} keys', method, failed.length);
-}
-
-/** "done", "partly done: the DELETE of 1 key failed", "failed: the PUT of 2 keys failed (may have been applied)". */
-export function outcomeText(entry: HistoryEntry): string {
-  if (entry.outcome === 'done') return l10n.t('done');
-  const call = failedCall(entry);
-  const uncertain = entry.changes.some((c) => c.state === 'uncertain');
-  if (entry.outcome === 'partial') {
-    if (call === undefined) return l10n.t('partly done');
-    return uncertain ? l10n.t('partly done: {0} failed (may have been applied)', call) : l10n.t('partly done: {0} failed', call);
-  }
-  if (call === undefined) return l10n.t('failed');
-  return uncertain ? l10n.t('failed: {0} failed (may have been applied)', call) : l10n.t('failed: {0} failed', call);
 }

@@ -2,7 +2,8 @@
 // from another version), and its grouping for the view. No `vscode` import: unit-tested with node:test.
 import type { DbValue } from '../core/db';
 import type { CallOutcome } from '../db/dbStore';
-import type { HistoryChange, HistoryEntry } from './historyEntry';
+import type { HistoryChange } from '../core/historyText';
+import type { HistoryEntry } from './historyEntry';
 
 /** How much history is kept (the `logup.history.*` settings). */
 export interface HistoryLimits {

@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import { COMMANDS, HISTORY_ITEM } from '../constants';
-import {
-  changeText, entrySummary, isUndoable, outcomeText, shownValue, stateText, undoneIds, type HistoryChange, type HistoryEntry,
-} from './historyEntry';
+import { changeText, entrySummary, outcomeText, shownValue, stateText, type HistoryChange } from '../core/historyText';
+import { isUndoable, undoneIds, type HistoryEntry } from './historyEntry';
 import { groupBySubscription, type HistoryGroup } from './historyList';
 import type { WriteHistory } from './writeHistory';
 

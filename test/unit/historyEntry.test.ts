@@ -5,9 +5,8 @@ import type { Db } from '../../src/core/db';
 import { applyPlan, planSave } from '../../src/core/savePlan';
 import { undoCheck, undoPlan } from '../../src/core/undo';
 import type { WriteRecord } from '../../src/db/dbStore';
-import {
-  changeText, entryFromRecord, entrySides, entrySummary, isUndoable, outcomeText, undoneIds, writtenChange, type HistoryEntry,
-} from '../../src/history/historyEntry';
+import { changeText, entrySummary, outcomeText } from '../../src/core/historyText';
+import { entryFromRecord, entrySides, isUndoable, undoneIds, writtenChange, type HistoryEntry } from '../../src/history/historyEntry';
 
 const ref = { idGate: 'gate_a', idSubscription: 'sub_a' };
 const BEFORE: Db = { name: 'Ada', age: 36, plan: 'pro', keep: true };
