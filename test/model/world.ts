@@ -507,6 +507,12 @@ export class World {
             modelStats.autoSavesRefused++;
             return;
           }
+          if (error instanceof DocumentNotSavedError) {
+            // Only the 20-key cap can make what the model types invalid.
+            if (error.reason !== 'invalid' || Object.keys(text).length <= 20) this.violate(`the save of ${show(text)} was refused: ${error.message}`);
+            modelStats.overLimit++;
+            return;
+          }
           throw error;
         } finally {
           this.saving = undefined;
@@ -581,7 +587,7 @@ export class World {
   private expectedFailure(op: Op, error: unknown): void {
     if (error instanceof ModelViolation) return;
     const e = error as Error;
-    if (error instanceof InvalidDbError || (error instanceof DocumentNotSavedError && error.reason === 'invalid')) {
+    if (error instanceof InvalidDbError) {
       // Only the 20-key cap can refuse what the model types: the document's keys, or those the merge would leave.
       const edited = op.attempt?.edited ?? this.editor.text;
       if (new Set([...Object.keys(edited), ...Object.keys(this.serverDb())]).size <= 20) this.violate(`${op.label}: refused as invalid: ${e.message}`);
