@@ -37,6 +37,11 @@ export type FaultKind = '500' | '503' | '503x3' | 'drop' | 'delay';
 /** Why the editor saves: Ctrl+S or Save All; auto-save; or Ctrl+S in a folder set to files.saveConflictResolution: overwriteFileOnDisk. */
 export type SaveMode = 'manual' | 'auto' | 'overwriteOnDisk';
 
+/** A call to the provider that was under way when the extension host restarted: it fails, as VS Code's does. */
+class HostRestarted extends Error {
+  override readonly name = 'HostRestarted';
+}
+
 /** The model's violations are thrown as this, with the run's trace. */
 export class ModelViolation extends Error {
   override readonly name = 'ModelViolation';
@@ -394,11 +399,11 @@ export class World {
       let text: string;
       let version: Version;
       if (e.open) {
-        version = await this.docs.stat(this.key, this.ref, this.editorText());
+        version = await this.host((docs) => docs.stat(this.key, this.ref, this.editorText()));
         text = await this.readFile();
       } else {
         text = await this.readFile();
-        version = await this.docs.stat(this.key, this.ref, undefined);
+        version = await this.host((docs) => docs.stat(this.key, this.ref, undefined));
       }
       if (e.edits !== edits) return this.note('  editor: typed meanwhile, the read is dropped');
       const wasOpen = e.open;
@@ -426,7 +431,7 @@ export class World {
     if (!e.open || e.saving) return;
     modelStats.compares++;
     this.background('compare with saved', async () => {
-      await this.docs.stat(this.key, this.ref, this.editorText());
+      await this.host((docs) => docs.stat(this.key, this.ref, this.editorText()));
       const text = await this.readFile();
       // The provider before issue 18 took every read the document's version survived as the base.
       if (this.options.baseFromEveryRead) this.docs.documentChanged(this.key, { text, dirty: false });
@@ -475,7 +480,7 @@ export class World {
         this.docs.willSave(this.key, mode === 'auto' ? 'auto' : 'manual');
         let checkStart = this.tick();
         this.lastCheck = undefined;
-        let stat = await this.docs.stat(this.key, this.ref, dirtyText);
+        let stat = await this.host((docs) => docs.stat(this.key, this.ref, dirtyText));
         // VS Code's stat and writeFile are two calls: other work may run in between.
         if (gap) await new Promise<void>((release) => this.parked.push({ label: 'editor: between stat and writeFile', kind: 'gap', release }));
         const newer = stat.mtime > e.version.mtime && stat.size !== e.version.size;
@@ -489,7 +494,7 @@ export class World {
           await this.readFile();
           checkStart = this.tick();
           this.lastCheck = undefined;
-          stat = await this.docs.stat(this.key, this.ref, dirtyText);
+          stat = await this.host((docs) => docs.stat(this.key, this.ref, dirtyText));
           // Overwrite means: my version of what is in conflict now (what the stat VS Code makes with it read).
           chosen = this.lastCheck ? this.chosenKeys(text, this.lastCheck) : [];
           forced = true;
@@ -518,7 +523,7 @@ export class World {
           this.saving = undefined;
         }
         if (mode === 'auto') this.violate('an auto-save was written');
-        e.version = await this.docs.stat(this.key, this.ref, { text: serialized, dirty: false });
+        e.version = await this.host((docs) => docs.stat(this.key, this.ref, { text: serialized, dirty: false }));
         e.seen = text;
         e.knowsBase = true;
         e.dirty = false;
@@ -592,7 +597,7 @@ export class World {
       const edited = op.attempt?.edited ?? this.editor.text;
       if (new Set([...Object.keys(edited), ...Object.keys(this.serverDb())]).size <= 20) this.violate(`${op.label}: refused as invalid: ${e.message}`);
       else modelStats.overLimit++;
-    } else if (!(error instanceof ConflictError || error instanceof SaveFailedError || e.name?.startsWith('LogUp'))) {
+    } else if (!(error instanceof ConflictError || error instanceof SaveFailedError || error instanceof HostRestarted || e.name?.startsWith('LogUp'))) {
       this.violate(`${op.label}: unexpected ${e.name}: ${e.message}`);
     }
     this.note(`  ${op.label} failed: ${e.name}: ${e.message}`);
@@ -608,7 +613,7 @@ export class World {
   private async reloadNow(): Promise<void> {
     const e = this.editor;
     const edits = e.edits;
-    const version = await this.docs.stat(this.key, this.ref, this.editorText());
+    const version = await this.host((docs) => docs.stat(this.key, this.ref, this.editorText()));
     if (version.mtime === e.version.mtime && version.size === e.version.size) return;
     const text = await this.readFile();
     if (e.edits !== edits || e.dirty || !e.open) return this.note('  editor: typed meanwhile, the reload is dropped');
@@ -630,10 +635,18 @@ export class World {
   /** The provider's readFile, as VS Code calls it; the text must be a DB the server held. */
   private async readFile(): Promise<string> {
     const lower = Math.max(this.readLowerBound(), this.floor);
-    const text = await this.docs.readFile(this.key, this.ref);
+    const text = await this.host((docs) => docs.readFile(this.key, this.ref));
     modelStats.readsChecked++;
     this.checkFresh('a read', analyzeOk(text), lower);
     return text;
+  }
+
+  /** A call to the provider; when the extension host restarted meanwhile, VS Code's call failed with it. */
+  private async host<T>(call: (docs: DbDocuments) => Promise<T>): Promise<T> {
+    const docs = this.docs;
+    const answer = await call(docs);
+    if (docs !== this.docs) throw new HostRestarted();
+    return answer;
   }
 
   private editorText(): EditorText | undefined {
