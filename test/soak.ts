@@ -1,11 +1,13 @@
-// The long run of the DbStore model (test/model/): random sequences of editor saves, tree edits, changes made on the
-// server by someone else, held and reordered answers and injected faults, against the sandbox and DbStore, with
-// fresh seeds until the time is up. Prints the seed and path of any failure, and how to replay it.
+// The long run of the DbStore model (test/model/): random sequences of what the editor does to the logup: provider
+// (open, type, save with its reason, Compare with Saved, Revert, reload, a restart of the extension host with the
+// document dirty), tree edits, changes made on the server by someone else, held and reordered answers and injected
+// faults, against the sandbox, DbDocuments and DbStore, with fresh seeds until the time is up. Prints the seed and
+// path of any failure, and how to replay it.
 //
 //   npm run soak                                   # 3 minutes
 //   npm run soak -- --minutes=20 --steps=60
 //   npm run soak -- --seed=123 --path=4:2:1 [--replay-path=…] [--verbose]   # replay one failure
-//   npm run soak -- --provider-as-is   # editors move their base on every readFile, as the logup: provider does today
+//   npm run soak -- --base-from-every-read   # the provider before issue 18 (a Compare read moved the base): must fail
 //   npm run soak -- --strict-204       # also refuse the DB the store works out after a DELETE answered 204
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../src/sandbox/sandbox';
@@ -20,7 +22,7 @@ const { values } = parseArgs({
     path: { type: 'string' },
     'replay-path': { type: 'string' },
     verbose: { type: 'boolean', default: false },
-    'provider-as-is': { type: 'boolean', default: false },
+    'base-from-every-read': { type: 'boolean', default: false },
     'strict-204': { type: 'boolean', default: false },
   },
 });
@@ -28,7 +30,7 @@ const { values } = parseArgs({
 const minutes = Number(values.minutes);
 const steps = Number(values.steps);
 if (!(minutes > 0) || !Number.isInteger(steps) || steps < 1) {
-  console.error('usage: npm run soak -- [--minutes=3] [--steps=50] [--seed=N --path=P [--replay-path=R]] [--verbose] [--provider-as-is] [--strict-204]');
+  console.error('usage: npm run soak -- [--minutes=3] [--steps=50] [--seed=N --path=P [--replay-path=R]] [--verbose] [--base-from-every-read] [--strict-204]');
   process.exit(2);
 }
 const replaying = values.path !== undefined;
@@ -47,13 +49,13 @@ async function main(): Promise<void> {
       ...(values['replay-path'] !== undefined ? { replayPath: values['replay-path'] } : {}),
       ...(replaying ? {} : { timeLimitMs: minutes * 60_000 }),
       verbose: values.verbose,
-      providerAsIs: values['provider-as-is'],
+      baseFromEveryRead: values['base-from-every-read'],
       strict204: values['strict-204'],
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`exercised: ${Object.entries(modelStats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (details.failed) {
-      console.log(`\n${describeFailure(details, { maxCommands: steps, providerAsIs: values['provider-as-is'], strict204: values['strict-204'] })}`);
+      console.log(`\n${describeFailure(details, { maxCommands: steps, baseFromEveryRead: values['base-from-every-read'], strict204: values['strict-204'] })}`);
       process.exitCode = 1;
     } else {
       console.log(`ok: ${details.numRuns} runs in ${seconds} s, no invariant broken (seed ${seed}).`);

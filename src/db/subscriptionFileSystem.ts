@@ -1,70 +1,72 @@
 import * as vscode from 'vscode';
 import { isNotFound, userMessage } from '../api/failures';
 import type { Db } from '../core/db';
-import { analyzeDbDocument, serializeDb } from '../core/dbDocument';
 import { dbPath, isSafeId, parseDbPath } from '../core/dbPath';
 import { SCHEME } from '../constants';
-import { mergeSave } from '../core/merge';
-import { dbEquals } from '../core/savePlan';
-import type { DbStore, Observation, Version } from './dbStore';
+import { DbDocuments, DocumentNotSavedError, type EditorText } from './dbDocuments';
+import type { DbStore, Version } from './dbStore';
 import { ConflictError } from './saveErrors';
 import type { SubscriptionRef } from './subscriptionRef';
 
-/** What the provider knows of one open document. */
-interface DocumentState {
-  /** The DB the document last loaded or saved: the base of the user's next change. */
-  base: Db;
-  /** Set by a pre-save `stat` that found no conflict: the server's DB it read, so the write needs no second GET. */
-  checked?: Observation | undefined;
-  /** Set by a pre-save `stat` that found a conflict: the server's DB the user is asked to Compare or Overwrite. */
-  conflictWith?: Db | undefined;
-  /** The version the `stat` that VS Code makes right after our write must report (the text it just saved). */
-  afterWrite?: Version | undefined;
-  /** The server holds more than the editor saved (others' changes were merged): reload once VS Code is done saving. */
-  reloadAfterSave?: boolean;
-}
-
-/** A version older than any the store hands out: a `stat` that reports it never stops VS Code's save. */
-const NOT_NEWER: Version = { mtime: 0, size: 0 };
+/** How long the status bar says why an auto-save wrote nothing. */
+const AUTO_SAVE_MESSAGE_MS = 10_000;
 
 /**
  * `logup:/<idGate>/<idSubscription>.json`: a subscription's DB as a JSON document.
  *
- * A save sends the user's own change, from the DB the editor last loaded or saved (its base) to the saved text; keys
- * someone else changed meanwhile are kept (a three-way merge, decided by DbStore). Only a key changed on both sides
- * is a conflict, shown with VS Code's own Compare / Overwrite: the `stat` VS Code makes before writing reports a
- * newer version then. Every failure throws a `FileSystemError`, so VS Code keeps the editor dirty with the user's text.
+ * What a save sends is decided by DbDocuments (dbDocuments.ts, no `vscode`): the person's own change from the DB
+ * the document was built on, merged with what others changed; only a key changed on both sides is a conflict, shown
+ * with VS Code's own Compare / Overwrite. This class hands it VS Code's calls and the documents' events. Every
+ * failure throws a `FileSystemError`, so VS Code keeps the editor dirty with the user's text (docs/harness.md, H13).
  */
 export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changed.event;
-  private readonly documents = new Map<string, DocumentState>();
+  private readonly documents: DbDocuments;
   private readonly baseChanged = new vscode.EventEmitter<vscode.Uri>();
   /** Fires when a document's base changed (it was loaded or saved): its diagnostics depend on it. */
   readonly onDidChangeBase = this.baseChanged.event;
   private readonly disposables: vscode.Disposable[] = [this.changed, this.baseChanged];
 
-  constructor(private readonly store: DbStore) {
+  constructor(store: DbStore) {
+    this.documents = new DbDocuments(store);
+    const ours = (document: vscode.TextDocument): boolean => document.uri.scheme === SCHEME;
+    const changedText = (document: vscode.TextDocument): void => {
+      if (ours(document) && !document.isClosed) this.documents.documentChanged(document.uri.toString(), editorText(document));
+    };
     this.disposables.push(
+      this.documents.onDidChangeBase((key) => this.baseChanged.fire(vscode.Uri.parse(key, true))),
       // Every change to a DB, ours included: clean editors reload if their version is older; dirty ones keep the text.
       store.onDidChange(({ ref }) => this.fireChanged(dbUri(ref))),
+      vscode.workspace.onDidOpenTextDocument(changedText),
+      // Also fired when only the dirty flag changed: the end of a Revert, a save.
+      vscode.workspace.onDidChangeTextDocument((e) => changedText(e.document)),
+      vscode.workspace.onWillSaveTextDocument((e) => {
+        if (!ours(e.document)) return;
+        const auto = e.reason === vscode.TextDocumentSaveReason.AfterDelay || e.reason === vscode.TextDocumentSaveReason.FocusOut;
+        this.documents.willSave(e.document.uri.toString(), auto ? 'auto' : 'manual');
+      }),
       vscode.workspace.onDidSaveTextDocument((document) => {
-        const state = this.documents.get(document.uri.toString());
-        if (!state?.reloadAfterSave) return;
-        state.reloadAfterSave = false;
         const ref = refOfUri(document.uri);
-        if (ref) this.store.touch(ref);
+        if (ref) this.documents.didSave(document.uri.toString(), ref);
       }),
       vscode.workspace.onDidCloseTextDocument((document) => {
         // A language change (to logup-db) closes and reopens the same open document: its base must survive that.
-        if (document.isClosed) this.documents.delete(document.uri.toString());
+        if (ours(document) && document.isClosed) this.documents.documentClosed(document.uri.toString());
       }),
     );
+    // Documents this extension host did not load (after Restart Extension Host) get what can be known of them.
+    for (const document of vscode.workspace.textDocuments) changedText(document);
   }
 
   /** The base of an open document's next save, for diagnostics that only matter for what a save would send. */
   baseOf(uri: vscode.Uri): Db | undefined {
-    return this.documents.get(uri.toString())?.base;
+    return this.documents.baseOf(uri.toString());
+  }
+
+  /** For the in-editor tests: forget every document, as the extension host that a window reload starts would. */
+  forgetDocumentsForTests(): void {
+    this.documents.forgetAll();
   }
 
   watch(): vscode.Disposable {
@@ -76,68 +78,23 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
     // first: the root and each gate are folders, so that step passes and writeFile reports the real failure.
     if (isFolder(uri.path)) return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     const ref = this.refOf(uri);
-    const state = this.documents.get(uri.toString());
-    if (state?.afterWrite) {
-      const version = state.afterWrite;
-      state.afterWrite = undefined;
-      return fileStat(version);
-    }
-    const document = this.openDocument(uri);
-    if (state && document?.isDirty) return fileStat(await this.preSaveCheck(ref, state, document.getText()));
-    return fileStat(await this.guard(() => this.store.load(ref)));
+    return fileStat(await this.guard(() => this.documents.stat(uri.toString(), ref, this.editorText(uri))));
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const ref = this.refOf(uri);
-    const versionBefore = this.openDocument(uri)?.version;
-    const observation = await this.guard(() => this.store.read(ref));
-    // VS Code drops what it read when the user typed while the read was under way: the base must not move then,
-    // or the next save would undo a change the editor never showed.
-    const document = this.openDocument(uri);
-    if (document === undefined || document.version === versionBefore) this.setBase(uri, observation.db);
-    return new TextEncoder().encode(serializeDb(observation.db));
-  }
-
-  private openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
-    return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
+    return new TextEncoder().encode(await this.guard(() => this.documents.readFile(uri.toString(), ref)));
   }
 
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const ref = this.refOf(uri);
     const text = new TextDecoder().decode(content);
-    const state = this.documents.get(uri.toString());
-    const base = state?.conflictWith ?? state?.base;
-    const analysis = analyzeDbDocument(text, base ? { base } : {});
-    if (!analysis.ok) {
-      const [first] = analysis.problems;
-      const n = analysis.problems.length;
-      throw vscode.FileSystemError.NoPermissions(
-        n === 1
-          ? `${vscode.l10n.t('Not saved, nothing was sent.')} ${first?.message ?? vscode.l10n.t('The document is not a valid LogUp DB.')}`
-          : vscode.l10n.t('Not saved, nothing was sent: {0} problems (see Problems). First: {1}', n, first?.message ?? ''),
-      );
-    }
-    const checked = state?.conflictWith ? undefined : state?.checked;
-    if (state) {
-      state.checked = undefined;
-      state.conflictWith = undefined;
-    }
-    const result = await this.guard(async () => {
-      // Without an open document (workspace.fs.writeFile), writing a file means: the server holds this content.
-      const saveBase = base ?? (await this.store.read(ref)).db;
-      return this.store.save(ref, { base: saveBase, edited: analysis.db, origin: 'editor', ...(checked ? { server: checked } : {}) });
-    });
-    const next = this.documents.get(uri.toString()) ?? { base: analysis.db };
-    this.documents.set(uri.toString(), next);
-    next.base = analysis.db;
-    if (dbEquals(result.observation.db, analysis.db)) {
-      next.afterWrite = result.observation;
-    } else {
-      // Others' changes were kept: VS Code first adopts the text it saved, then reloads the merged DB.
-      next.afterWrite = this.store.stamp(ref, analysis.db);
-      next.reloadAfterSave = true;
-    }
-    this.baseChanged.fire(uri);
+    await this.guard(() => this.documents.writeFile(uri.toString(), ref, text, this.editorText(uri)));
+  }
+
+  private editorText(uri: vscode.Uri): EditorText | undefined {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString() && !d.isClosed);
+    return document ? editorText(document) : undefined;
   }
 
   readDirectory(): [string, vscode.FileType][] {
@@ -160,37 +117,6 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
     for (const d of this.disposables) d.dispose();
   }
 
-  /**
-   * VS Code stats a dirty document right before writing it. The server is read and merged with the user's change:
-   * a conflict reports the server's newer version, so VS Code shows Compare / Overwrite; otherwise a version that
-   * is not newer, so the save goes on. A document with problems is refused by writeFile without any request.
-   */
-  private async preSaveCheck(ref: SubscriptionRef, state: DocumentState, text: string): Promise<Version> {
-    const analysis = analyzeDbDocument(text, { base: state.base });
-    if (!analysis.ok) return NOT_NEWER;
-    const server = await this.guard(() => this.store.readBeforeWrite(ref));
-    const merged = mergeSave(state.base, server.db, analysis.db);
-    if (merged.kind === 'conflict') {
-      state.conflictWith = server.db;
-      state.checked = undefined;
-      return server;
-    }
-    state.conflictWith = undefined;
-    state.checked = server;
-    return NOT_NEWER;
-  }
-
-  private setBase(uri: vscode.Uri, db: Db): void {
-    const state = this.documents.get(uri.toString());
-    if (state) {
-      state.base = db;
-      state.conflictWith = undefined;
-    } else {
-      this.documents.set(uri.toString(), { base: db });
-    }
-    this.baseChanged.fire(uri);
-  }
-
   private fireChanged(uri: vscode.Uri): void {
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }
@@ -207,6 +133,10 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
       return await work();
     } catch (error) {
       if (error instanceof vscode.FileSystemError) throw error;
+      if (error instanceof DocumentNotSavedError) {
+        if (error.reason === 'autoSave') vscode.window.setStatusBarMessage(`$(info) ${error.message}`, AUTO_SAVE_MESSAGE_MS);
+        throw vscode.FileSystemError.NoPermissions(error.message);
+      }
       if (error instanceof ConflictError) {
         throw vscode.FileSystemError.Unavailable(`${error.message} ${vscode.l10n.t('Save again to compare, or run "LogUp: Revert to Server".')}`);
       }
@@ -224,6 +154,10 @@ export function dbUri(ref: SubscriptionRef): vscode.Uri {
 /** The subscription a `logup:` URI names, or undefined for any other URI. */
 export function refOfUri(uri: vscode.Uri): SubscriptionRef | undefined {
   return uri.scheme === SCHEME ? parseDbPath(uri.path) : undefined;
+}
+
+function editorText(document: vscode.TextDocument): EditorText {
+  return { text: document.getText(), dirty: document.isDirty };
 }
 
 function fileStat(version: Version): vscode.FileStat {

@@ -79,3 +79,29 @@ export async function captureWarnings(work: () => Thenable<unknown> | Promise<un
   }
   return messages;
 }
+
+function workspaceSettingsUri(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test run opens a workspace folder');
+  return vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json');
+}
+
+/**
+ * Writes the folder's .vscode/settings.json as a cloned repository would bring it, plus a workspace-scoped marker
+ * (editor.tabSize) whose arrival proves VS Code has read the file.
+ */
+export async function writeWorkspaceSettings(settings: Record<string, unknown>): Promise<void> {
+  const text = JSON.stringify({ ...settings, 'editor.tabSize': 7 }, null, 2);
+  await vscode.workspace.fs.writeFile(workspaceSettingsUri(), new TextEncoder().encode(text));
+  await waitFor('the workspace settings to be read', () => (vscode.workspace.getConfiguration('editor').get('tabSize') === 7 ? true : undefined));
+}
+
+export async function removeWorkspaceSettings(): Promise<void> {
+  const uri = workspaceSettingsUri();
+  try {
+    await vscode.workspace.fs.delete(uri);
+  } catch {
+    return; // never written
+  }
+  await waitFor('the workspace settings to be dropped', () => (vscode.workspace.getConfiguration('editor').get('tabSize') !== 7 ? true : undefined));
+}

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import type { Db, DbValue } from '../../src/core/db';
 import type { SandboxHandle } from '../../src/sandbox/sandbox';
-import { World, type FaultKind, type HoldMode, type Method } from './world';
+import { World, type FaultKind, type HoldMode, type Method, type SaveMode } from './world';
 
 type Cmd = fc.AsyncCommand<object, World>;
 
@@ -17,7 +17,10 @@ function command(label: string, act: (w: World) => void): Cmd {
   };
 }
 
-const key = fc.constantFrom('a', 'b', 'c', 'd');
+// Mostly four keys, so both sides often change the same one; sometimes one of 22 more, so DBs reach LogUp's 20-key
+// cap (a save then sends its DELETE first, or is refused) and keys only one side touches are common.
+const MANY = Array.from({ length: 22 }, (_, i) => `k${String(i + 1).padStart(2, '0')}`);
+const key = fc.oneof({ arbitrary: fc.constantFrom('a', 'b', 'c', 'd'), weight: 3 }, { arbitrary: fc.constantFrom(...MANY), weight: 1 });
 const value: fc.Arbitrary<DbValue> = fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom('x', true));
 const valueOrDelete = fc.option(value, { nil: null, freq: 3 });
 const method = fc.constantFrom<Method>('getDb', 'putDb', 'deleteDb');
@@ -37,6 +40,12 @@ const editorEdit = fc
     }),
   );
 
+// Ctrl+S (or Save All) mostly; sometimes an auto-save a folder's settings turned on, or a folder set to overwriteFileOnDisk.
+const saveMode = fc.constantFrom<SaveMode>('manual', 'manual', 'manual', 'manual', 'auto', 'overwriteOnDisk');
+const editorSave = fc.tuple(saveMode, fc.boolean(), fc.boolean()).map(([mode, overwrite, gap]) =>
+  command(`editor.save(${mode}, ${overwrite ? 'Overwrite on conflict' : 'no Overwrite'}${gap ? ', held before writeFile' : ''})`, (w) => w.saveEditor(mode, overwrite, gap)),
+);
+
 const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc
     .uniqueArray(fc.tuple(key, valueOrDelete), { minLength: 1, maxLength: 2, selector: ([k]) => k })
@@ -50,14 +59,12 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.tuple(faultRoute, faultKind).map(([m, kind]) => command(`fault(${m},${kind})`, (w) => w.fault(m, kind))),
   fc.boolean().map((revert) => command(revert ? 'editor.revert' : 'editor.open', (w) => w.openEditor(revert))),
   fc.constant(command('editor.reload', (w) => w.reloadEditor())),
+  fc.constant(command('editor.compareWithSaved', (w) => w.compareEditor())),
+  fc.constant(command('extensionHost.restart', (w) => w.restartProvider())),
   editorEdit,
   editorEdit,
-  fc.tuple(fc.boolean(), fc.boolean()).map(([overwrite, gap]) =>
-    command(`editor.save(${overwrite ? 'Overwrite on conflict' : 'no Overwrite'}${gap ? ', held before writeFile' : ''})`, (w) => w.saveEditor(overwrite, gap)),
-  ),
-  fc.tuple(fc.boolean(), fc.boolean()).map(([overwrite, gap]) =>
-    command(`editor.save(${overwrite ? 'Overwrite on conflict' : 'no Overwrite'}${gap ? ', held before writeFile' : ''})`, (w) => w.saveEditor(overwrite, gap)),
-  ),
+  editorSave,
+  editorSave,
   fc.tuple(key, valueOrDelete, fc.boolean()).map(([k, v, o]) => command(`tree(${k}=${show(v)}${o ? ', Overwrite on conflict' : ''})`, (w) => w.treeEdit(k, v, o))),
   fc.tuple(key, valueOrDelete, fc.boolean()).map(([k, v, o]) => command(`tree(${k}=${show(v)}${o ? ', Overwrite on conflict' : ''})`, (w) => w.treeEdit(k, v, o))),
   fc.nat(3).map((n) => command(`tree.cancel(${n})`, (w) => w.cancelTree(n))),
@@ -72,7 +79,10 @@ export interface Setup {
 }
 
 const setupArb: fc.Arbitrary<Setup> = fc.record({
-  initial: fc.dictionary(key, value, { maxKeys: 4 }) as fc.Arbitrary<Db>,
+  initial: fc.oneof(
+    { arbitrary: fc.dictionary(key, value, { maxKeys: 4 }), weight: 3 },
+    { arbitrary: fc.dictionary(fc.constantFrom(...MANY), value, { minKeys: 17, maxKeys: 20 }), weight: 1 },
+  ) as fc.Arbitrary<Db>,
   deleteStatus: fc.constantFrom<200 | 204>(204, 200),
 });
 
@@ -85,17 +95,17 @@ export interface ModelRunOptions {
   /** Stop starting new runs after this long (the soak's bound); a run under way finishes. */
   readonly timeLimitMs?: number;
   readonly verbose?: boolean;
-  /** Editors keep the provider's way of moving the base on every readFile (see WorldOptions). */
-  readonly providerAsIs?: boolean;
+  /** The provider before issue 18: every read the document's version survived moved the base (see WorldOptions). */
+  readonly baseFromEveryRead?: boolean;
   /** No allowance for the DB a 204 DELETE leaves the store to work out (see WorldOptions). */
   readonly strict204?: boolean;
 }
 
 /** The property: every random sequence keeps every invariant after every step, and once everything is released. */
-export function dbStoreProperty(sandbox: SandboxHandle, options: Pick<ModelRunOptions, 'maxCommands' | 'replayPath' | 'verbose' | 'providerAsIs' | 'strict204'>): fc.IAsyncProperty<[Setup, Iterable<Cmd>]> {
+export function dbStoreProperty(sandbox: SandboxHandle, options: Pick<ModelRunOptions, 'maxCommands' | 'replayPath' | 'verbose' | 'baseFromEveryRead' | 'strict204'>): fc.IAsyncProperty<[Setup, Iterable<Cmd>]> {
   const commands = fc.commands(commandArbs, { maxCommands: options.maxCommands, size: 'max', ...(options.replayPath ? { replayPath: options.replayPath } : {}) });
   return fc.asyncProperty(setupArb, commands, async (setup, cmds) => {
-    const world = await World.create(sandbox, { ...setup, verbose: options.verbose ?? false, providerAsIs: options.providerAsIs ?? false, strict204: options.strict204 ?? false });
+    const world = await World.create(sandbox, { ...setup, verbose: options.verbose ?? false, baseFromEveryRead: options.baseFromEveryRead ?? false, strict204: options.strict204 ?? false });
     try {
       await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
       await world.settle();
@@ -116,7 +126,7 @@ export function runDbStoreModel(sandbox: SandboxHandle, options: ModelRunOptions
 }
 
 /** A failure as a person needs it: what broke, the shrunk steps, and the command that replays it. */
-export function describeFailure(details: fc.RunDetails<[Setup, Iterable<Cmd>]>, options: Pick<ModelRunOptions, 'maxCommands' | 'providerAsIs' | 'strict204'>): string {
+export function describeFailure(details: fc.RunDetails<[Setup, Iterable<Cmd>]>, options: Pick<ModelRunOptions, 'maxCommands' | 'baseFromEveryRead' | 'strict204'>): string {
   const steps = String(details.counterexample?.[1] ?? '');
   const replayPath = /replayPath="([^"]*)"/.exec(steps)?.[1];
   const why = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
@@ -131,6 +141,6 @@ export function describeFailure(details: fc.RunDetails<[Setup, Iterable<Cmd>]>, 
     '',
     'Replay (add --verbose to print every event as it happens):',
     `  npm run soak -- --seed=${details.seed} --path=${details.counterexamplePath ?? ''}` +
-      `${replayPath ? ` --replay-path='${replayPath}'` : ''} --steps=${options.maxCommands}${options.providerAsIs ? ' --provider-as-is' : ''}${options.strict204 ? ' --strict-204' : ''}`,
+      `${replayPath ? ` --replay-path='${replayPath}'` : ''} --steps=${options.maxCommands}${options.baseFromEveryRead ? ' --base-from-every-read' : ''}${options.strict204 ? ' --strict-204' : ''}`,
   ].join('\n');
 }

@@ -16,9 +16,10 @@
 import { LogUpClient } from '../../src/api/logUpClient';
 import { LogUpCancelledError, LogUpTimeoutError } from '../../src/api/errors';
 import { hasKey, sameAt, withEntry, type Db, type DbValue } from '../../src/core/db';
-import { mergeSave } from '../../src/core/merge';
+import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
 import { dbEquals } from '../../src/core/savePlan';
-import { DbStore, type Observation } from '../../src/db/dbStore';
+import { DbDocuments, DocumentNotSavedError, type DocumentStore, type EditorText } from '../../src/db/dbDocuments';
+import { DbStore, type Observation, type SaveResult, type Version } from '../../src/db/dbStore';
 import { ConflictError, InvalidDbError, SaveFailedError } from '../../src/db/saveErrors';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
@@ -33,6 +34,13 @@ export type Method = 'getDb' | 'putDb' | 'deleteDb';
  */
 export type HoldMode = 'holdBefore' | 'holdAfter' | 'loseAnswer' | 'lateLand';
 export type FaultKind = '500' | '503' | '503x3' | 'drop' | 'delay';
+/** Why the editor saves: Ctrl+S or Save All; auto-save; or Ctrl+S in a folder set to files.saveConflictResolution: overwriteFileOnDisk. */
+export type SaveMode = 'manual' | 'auto' | 'overwriteOnDisk';
+
+/** A call to the provider that was under way when the extension host restarted: it fails, as VS Code's does. */
+class HostRestarted extends Error {
+  override readonly name = 'HostRestarted';
+}
 
 /** The model's violations are thrown as this, with the run's trace. */
 export class ModelViolation extends Error {
@@ -62,6 +70,8 @@ interface Attempt {
   readonly edited: Db;
   /** The user chose Overwrite: this save may replace changes made elsewhere. */
   readonly overwrite: boolean;
+  /** With Overwrite in the editor: the keys the person decided on (only those may replace a change made elsewhere). */
+  readonly chosen?: readonly string[];
   /** A change made elsewhere before this clock must have been seen by the save's check. */
   readonly checkStart: number;
   /** When store.save was called: a write of ours answered before then is known to the store, whatever check it was handed. */
@@ -166,11 +176,11 @@ export interface WorldOptions {
   /** Print every step and event as it happens. */
   readonly verbose?: boolean;
   /**
-   * The provider as it is: every readFile moves the document's base, even one whose text VS Code then drops because
-   * the user typed while it was read. The save then sends "undo what I never saw" (it reverts or deletes a change
-   * made elsewhere). Off by default: the model's editor moves the base only together with the text.
+   * The provider before issue 18: a read the document's version survived (Compare with Saved, any extension's
+   * workspace.fs.readFile) moved its base although the document never took the text. The save then sends "undo what
+   * I never saw" (it reverts or deletes a change made elsewhere), and the model must fail. Off by default.
    */
-  readonly providerAsIs?: boolean;
+  readonly baseFromEveryRead?: boolean;
   /** Refuse even the DB a 204 DELETE leaves the store to work out (see `derived`). */
   readonly strict204?: boolean;
 }
@@ -193,6 +203,15 @@ export const modelStats = {
   twoCallPlans: 0,
   /** Saves that failed after part of them landed. */
   partialSaves: 0,
+  /** Saves whose plan sent the DELETE before the PUT (the 20-key cap). */
+  deleteFirstPlans: 0,
+  /** Editor saves VS Code stopped with Compare / Overwrite. */
+  editorConflicts: 0,
+  compares: 0,
+  restarts: 0,
+  autoSavesRefused: 0,
+  /** Saves refused because what they would leave breaks the 20-key cap. */
+  overLimit: 0,
 };
 
 export class World {
@@ -225,8 +244,19 @@ export class World {
   private floor = 0;
   private lastMtime = 0;
   private readonly verifications: { ticket: number; db: Db }[] = [];
-  /** The one JSON document of the subscription, as VS Code and the provider hold it. */
-  readonly editor = { open: false, base: {} as Db, text: {} as Db, seen: {} as Db, dirty: false, saving: false };
+  /**
+   * The one JSON document of the subscription as VS Code holds it: its text (as a DB), the DB that text was built on
+   * (`seen`: what it last took from a read or saved), the version VS Code keeps for its conflict check, and whether
+   * the provider can know the base (not after a restart with the document dirty, until it takes a read or is saved).
+   */
+  readonly editor = { open: false, text: {} as Db, seen: {} as Db, dirty: false, saving: false, edits: 0, version: { mtime: 0, size: 0 } as Version, knowsBase: false };
+  /** The provider's documents: the real DbDocuments, replaced by a new one when the extension host restarts. */
+  private docs: DbDocuments;
+  private readonly key: string;
+  /** The editor save whose writeFile is under way: what the provider's store.save is attributed to. */
+  private saving: { op: Op; signal: AbortSignal; seen: Db; overwrite: boolean; chosen: readonly string[]; checkStart: number } | undefined;
+  /** The server's DB the last pre-save check read. */
+  private lastCheck: Db | undefined;
 
   private constructor(
     private readonly sandbox: SandboxHandle,
@@ -242,8 +272,11 @@ export class World {
     });
     const client = this.wrappedClient();
     this.store = new DbStore({ get: async () => client }, quiet);
+    this.key = `logup:/${idGate}/${this.ref.idSubscription}.json`;
+    this.docs = this.newDocuments();
     this.store.setReviewer(async (review) => {
       if (review.plan.putEntries.length > 0 && review.plan.deleteKeys.length > 0) modelStats.twoCallPlans++;
+      if (review.plan.deleteFirst) modelStats.deleteFirstPlans++;
       if (!this.heldAt(stateOf(review.server), 0)) this.violate(`the review was shown a DB the server never held: ${show(review.server)}`);
       return true;
     });
@@ -354,71 +387,151 @@ export class World {
     this.sandbox.failNext(route, count, fault);
   }
 
-  /** VS Code opens (or reverts) the document: readFile → store.read; the provider takes the answer as the base. */
+  /**
+   * VS Code opens the document (readFile, then stat: docs/harness.md, H16), or reverts it (stat, then readFile; the
+   * document is reported dirty until the text is in). Typing meanwhile makes VS Code drop what it read.
+   */
   openEditor(revert: boolean): void {
-    if (this.editor.saving || (this.editor.open && !revert)) return;
-    this.background('open', async () => {
-      const { db } = await this.read();
-      this.editor.open = true;
-      this.editor.base = db;
-      this.editor.text = db;
-      this.editor.seen = db;
-      this.editor.dirty = false;
+    const e = this.editor;
+    if (e.saving || (e.open && !revert)) return;
+    const edits = e.edits;
+    this.background(revert ? 'revert' : 'open', async () => {
+      let text: string;
+      let version: Version;
+      if (e.open) {
+        version = await this.host((docs) => docs.stat(this.key, this.ref, this.editorText()));
+        text = await this.readFile();
+      } else {
+        text = await this.readFile();
+        version = await this.host((docs) => docs.stat(this.key, this.ref, undefined));
+      }
+      if (e.edits !== edits) return this.note('  editor: typed meanwhile, the read is dropped');
+      const wasOpen = e.open;
+      this.takeRead(text, version);
+      // Revert: the text comes in while the document is still dirty, then VS Code calls it clean.
+      if (wasOpen && e.dirty) this.docs.documentChanged(this.key, { text, dirty: true });
+      e.dirty = false;
+      this.docs.documentChanged(this.key, this.openText());
     });
   }
 
   /**
-   * A clean document reloads (the store's onDidChange fired): readFile → store.read. The provider sets its base from
-   * every readFile; VS Code drops the text it read if the user typed meanwhile (the document stays dirty).
+   * A clean document reloads (the store's onDidChange fired): stat; readFile when the version differs from the one
+   * VS Code holds. VS Code drops the text it read if the user typed meanwhile (the document stays dirty).
    */
   reloadEditor(): void {
-    if (!this.editor.open || this.editor.dirty || this.editor.saving) return;
+    const e = this.editor;
+    if (!e.open || e.dirty || e.saving) return;
     this.background('reload', () => this.reloadNow());
   }
 
-  editEditor(key: string, value: DbValue | null): void {
-    if (!this.editor.open || this.editor.saving) return;
-    this.editor.text = withEntry(this.editor.text, key, value ?? undefined);
-    this.editor.dirty = true;
+  /** File: Compare with Saved (or the conflict dialog's Compare): stat and readFile; the document takes nothing. */
+  compareEditor(): void {
+    const e = this.editor;
+    if (!e.open || e.saving) return;
+    modelStats.compares++;
+    this.background('compare with saved', async () => {
+      await this.host((docs) => docs.stat(this.key, this.ref, this.editorText()));
+      const text = await this.readFile();
+      // The provider before issue 18 took every read the document's version survived as the base.
+      if (this.options.baseFromEveryRead) this.docs.documentChanged(this.key, { text, dirty: false });
+    });
   }
 
   /**
-   * Saves the document as VS Code and the provider do: the pre-save stat reads the server and merges; a conflict
-   * shows Compare / Overwrite (Overwrite: the save's base is the server's DB the stat read); otherwise the write
-   * goes with the DB the stat read. A merged save reloads the document afterwards.
+   * A window reload with hot exit, Restart Extension Host or an update: a new provider knows nothing; VS Code keeps
+   * the document (a dirty one from its backup, with the version it held) and the new host is told it is open.
    */
-  saveEditor(overwrite: boolean, gap: boolean): void {
+  restartProvider(): void {
+    const e = this.editor;
+    if (e.saving) return;
+    modelStats.restarts++;
+    this.docs = this.newDocuments();
+    if (!e.open) return;
+    this.docs.documentChanged(this.key, this.openText());
+    // A clean document is its own base; a dirty one has none until it takes a read or is saved.
+    e.knowsBase = !e.dirty;
+  }
+
+  editEditor(key: string, value: DbValue | null): void {
+    const e = this.editor;
+    if (!e.open || e.saving) return;
+    e.text = withEntry(e.text, key, value ?? undefined);
+    e.edits++;
+    e.dirty = true;
+    this.docs.documentChanged(this.key, this.openText());
+  }
+
+  /**
+   * Saves the document as VS Code does, with the real provider (DbDocuments): onWillSave with the reason, the
+   * pre-save stat, VS Code's own check of the version it returns (Compare / Overwrite, docs/harness.md, H14–H15;
+   * skipped by files.saveConflictResolution: overwriteFileOnDisk), writeFile, the stat after it, and the reload of
+   * a merged DB. An auto-save must write nothing.
+   */
+  saveEditor(mode: SaveMode, overwrite: boolean, gap: boolean): void {
     const e = this.editor;
     if (!e.open || !e.dirty || e.saving) return;
     e.saving = true;
-    const base = e.base;
     const text = e.text;
-    const seen = e.seen;
-    this.background('editor save', async (op, signal) => {
+    const serialized = serializeDb(text);
+    const dirtyText = { text: serialized, dirty: true };
+    this.background(`editor save (${mode})`, async (op, signal) => {
       try {
-        const checkStart = this.readLowerBound();
-        const checked = await this.read();
-        const server = checked.db;
-        const merged = mergeSave(base, server, text);
+        this.docs.willSave(this.key, mode === 'auto' ? 'auto' : 'manual');
+        let checkStart = this.tick();
+        this.lastCheck = undefined;
+        let stat = await this.host((docs) => docs.stat(this.key, this.ref, dirtyText));
         // VS Code's stat and writeFile are two calls: other work may run in between.
         if (gap) await new Promise<void>((release) => this.parked.push({ label: 'editor: between stat and writeFile', kind: 'gap', release }));
-        let result: Observation;
-        if (merged.kind === 'conflict') {
-          this.note(`  editor: conflict on ${merged.keys.join(',')}${overwrite ? ', user chose Overwrite' : ', user did not overwrite'}`);
+        const newer = stat.mtime > e.version.mtime && stat.size !== e.version.size;
+        let chosen: readonly string[] = [];
+        let forced = false;
+        if (newer && mode !== 'overwriteOnDisk') {
+          modelStats.editorConflicts++;
+          this.note(`  editor: VS Code shows Compare / Overwrite${overwrite ? ', the user compares and chooses Overwrite' : ', the user does not overwrite'}`);
           if (!overwrite) return;
-          result = await this.save(op, signal, { origin: 'editor', base: server, seen: server, edited: text, overwrite: true, checkStart });
-        } else {
-          result = await this.save(op, signal, { origin: 'editor', base, seen, edited: text, overwrite: false, checkStart }, checked);
+          // Compare reads the server (the document takes nothing); Overwrite saves again, past VS Code's check.
+          await this.readFile();
+          checkStart = this.tick();
+          this.lastCheck = undefined;
+          stat = await this.host((docs) => docs.stat(this.key, this.ref, dirtyText));
+          // Overwrite means: my version of what is in conflict now (what the stat VS Code makes with it read).
+          chosen = this.lastCheck ? this.chosenKeys(text, this.lastCheck) : [];
+          forced = true;
+        } else if (mode === 'overwriteOnDisk' && this.lastCheck) {
+          // The folder's setting chose for the person: only keys in conflict may be forced.
+          chosen = this.chosenKeys(text, this.lastCheck);
+          forced = chosen.length > 0;
         }
-        e.base = text;
-        e.text = text;
+        this.saving = { op, signal, seen: e.seen, overwrite: forced, chosen, checkStart };
+        try {
+          await this.docs.writeFile(this.key, this.ref, serialized, dirtyText);
+        } catch (error) {
+          if (mode === 'auto') {
+            if (!(error instanceof DocumentNotSavedError && error.reason === 'autoSave')) this.violate(`an auto-save failed otherwise: ${String(error)}`);
+            modelStats.autoSavesRefused++;
+            return;
+          }
+          if (error instanceof DocumentNotSavedError) {
+            // Only the 20-key cap can make what the model types invalid.
+            if (error.reason !== 'invalid' || Object.keys(text).length <= 20) this.violate(`the save of ${show(text)} was refused: ${error.message}`);
+            modelStats.overLimit++;
+            return;
+          }
+          throw error;
+        } finally {
+          this.saving = undefined;
+        }
+        if (mode === 'auto') this.violate('an auto-save was written');
+        e.version = await this.host((docs) => docs.stat(this.key, this.ref, { text: serialized, dirty: false }));
         e.seen = text;
+        e.knowsBase = true;
         e.dirty = false;
-        if (!dbEquals(result.db, text)) {
-          // The provider's reloadAfterSave: a new version, then VS Code reads the merged DB.
-          this.store.touch(this.ref);
-          await this.reloadNow();
-        }
+        this.docs.documentChanged(this.key, this.openText());
+        // onDidSaveTextDocument: the provider touches the store when others' changes were merged; VS Code reloads.
+        const before = this.store.current(this.ref);
+        this.docs.didSave(this.key, this.ref);
+        if (this.store.current(this.ref) !== before) await this.reloadNow();
       } finally {
         e.saving = false;
       }
@@ -479,8 +592,12 @@ export class World {
   private expectedFailure(op: Op, error: unknown): void {
     if (error instanceof ModelViolation) return;
     const e = error as Error;
-    if (error instanceof InvalidDbError) this.violate(`${op.label}: refused as invalid: ${e.message}`);
-    else if (!(error instanceof ConflictError || error instanceof SaveFailedError || e.name?.startsWith('LogUp'))) {
+    if (error instanceof InvalidDbError) {
+      // Only the 20-key cap can refuse what the model types: the document's keys, or those the merge would leave.
+      const edited = op.attempt?.edited ?? this.editor.text;
+      if (new Set([...Object.keys(edited), ...Object.keys(this.serverDb())]).size <= 20) this.violate(`${op.label}: refused as invalid: ${e.message}`);
+      else modelStats.overLimit++;
+    } else if (!(error instanceof ConflictError || error instanceof SaveFailedError || error instanceof HostRestarted || e.name?.startsWith('LogUp'))) {
       this.violate(`${op.label}: unexpected ${e.name}: ${e.message}`);
     }
     this.note(`  ${op.label} failed: ${e.name}: ${e.message}`);
@@ -493,32 +610,100 @@ export class World {
     return Math.min(now, ...joinable.map((c) => c.issued!));
   }
 
-  /** store.read(ref) without a signal, as the provider's stat and readFile do; checks the answer is fresh. */
-  private async read(): Promise<Observation> {
-    const lower = Math.max(this.readLowerBound(), this.floor);
-    const observation = await this.store.read(this.ref);
-    modelStats.readsChecked++;
-    this.checkFresh('a read', observation.db, lower);
-    return observation;
+  private async reloadNow(): Promise<void> {
+    const e = this.editor;
+    const edits = e.edits;
+    const version = await this.host((docs) => docs.stat(this.key, this.ref, this.editorText()));
+    if (version.mtime === e.version.mtime && version.size === e.version.size) return;
+    const text = await this.readFile();
+    if (e.edits !== edits || e.dirty || !e.open) return this.note('  editor: typed meanwhile, the reload is dropped');
+    this.takeRead(text, version);
+    this.docs.documentChanged(this.key, this.openText());
   }
 
-  private async reloadNow(): Promise<void> {
-    const { db } = await this.read();
-    if (!this.editor.dirty) {
-      this.editor.base = db;
-      this.editor.text = db;
-      this.editor.seen = db;
-    } else if (this.options.providerAsIs) {
-      this.editor.base = db;
-    }
+  /** The document now holds what a read returned. */
+  private takeRead(text: string, version: Version): void {
+    const e = this.editor;
+    const db = analyzeOk(text);
+    e.open = true;
+    e.text = db;
+    e.seen = db;
+    e.knowsBase = true;
+    e.version = version;
+  }
+
+  /** The provider's readFile, as VS Code calls it; the text must be a DB the server held. */
+  private async readFile(): Promise<string> {
+    const lower = Math.max(this.readLowerBound(), this.floor);
+    const text = await this.host((docs) => docs.readFile(this.key, this.ref));
+    modelStats.readsChecked++;
+    this.checkFresh('a read', analyzeOk(text), lower);
+    return text;
+  }
+
+  /** A call to the provider; when the extension host restarted meanwhile, VS Code's call failed with it. */
+  private async host<T>(call: (docs: DbDocuments) => Promise<T>): Promise<T> {
+    const docs = this.docs;
+    const answer = await call(docs);
+    if (docs !== this.docs) throw new HostRestarted();
+    return answer;
+  }
+
+  private editorText(): EditorText | undefined {
+    return this.editor.open ? this.openText() : undefined;
+  }
+
+  private openText(): EditorText {
+    return { text: serializeDb(this.editor.text), dirty: this.editor.dirty };
+  }
+
+  /**
+   * The keys the person decides on in Compare / Overwrite, as this model sees them: with a base the provider knows,
+   * the keys both sides changed; without one, every key where the document and the server differ.
+   */
+  private chosenKeys(text: Db, server: Db): string[] {
+    const e = this.editor;
+    if (!e.knowsBase) return changedKeys(server, text);
+    return changedKeys(e.seen, text).filter((k) => !sameAt(e.seen, server, k) && !sameAt(server, text, k));
+  }
+
+  /** The DbDocuments the provider makes, on the store the way this model watches it. */
+  private newDocuments(): DbDocuments {
+    const store = this.store;
+    const ref = this.ref;
+    const check = async (): Promise<Observation> => {
+      const lower = Math.max(this.readLowerBound(), this.floor);
+      const observation = await store.readBeforeWrite(ref);
+      this.checkFresh('a pre-save check', observation.db, lower);
+      this.lastCheck = observation.db;
+      return observation;
+    };
+    const documentStore: DocumentStore = {
+      read: (r) => store.read(r),
+      load: (r) => store.load(r),
+      stamp: (r, db) => store.stamp(r, db),
+      touch: (r) => store.touch(r),
+      readBeforeWrite: () => check(),
+      save: async (_r, request) => {
+        const saving = this.saving;
+        if (!saving) {
+          this.violate('the provider saved outside a save VS Code made');
+          throw new Error('unexpected save');
+        }
+        const { base, edited, server } = request;
+        const { op, signal, seen, overwrite, chosen, checkStart } = saving;
+        return this.save(op, signal, { origin: 'editor', base, seen, edited, overwrite, chosen, checkStart }, server);
+      },
+    };
+    return new DbDocuments(documentStore);
   }
 
   private async save(
     op: Op,
     signal: AbortSignal,
-    request: { origin: 'editor' | 'tree'; base: Db; seen: Db; edited: Db; overwrite: boolean; checkStart: number },
+    request: { origin: 'editor' | 'tree'; base: Db; seen: Db; edited: Db; overwrite: boolean; chosen?: readonly string[]; checkStart: number },
     server?: Observation,
-  ): Promise<Observation> {
+  ): Promise<SaveResult> {
     const attempt: Attempt = { id: this.nextId++, ...request, calledAt: this.tick(), mutations: [], answers: server ? [server.db] : [], deletedUnanswered: [], storeSettled: false };
     this.attempts.push(attempt);
     op.attempt = attempt;
@@ -535,9 +720,9 @@ export class World {
         attempt.storeSettled = true;
       };
       saving.then(over, over);
-      const { observation } = await saving;
-      this.saved(attempt, observation);
-      return observation;
+      const result = await saving;
+      this.saved(attempt, result.observation);
+      return result;
     } catch (error) {
       this.saveFailed(attempt, error);
       throw error;
@@ -711,17 +896,21 @@ export class World {
     this.note(`  server: ${key} ${value === undefined ? 'deleted' : `= ${JSON.stringify(value)}`} by save#${actor.id}`);
     // The store sends only the user's change: from what the user saw to what the user saved.
     const seen = actor.seen;
-    if (value === undefined && !(hasKey(seen, key) && !hasKey(actor.edited, key))) {
+    // With Overwrite in the editor, the person chose their version of the keys in conflict; of no other key.
+    const chose = actor.overwrite && (actor.chosen?.includes(key) ?? true);
+    const theirs = hasKey(actor.edited, key) ? actor.edited[key] : undefined;
+    if (chose && value === theirs) {
+      // the person's own version of a key they decided on
+    } else if (value === undefined && !(hasKey(seen, key) && !hasKey(actor.edited, key))) {
       this.violate(`save#${actor.id} deleted ${key}, which the user did not delete (seen ${show(seen)}, base ${show(actor.base)}, saved ${show(actor.edited)})`);
-    }
-    if (value !== undefined && (sameAt(seen, actor.edited, key) || actor.edited[key] !== value)) {
+    } else if (value !== undefined && (sameAt(seen, actor.edited, key) || actor.edited[key] !== value)) {
       this.violate(`save#${actor.id} wrote ${key} = ${JSON.stringify(value)}, which is not the user's change (seen ${show(seen)}, base ${show(actor.base)}, saved ${show(actor.edited)})`);
     }
     // A change made elsewhere (or by another of the user's actions: the tree, an earlier save), before this save's
     // check began, that the user had not seen, must not be replaced: the merge makes it a conflict.
     const had = hasKey(seen, key) ? seen[key] : undefined;
     const known = previous && (previous.clock < actor.checkStart || (previous.call?.ok === true && previous.call.delivered! < actor.calledAt));
-    if (previous && known && previous.actor !== actor && previous.value !== value && previous.value !== had && !actor.overwrite) {
+    if (previous && known && previous.actor !== actor && previous.value !== value && previous.value !== had && !chose) {
       const by = previous.actor === 'external' ? 'elsewhere' : typeof previous.actor === 'object' ? `by save#${previous.actor.id}` : 'before';
       this.violate(
         `save#${actor.id} replaced ${key} = ${JSON.stringify(previous.value)}, changed ${by} before the save began, with ${JSON.stringify(value)}; ` +
@@ -747,6 +936,13 @@ export class World {
   }
 
   private checkNow(): void {
+    const e = this.editor;
+    if (e.open && !e.saving) {
+      // The base of the next save is the DB the document's text was built on, or unknown when it cannot be known.
+      const base = this.docs.baseOf(this.key);
+      if (e.knowsBase && !(base && dbEquals(base, e.seen))) this.violate(`the provider's base is ${show(base)}, but the document was built on ${show(e.seen)}`);
+      if (!e.knowsBase && base) this.violate(`the provider's base is ${show(base)} for a document restored into a new extension host`);
+    }
     const current = this.store.current(this.ref);
     if (current) {
       if (current.mtime < this.lastMtime) this.violate(`the store's version went down: ${current.mtime} after ${this.lastMtime}`);
@@ -775,4 +971,11 @@ export class World {
   private report(message: string): string {
     return `${message}\n  server now ${show(this.serverDb())}\n  trace (clock, step, events):\n${this.trace.slice(-150).map((l) => `    ${l}`).join('\n')}`;
   }
+}
+
+/** The DB a text the provider served holds (it always is one). */
+function analyzeOk(text: string): Db {
+  const analysis = analyzeDbDocument(text);
+  if (!analysis.ok) throw new ModelViolation(`the provider served a text that is not a DB: ${text}`);
+  return analysis.db;
 }

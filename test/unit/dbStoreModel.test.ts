@@ -29,4 +29,10 @@ describe('DbStore model: random sequences against the sandbox', () => {
     for (const [what, n] of Object.entries(modelStats)) assert.ok(n > 0, `no run exercised ${what}`);
     assert.ok(modelStats.conflicts >= 10 && modelStats.overwrites >= 10 && modelStats.saveFailures >= 10, JSON.stringify(modelStats));
   });
+
+  it('finds the hole of issue 18 in a provider whose base moves with every read (Compare with Saved)', async () => {
+    const details = await runDbStoreModel(sandbox, { numRuns: 200, maxCommands: STEPS, seed: SEED, baseFromEveryRead: true });
+    assert.ok(details.failed, 'the model must fail on the provider as it was');
+    assert.match(String((details.errorInstance as Error).message), /base is|not the user's change|replaced/);
+  });
 });

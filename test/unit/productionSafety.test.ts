@@ -104,9 +104,9 @@ describe('manifest: auto-save never reaches logup: documents (docs/harness.md, H
   };
   const c = manifest.contributes;
 
-  it('the DB language has auto-save off by default and JSON language features', () => {
+  it('the DB language has auto-save off, the conflict prompt on, and JSON language features', () => {
     assert.deepEqual(c.languages.map((l) => l.id), [DB_LANGUAGE_ID]);
-    assert.deepEqual(c.configurationDefaults[`[${DB_LANGUAGE_ID}]`], { 'files.autoSave': 'off' });
+    assert.deepEqual(c.configurationDefaults[`[${DB_LANGUAGE_ID}]`], { 'files.autoSave': 'off', 'files.saveConflictResolution': 'askUser' });
     assert.deepEqual(c.jsonLanguageParticipants, [{ languageId: DB_LANGUAGE_ID }]);
   });
 
