@@ -4,7 +4,7 @@ import { COMMANDS, DEFAULT_BASE_URL } from '../constants';
 import type { Ctx } from '../ctx';
 import { isSafeId } from '../core/dbPath';
 import { defaultEnvironment, ENVIRONMENT_INFO, ENVIRONMENTS, isEnvironment, type Environment } from '../gates/environment';
-import type { Gate } from '../gates/gateStore';
+import { gateIdProblem, type Gate } from '../gates/gateStore';
 import { reviewApplies } from '../review/reviewText';
 import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoGate';
 import { readSettings, SETTINGS_SECTION } from '../settings';
@@ -38,6 +38,9 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
     ignoreFocusOut: true,
     validateInput: (v) => (isSafeId(v.trim()) ? undefined : vscode.l10n.t('A gate id is made of letters, digits, "_" and "-", e.g. gate_myGate.')),
   })).trim();
+  // Before anything is sent: arguments (automation, another extension) skip the prompt's check.
+  const idProblem = gateIdProblem(idGate);
+  if (idProblem !== undefined) throw new Error(idProblem);
   const secretKey = args.secretKey ?? required(await vscode.window.showInputBox({
     title: vscode.l10n.t('Add LogUp Gate ({0}/{1})', 2, 4),
     prompt: vscode.l10n.t("The secret key of {0}. It is kept in VS Code's secret storage and only sent to the gate's API URL.", idGate),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isCancellation } from '../api/failures';
 import { EXTENSION_ID } from '../constants';
+import { quoteUntrusted } from '../core/visible';
 import type { Ctx } from '../ctx';
 import type { Gate } from '../gates/gateStore';
 import { reportError } from '../commands/reportError';
@@ -21,8 +22,8 @@ export class LinkHandler implements vscode.UriHandler {
   /** VS Code does not wait for this; every failure is shown here, through the same report as a command's. */
   async handleUri(uri: vscode.Uri): Promise<void> {
     try {
-      // Never the query: it may hold a logupToken.
-      this.ctx.log.info(`Link opened: ${uri.path}`);
+      // Never the query: it may hold a logupToken. The path is anyone's text: quoted, cut and escaped.
+      this.ctx.log.info(`Link opened: ${quoteUntrusted(uri.path, 80)}`);
       const parsed = parseDeepLink(uri.path, uri.query);
       if (!parsed.ok) throw new Error(parsed.message);
       await this.follow(parsed.link);
