@@ -78,9 +78,14 @@ suite('Environments, the write review and auto-save', () => {
     await closeAllEditors();
   });
 
-  test('Add Gate: a server on this machine is a sandbox by default; the environment can be given or changed later', async () => {
-    const added = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: LIVE, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+  test('Add Gate: a URL on this machine that is not the sandbox\'s own is production by default; the environment can be given or changed later', async () => {
+    // An SSH tunnel to a live server is on 127.0.0.1 too: only the local sandbox's own URL defaults to sandbox.
+    const added = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: LIVE, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
     assert.equal(added?.environment, 'sandbox');
+    sandbox.addGate('gate_tunnel', DEMO_GATE.secretKey);
+    const tunnel = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: 'gate_tunnel', secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+    assert.equal(tunnel?.environment, 'production');
+    await vscode.commands.executeCommand('logup.removeGate', { idGate: 'gate_tunnel', confirmed: true });
     const devGate = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: DEV, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'development' });
     assert.equal(devGate?.environment, 'development');
 

@@ -29,7 +29,7 @@ suite('Hardening: what an adversarial review found', () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
     for (const gate of ctx.gates.list()) await vscode.commands.executeCommand(COMMANDS.removeGate, { idGate: gate.idGate, confirmed: true });
-    assert.ok(await vscode.commands.executeCommand(COMMANDS.addGate, { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url }));
+    assert.ok(await vscode.commands.executeCommand(COMMANDS.addGate, { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' }));
   });
 
   suiteTeardown(async () => {

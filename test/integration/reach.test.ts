@@ -41,7 +41,7 @@ suite('reach: the LogUp view, links, snippets, export/import and Find', () => {
     ctx = await extensionCtx();
     originalAsk = ctx.modal.ask;
     for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
-    const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, label: GATE_LABEL });
+    const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox', label: GATE_LABEL });
     assert.ok(added, 'the sandbox gate is added');
     folder = mkdtempSync(join(tmpdir(), 'logup-reach-'));
   });
