@@ -110,22 +110,22 @@ describe('the review says exactly what will be sent', () => {
   });
 });
 
-describe('manifest: auto-save never reaches logup: documents (docs/harness.md, H18–H20)', () => {
+describe('manifest: auto-save never reaches logup: documents (docs/harness.md, H18–H20, H23)', () => {
   const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
     contributes: {
       languages: { id: string; configuration?: string }[];
       grammars: { language: string; scopeName: string; path: string }[];
-      jsonLanguageParticipants: { languageId: string }[];
+      jsonLanguageParticipants?: { languageId: string }[];
       configurationDefaults: Record<string, Record<string, unknown>>;
       colors: { id: string }[];
     };
   };
   const c = manifest.contributes;
 
-  it('the DB language has auto-save off by default and JSON language features', () => {
+  it('the DB language has auto-save off by default, and is not handed to the JSON language server (it fetches $schema URLs, H23)', () => {
     assert.deepEqual(c.languages.map((l) => l.id), [DB_LANGUAGE_ID]);
     assert.deepEqual(c.configurationDefaults[`[${DB_LANGUAGE_ID}]`], { 'files.autoSave': 'off' });
-    assert.deepEqual(c.jsonLanguageParticipants, [{ languageId: DB_LANGUAGE_ID }]);
+    assert.equal(c.jsonLanguageParticipants, undefined);
   });
 
   it('its grammar is JSON and ships in the package, with its language configuration', () => {
