@@ -121,9 +121,9 @@ function heredocText(text: string): string {
   return text.replace(/[\\$`]/g, (c) => `\\${c}`);
 }
 
-/** Text for a `#` comment: on one line, whatever it holds (a line break would make the rest a command). */
+/** Text for a `#` comment (shell or Python): on one line, whatever it holds (a line break would make the rest code). */
 function comment(text: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(text) ? text : quoteUntrusted(text, 80);
+  return /^[\x21-\x7e]+$/.test(text) ? text : quoteUntrusted(text, 80);
 }
 
 function pythonSnippet(call: SnippetCall, target: SnippetTarget): string {
@@ -131,7 +131,7 @@ function pythonSnippet(call: SnippetCall, target: SnippetTarget): string {
   const head = [
     '# pip install logup  (the official LogUp SDK: it gets the access token itself)',
     ...(reachable ? [] : [
-      `# The SDK always calls ${SDK_HOST}/<version>; this gate's API is at ${target.baseUrl}, which the SDK cannot reach.`,
+      `# The SDK always calls ${SDK_HOST}/<version>; this gate's API is at ${comment(target.baseUrl)}, which the SDK cannot reach.`,
       '# Use the curl snippet for this gate.',
     ]),
     'import os',
