@@ -55,6 +55,7 @@ export async function buildBench(): Promise<void> {
         treeScale: 'bench/treeScale.ts',
         clientOverhead: 'bench/clientOverhead.ts',
         activationChild: 'bench/activationChild.ts',
+        importCheck: 'bench/importCheck.ts',
       },
       outdir: OUT,
       alias: stub,

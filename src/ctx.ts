@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { HISTORY_FILE, HISTORY_SCHEME, HISTORY_VIEW_ID, OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
 import { DbDiagnostics } from './db/dbDiagnostics';
+import { registerDbFormatter } from './db/dbFormatter';
 import { DbLanguage } from './db/dbLanguage';
 import { DbStore } from './db/dbStore';
 import { SubscriptionFileSystem } from './db/subscriptionFileSystem';
@@ -80,6 +81,7 @@ export class Ctx implements vscode.Disposable {
       this.dbLanguage, reviewDiff, this.decorations, this.statusBar,
       vscode.workspace.registerFileSystemProvider(SCHEME, this.fileSystem, { isCaseSensitive: true }),
       new DbDiagnostics(this.fileSystem),
+      registerDbFormatter(),
       watchGateLifecycle(this.gates, this.clients, this.store, this.opened, this.history),
       this.historyView, this.historyTree, this.history,
       vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, new HistoryDocuments(this.history)),

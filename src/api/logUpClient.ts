@@ -160,7 +160,7 @@ export class LogUpClient {
         path,
         ...(query !== undefined ? { query } : {}),
         repeatable: true,
-        parse: (_s, json) => parseDb(requireBody(json, 'GET', path), 'GET', path),
+        parse: (_s, json, redactor) => parseDb(requireBody(json, 'GET', path), 'GET', path, redactor),
       },
       opts?.signal,
     );
@@ -175,7 +175,7 @@ export class LogUpClient {
         path,
         body: { data: entries.map(({ key, value }) => ({ key, value })) },
         repeatable: false,
-        parse: (_s, json) => parseDb(requireBody(json, 'PUT', path), 'PUT', path),
+        parse: (_s, json, redactor) => parseDb(requireBody(json, 'PUT', path), 'PUT', path, redactor),
       },
       opts?.signal,
     );
@@ -194,7 +194,7 @@ export class LogUpClient {
         path,
         body: { keys: [...keys] },
         repeatable: false,
-        parse: (status, json) => (status === 204 || json === undefined ? undefined : parseDb(json, 'DELETE', path)),
+        parse: (status, json, redactor) => (status === 204 || json === undefined ? undefined : parseDb(json, 'DELETE', path, redactor)),
       },
       opts?.signal,
     );

@@ -5,12 +5,12 @@
  * linear in the text (times the secret's length): the text comes from a server we do not trust.
  */
 
+import { INVISIBLE } from '../core/visible';
+
+export { INVISIBLE };
+
 /** What replaces a secret in a message. */
 export const REDACTED = '[redacted]';
-
-/** Characters no message should carry: C0/C1 controls, zero-width and bidirectional controls, the BOM. */
-// eslint-disable-next-line no-control-regex
-export const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 // A message still holding this many consecutive characters of a secret is withheld whole.
 const LEAK_RUN = 8;

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
-import { isLoopbackHost, parseBaseUrl, withoutTrailingSlash } from '../api/baseUrl';
+import { parseBaseUrl, withoutTrailingSlash } from '../api/baseUrl';
 import { COMMANDS, DEFAULT_BASE_URL } from '../constants';
 import type { Ctx } from '../ctx';
 import { isSafeId } from '../core/dbPath';
-import { defaultEnvironment, ENVIRONMENT_INFO, ENVIRONMENTS, isEnvironment, type Environment } from '../gates/environment';
-import type { Gate } from '../gates/gateStore';
+import { defaultEnvironment, ENVIRONMENT_INFO, ENVIRONMENTS, isEnvironment, sandboxUrl, type Environment } from '../gates/environment';
+import { gateIdProblem, type Gate } from '../gates/gateStore';
 import { reviewApplies } from '../review/reviewText';
-import { DEFAULT_SANDBOX_PORT, DEMO_GATE } from '../sandbox/demoGate';
+import { DEMO_GATE } from '../sandbox/demoGate';
 import { gateIdOf, pickGate, type GateArg } from './targets';
 import { required, withProgress } from './ui';
 
@@ -18,11 +18,6 @@ export interface AddGateArgs {
   readonly label?: string;
   /** Without it: asked when the URL was asked too, else the URL's default (production, sandbox for this machine). */
   readonly environment?: Environment;
-}
-
-/** The local sandbox's URL: the one `npm start` exported, else the sandbox CLI's default port. */
-export function sandboxUrl(): string {
-  return process.env.LOGUP_SANDBOX_URL ?? `http://127.0.0.1:${DEFAULT_SANDBOX_PORT}/v1_0`;
 }
 
 /**
@@ -37,6 +32,9 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
     ignoreFocusOut: true,
     validateInput: (v) => (isSafeId(v.trim()) ? undefined : vscode.l10n.t('A gate id is made of letters, digits, "_" and "-", e.g. gate_myGate.')),
   })).trim();
+  // Before anything is sent: arguments (automation, another extension) skip the prompt's check.
+  const idProblem = gateIdProblem(idGate);
+  if (idProblem !== undefined) throw new Error(idProblem);
   const secretKey = args.secretKey ?? required(await vscode.window.showInputBox({
     title: vscode.l10n.t('Add LogUp Gate ({0}/{1})', 2, 4),
     prompt: vscode.l10n.t("The secret key of {0}. It is kept in VS Code's secret storage and only sent to the gate's API URL.", idGate),
@@ -70,7 +68,9 @@ export async function addGate(ctx: Ctx, args: AddGateArgs = {}): Promise<Gate | 
 
 /** "LogUp: Add Sandbox Gate": the local sandbox's demo gate, whose credentials are public test data. */
 export function addSandboxGate(ctx: Ctx): Promise<Gate | undefined> {
-  return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandboxUrl(), label: DEMO_GATE.idGate, environment: 'sandbox' });
+  const { url, problem } = sandboxUrl();
+  if (problem !== undefined) throw new Error(problem);
+  return addGate(ctx, { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: url, label: DEMO_GATE.idGate, environment: 'sandbox' });
 }
 
 /**
@@ -78,10 +78,10 @@ export function addSandboxGate(ctx: Ctx): Promise<Gate | undefined> {
  * sandbox's public test data, never a real secret; nothing is sent until the user opens something.
  */
 export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
-  const url = process.env.LOGUP_SANDBOX_URL;
-  if (!url || ctx.gates.get(DEMO_GATE.idGate)) return;
+  if (!process.env.LOGUP_SANDBOX_URL || ctx.gates.get(DEMO_GATE.idGate)) return;
+  const { url, problem } = sandboxUrl();
+  if (problem !== undefined) throw new Error(problem);
   const parsed = parseBaseUrl(url);
-  if (!isLoopbackHost(parsed.hostname)) return;
   await ctx.gates.save({ idGate: DEMO_GATE.idGate, label: DEMO_GATE.idGate, baseUrl: withoutTrailingSlash(parsed), environment: 'sandbox' }, DEMO_GATE.secretKey);
   ctx.log.info(`Sandbox demo gate ready (${parsed.host})`);
 }
@@ -89,7 +89,7 @@ export async function ensureSandboxDemoGate(ctx: Ctx): Promise<void> {
 async function askBaseUrl(): Promise<string> {
   const items: (vscode.QuickPickItem & { url?: string })[] = [
     { label: 'LogUp', description: DEFAULT_BASE_URL, detail: vscode.l10n.t('The LogUp API'), url: DEFAULT_BASE_URL },
-    { label: vscode.l10n.t('Local sandbox'), description: sandboxUrl(), detail: vscode.l10n.t('The LogUp-compatible server of this project ("npm run sandbox")'), url: sandboxUrl() },
+    { label: vscode.l10n.t('Local sandbox'), description: sandboxUrl().url, detail: vscode.l10n.t('The LogUp-compatible server of this project ("npm run sandbox")'), url: sandboxUrl().url },
     { label: vscode.l10n.t('Other URL…'), detail: vscode.l10n.t('https:, or http: to this machine (127.0.0.1, localhost)') },
   ];
   const title = vscode.l10n.t('Add LogUp Gate ({0}/{1})', 3, 4);

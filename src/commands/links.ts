@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { EXTENSION_ID } from '../constants';
+import { quoteUntrusted } from '../core/visible';
 import type { Ctx } from '../ctx';
 import type { Gate } from '../gates/gateStore';
 import { openDb, openSubscriptionById } from './subscriptions';
@@ -17,8 +18,8 @@ export class LinkHandler implements vscode.UriHandler {
 
   /** Throws what the person is told; the caller (registry.ts, followLink) is the error boundary of commands too. */
   async handleUri(uri: vscode.Uri): Promise<void> {
-    // Never the query: it may hold a logupToken.
-    this.ctx.log.info(`Link opened: ${uri.path}`);
+    // Never the query: it may hold a logupToken. The path is anyone's text: quoted, cut and escaped.
+    this.ctx.log.info(`Link opened: ${quoteUntrusted(uri.path, 80)}`);
     const parsed = parseDeepLink(uri.path, uri.query);
     if (!parsed.ok) throw new Error(parsed.message);
     await this.follow(parsed.link);

@@ -41,7 +41,7 @@ export type ImportOutcome =
   | { readonly kind: 'imported'; readonly plan: SavePlan }
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'cancelled' }
-  | { readonly kind: 'refused'; readonly problems: readonly PlacedProblem[] };
+  | { readonly kind: 'refused'; readonly problems: readonly PlacedProblem[]; readonly total: number };
 
 /**
  * "Import DB…": the subscription's DB becomes exactly the content of a `.json` file: keys the file has are added or
@@ -67,8 +67,8 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
   const server = await withProgress(vscode.l10n.t('Reading the DB of {0}…', ref.idSubscription), (signal) => ctx.store.read(ref, signal));
   const checked = checkImport(text, server.db);
   if (!checked.ok) {
-    await showProblems(ctx, file, checked.problems);
-    return { kind: 'refused', problems: checked.problems };
+    await showProblems(ctx, file, checked.problems, checked.total);
+    return { kind: 'refused', problems: checked.problems, total: checked.total };
   }
   ctx.importDiagnostics.clear(file);
   const plan = planSave(server.db, checked.db);
@@ -98,16 +98,19 @@ function announce(ref: SubscriptionRef, name: string, plan: SavePlan): void {
   void vscode.window.showInformationMessage(vscode.l10n.t('Imported {0} into {1}. Keys added or changed: {2}. Keys deleted: {3}.', name, ref.idSubscription, put, deleted));
 }
 
-/** Every problem with its place, in a modal (nothing was sent) and in the Problems view; "Open File" shows the first. */
-async function showProblems(ctx: Ctx, file: vscode.Uri, problems: readonly PlacedProblem[]): Promise<void> {
+/**
+ * The problems with their places, in a modal (nothing was sent) and in the Problems view (the first of them, when
+ * there are `total` in all); "Open File" shows the first.
+ */
+async function showProblems(ctx: Ctx, file: vscode.Uri, problems: readonly PlacedProblem[], total: number): Promise<void> {
   const name = fileName(file);
   ctx.importDiagnostics.set(file, problems);
-  ctx.log.info(`Import of ${name} refused: ${plural(problems.length, 'problem')}, nothing sent`);
-  const message = problems.length === 1
+  ctx.log.info(`Import of ${name} refused: ${plural(total, 'problem')}, nothing sent`);
+  const message = total === 1
     ? vscode.l10n.t('Nothing was imported: {0} has a problem.', name)
-    : vscode.l10n.t('Nothing was imported: {0} has {1} problems.', name, problems.length);
+    : vscode.l10n.t('Nothing was imported: {0} has {1} problems.', name, total);
   const openFile = vscode.l10n.t('Open File');
-  const choice = await ctx.modal.ask({ severity: 'error', message, detail: listProblems(name, problems), actions: [openFile] });
+  const choice = await ctx.modal.ask({ severity: 'error', message, detail: listProblems(name, problems, 8, total), actions: [openFile] });
   const [first] = problems;
   if (choice !== openFile || !first) return;
   const editor = await vscode.window.showTextDocument(file, { preview: false });
@@ -116,14 +119,23 @@ async function showProblems(ctx: Ctx, file: vscode.Uri, problems: readonly Place
   editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
-/** The file's text: what its editor shows when it is open (fixes need no save), else the file as UTF-8. */
+/**
+ * The file's text: what its editor shows when it is open (fixes need no save), else the file as UTF-8. Either way
+ * a text over MAX_IMPORT_BYTES (in UTF-8) is refused before it is checked.
+ */
 async function readImport(file: vscode.Uri): Promise<string> {
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
-  if (open) return open.getText();
+  const cannotRead = (message: string): Error => new Error(`${vscode.l10n.t('Nothing was imported: {0} cannot be read.', fileName(file))} ${message}`);
+  if (open) {
+    const text = open.getText();
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > MAX_IMPORT_BYTES) throw cannotRead(tooLarge(size));
+    return text;
+  }
   const { size } = await vscode.workspace.fs.stat(file);
   const problem = size > MAX_IMPORT_BYTES ? tooLarge(size) : undefined;
   const decoded = problem ? { ok: false as const, message: problem } : decodeImport(await vscode.workspace.fs.readFile(file));
-  if (!decoded.ok) throw new Error(`${vscode.l10n.t('Nothing was imported: {0} cannot be read.', fileName(file))} ${decoded.message}`);
+  if (!decoded.ok) throw cannotRead(decoded.message);
   return decoded.text;
 }
 

@@ -6,7 +6,7 @@ import { isSent, keyCountAllowed, keyProblem, showKey, stringValueProblem } from
 /** Why a DB document cannot be saved as it is (or, in `warnings`, what is out of limits but not sent). */
 export type DbProblemCode = 'syntax' | 'empty' | 'notObject' | 'duplicateKey' | 'emptyKey' | 'keyNotWellFormed' | 'keyTooLong'
   | 'tooManyKeys' | 'nullValue' | 'floatValue' | 'unsafeInteger' | 'arrayValue' | 'objectValue' | 'valueNotWellFormed'
-  | 'valueTooLong';
+  | 'valueTooLong' | 'tooDeep';
 
 /** One problem, with the exact range of `text` it is about (`offset`/`length` in UTF-16 code units). */
 export interface DbProblem {
@@ -32,6 +32,11 @@ export interface DbAnalysisOptions {
 }
 
 const BOM = '\ufeff';
+/**
+ * Deepest nesting of `{`/`[` checked. A DB is one flat object (a nested value is depth 2), and the JSON parser
+ * recurses once per level: a file nested ~10,000 deep would end its check in a stack overflow.
+ */
+export const MAX_DEPTH = 64;
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
 /**
@@ -65,8 +70,17 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
     };
   }
 
+  const deep = tooDeep(source);
+  if (deep !== undefined) return { ok: false, problems: [deep], warnings: [] };
   const errors: ParseError[] = [];
-  const root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  let root: Node | undefined;
+  try {
+    root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  } catch (error) {
+    // The scan above bounds the parser's recursion; should a shape it misjudges still overflow, say so all the same.
+    if (error instanceof RangeError) return { ok: false, problems: [tooDeepProblem(0)], warnings: [] };
+    throw error;
+  }
   const found: Found = { problems: syntaxProblems(source, errors), warnings: [], entries: [] };
 
   if (root !== undefined) {
@@ -86,6 +100,41 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
   const warnings = found.warnings.sort((a, b) => a.offset - b.offset);
   if (found.problems.length > 0) return { ok: false, problems: found.problems.sort((a, b) => a.offset - b.offset), warnings };
   return { ok: true, db: buildDb(found.entries), warnings };
+}
+
+/**
+ * The `{` or `[` that opens level MAX_DEPTH + 1, as a problem, or undefined. One linear pass that skips strings; a
+ * closing bracket that does not match the innermost open one is not counted, so the depth found is never less than
+ * the parser's.
+ */
+function tooDeep(source: string): DbProblem | undefined {
+  const open: number[] = [];
+  let inString = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (inString) {
+      // The parser ends a string at a line break too (an unclosed string is a syntax problem there).
+      if (c === 0x5c) i++;
+      else if (c === 0x22 || c === 0x0a || c === 0x0d) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (open.length === MAX_DEPTH) return tooDeepProblem(i);
+      open.push(c);
+    } else if ((c === 0x7d && open.at(-1) === 0x7b) || (c === 0x5d && open.at(-1) === 0x5b)) {
+      open.pop();
+    }
+  }
+  return undefined;
+}
+
+function tooDeepProblem(offset: number): DbProblem {
+  return {
+    code: 'tooDeep',
+    message: l10n.t('The JSON is nested more than {0} levels deep here, so it is not checked further; a LogUp DB is one flat object of strings, booleans and integers. Remove the nesting.', MAX_DEPTH),
+    offset,
+    length: 1,
+  };
 }
 
 /** Canonical text of a DB: keys sorted by UTF-16 code unit, 2-space indent, final newline. */
@@ -119,10 +168,6 @@ function checkObject(source: string, root: Node, base: Db | undefined, found: Fo
     const checked = valueNode === undefined ? undefined : checkValue(source, valueNode);
     // A key left as the server holds it is not sent: its limits are not this save's to enforce.
     const unchanged = base !== undefined && checked?.value !== undefined && !isSent(base, key, checked.value);
-    const report = (p: DbProblem): void => {
-      if (unchanged) found.warnings.push({ ...p, message: `${p.message} ${l10n.t("It is unchanged from the server's DB, so saving does not send it and is allowed; a change to it must fix this.")}` });
-      else found.problems.push(p);
-    };
 
     if (seen.has(key)) {
       found.problems.push({
@@ -136,11 +181,11 @@ function checkObject(source: string, root: Node, base: Db | undefined, found: Fo
       keyNodes.push(keyNode);
       if (!unchanged) sends = true;
       const kp = keyProblem(key);
-      if (kp !== undefined) report({ ...kp, offset: keyNode.offset, length: keyNode.length });
+      if (kp !== undefined) report(found, unchanged, { ...kp, offset: keyNode.offset, length: keyNode.length });
     }
 
     if (valueNode === undefined || checked === undefined) continue;
-    if (checked.problem !== undefined) report({ ...checked.problem, offset: valueNode.offset, length: valueNode.length });
+    if (checked.problem !== undefined) report(found, unchanged, { ...checked.problem, offset: valueNode.offset, length: valueNode.length });
     if (checked.value !== undefined && (checked.problem === undefined || unchanged)) found.entries.push([key, checked.value]);
   }
 
@@ -161,18 +206,34 @@ function checkObject(source: string, root: Node, base: Db | undefined, found: Fo
     return;
   }
   const hint = base === undefined ? '' : ` ${l10n.t('A save that only deletes keys is allowed.')}`;
-  keyNodes.slice(DB_LIMITS.maxKeys).forEach((keyNode, i) => {
-    const position = DB_LIMITS.maxKeys + 1 + i;
-    const message = excess === 1
-      ? l10n.t('This is key {0} of {1}; LogUp allows at most {2} keys per subscription. Remove 1 key.', position, seen.size, DB_LIMITS.maxKeys)
-      : l10n.t('This is key {0} of {1}; LogUp allows at most {2} keys per subscription. Remove {3} keys.', position, seen.size, DB_LIMITS.maxKeys, excess);
+  // One sentence per key, differing only in the key's position: worded once, with a mark where the position goes
+  // (a file of 96,000 keys has 95,980 of these; BENCHMARKS.md, part 8).
+  const sentence = (position: string | number): string => (excess === 1
+    ? l10n.t('This is key {0} of {1}; LogUp allows at most {2} keys per subscription. Remove 1 key.', position, seen.size, DB_LIMITS.maxKeys)
+    : l10n.t('This is key {0} of {1}; LogUp allows at most {2} keys per subscription. Remove {3} keys.', position, seen.size, DB_LIMITS.maxKeys, excess)) + hint;
+  const template = sentence(POSITION_MARK);
+  const at = template.indexOf(POSITION_MARK);
+  const head = template.slice(0, at);
+  const tail = template.slice(at + POSITION_MARK.length);
+  const once = at >= 0 && template.lastIndexOf(POSITION_MARK) === at;
+  for (let i = DB_LIMITS.maxKeys; i < keyNodes.length; i++) {
+    const keyNode = keyNodes[i] as Node;
     found.problems.push({
       code: 'tooManyKeys',
-      message: `${message}${hint}`,
+      message: once ? `${head}${i + 1}${tail}` : sentence(i + 1),
       offset: keyNode.offset,
       length: keyNode.length,
     });
-  });
+  }
+}
+
+/** Stands for a number in a sentence worded once for many problems; no translation writes it. */
+const POSITION_MARK = '\u0000';
+
+/** A problem of a key or value, as a warning when the key is unchanged from the server's DB (so not sent). */
+function report(found: Found, unchanged: boolean, problem: DbProblem): void {
+  if (unchanged) found.warnings.push({ ...problem, message: `${problem.message} ${l10n.t("It is unchanged from the server's DB, so saving does not send it and is allowed; a change to it must fix this.")}` });
+  else found.problems.push(problem);
 }
 
 type Checked = { readonly value?: DbValue; readonly problem?: { readonly code: DbProblemCode; readonly message: string } };

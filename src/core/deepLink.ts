@@ -4,6 +4,7 @@
 import * as l10n from '@vscode/l10n';
 import { isSafeId } from './dbPath';
 import { parseTokenInput } from './tokenInput';
+import { quoteUntrusted } from './visible';
 
 /** What a link asks for. */
 export type DeepLink =
@@ -31,7 +32,8 @@ const ROUTING_PARAMETERS = new Set(['windowid']);
 
 /**
  * Reads a link's path and query, as `vscode.Uri` gives them (percent-decoding already done). Every failure is one
- * message that says what is wrong and what to do; none repeats the logupToken.
+ * message that says what is wrong and what to do; none repeats the logupToken, and every piece of the link it quotes
+ * is cut and escaped (quoteUntrusted): a link is anyone's text.
  */
 export function parseDeepLink(path: string, query: string): DeepLinkParse {
   const kind = Object.entries(LINK_PATHS).find(([, p]) => p === path.replace(/\/+$/, ''))?.[0] as keyof typeof LINK_PATHS | undefined;
@@ -39,12 +41,12 @@ export function parseDeepLink(path: string, query: string): DeepLinkParse {
   if (!params.ok) return params;
   const credential = [...params.values.keys()].find((name) => CREDENTIAL_PARAMETERS.has(name));
   if (credential !== undefined) {
-    return fail(l10n.t('This LogUp link carries a credential ("{0}"), and LogUp links never do, so nothing was done. Do not pass the link on; if the credential is real, replace it in your LogUp account.', params.names.get(credential) ?? credential));
+    return fail(l10n.t('This LogUp link carries a credential ({0}), and LogUp links never do, so nothing was done. Do not pass the link on; if the credential is real, replace it in your LogUp account.', quoteUntrusted(params.names.get(credential) ?? credential)));
   }
   if (kind === undefined) {
     return fail(path === '' || path === '/'
       ? l10n.t('This LogUp link asks for nothing. A LogUp link ends in /verify (verify a logupToken) or /open (open a subscription); copy the link again from where it came from.')
-      : l10n.t('This LogUp link asks for {0}, which LogUp does not know. A LogUp link ends in /verify (verify a logupToken) or /open (open a subscription); copy the link again from where it came from.', JSON.stringify(cut(path))));
+      : l10n.t('This LogUp link asks for {0}, which LogUp does not know. A LogUp link ends in /verify (verify a logupToken) or /open (open a subscription); copy the link again from where it came from.', quoteUntrusted(path)));
   }
 
   const known = new Set<string>([...PARAMETERS[kind].required, ...PARAMETERS[kind].optional].map((n) => n.toLowerCase()));
@@ -53,7 +55,7 @@ export function parseDeepLink(path: string, query: string): DeepLinkParse {
     const expected = kind === 'verify'
       ? l10n.t('A /verify link takes logupToken, and optionally gate and isNewUser.')
       : l10n.t('An /open link takes gate and subscription.');
-    return fail(`${l10n.t('This LogUp link has a parameter LogUp does not know, "{0}".', cut(params.names.get(unknown) ?? unknown))} ${expected}`);
+    return fail(`${l10n.t('This LogUp link has a parameter LogUp does not know, {0}.', quoteUntrusted(params.names.get(unknown) ?? unknown))} ${expected}`);
   }
   return kind === 'verify' ? verifyLink(params.values) : openLink(params.values);
 }
@@ -61,7 +63,7 @@ export function parseDeepLink(path: string, query: string): DeepLinkParse {
 /** The path and query of the link that opens a subscription's DB; it holds the two ids and nothing else. */
 export function openLinkParts(idGate: string, idSubscription: string): { readonly path: string; readonly query: string } {
   for (const id of [idGate, idSubscription]) {
-    if (!isSafeId(id)) throw new Error(l10n.t('Cannot make a link for {0}: it is not a gate or subscription id.', JSON.stringify(cut(id))));
+    if (!isSafeId(id)) throw new Error(l10n.t('Cannot make a link for {0}: it is not a gate or subscription id.', quoteUntrusted(id)));
   }
   return { path: LINK_PATHS.open, query: `gate=${idGate}&subscription=${idSubscription}` };
 }
@@ -79,7 +81,7 @@ function verifyLink(values: ReadonlyMap<string, string>): DeepLinkParse {
   }
   const flag = values.get('isnewuser');
   if (flag !== undefined && !/^(true|false)$/i.test(flag)) {
-    return fail(l10n.t('isNewUser in this link is "{0}", but it can only be true or false. Fix the link, or leave isNewUser out.', cut(flag)));
+    return fail(l10n.t('isNewUser in this link is {0}, but it can only be true or false. Fix the link, or leave isNewUser out.', quoteUntrusted(flag)));
   }
   const idGate = values.get('gate');
   if (idGate !== undefined && !isSafeId(idGate)) return fail(badGate(idGate));
@@ -105,7 +107,7 @@ function openLink(values: ReadonlyMap<string, string>): DeepLinkParse {
   }
   if (!isSafeId(idGate)) return fail(badGate(idGate));
   if (!isSafeId(idSubscription)) {
-    return fail(l10n.t('"{0}" in this link is not a subscription id: ids are made of letters, digits, "_" and "-", e.g. sub_abc123.', cut(idSubscription)));
+    return fail(l10n.t('{0} in this link is not a subscription id: ids are made of letters, digits, "_" and "-", e.g. sub_abc123.', quoteUntrusted(idSubscription)));
   }
   return { ok: true, link: { kind: 'open', idGate, idSubscription } };
 }
@@ -122,7 +124,7 @@ function readQuery(query: string): Query {
     const name = eq < 0 ? part : part.slice(0, eq);
     const key = name.toLowerCase();
     if (values.has(key)) {
-      return fail(l10n.t('This LogUp link gives "{0}" more than once, so it is not clear which one is meant. Use a link that gives each parameter once.', cut(name)));
+      return fail(l10n.t('This LogUp link gives {0} more than once, so it is not clear which one is meant. Use a link that gives each parameter once.', quoteUntrusted(name)));
     }
     values.set(key, eq < 0 ? '' : part.slice(eq + 1));
     names.set(key, name);
@@ -131,12 +133,7 @@ function readQuery(query: string): Query {
 }
 
 function badGate(idGate: string): string {
-  return l10n.t('"{0}" in this link is not a gate id: ids are made of letters, digits, "_" and "-", e.g. gate_abc123.', cut(idGate));
-}
-
-/** Keeps a quoted piece of a link short in a message. */
-function cut(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  return l10n.t('{0} in this link is not a gate id: ids are made of letters, digits, "_" and "-", e.g. gate_abc123.', quoteUntrusted(idGate));
 }
 
 function fail(message: string): { ok: false; message: string } {

@@ -20,8 +20,16 @@ export interface PlacedProblem {
   readonly endColumn: number;
 }
 
-/** The file's DB, or every problem that stops the import (nothing is sent then). */
-export type ImportCheck = { readonly ok: true; readonly db: Db } | { readonly ok: false; readonly problems: readonly PlacedProblem[] };
+/** At most this many problems are placed and shown (Problems view, modal); the rest are only counted. */
+export const MAX_PLACED_PROBLEMS = 100;
+
+/**
+ * The file's DB, or the problems that stop the import (nothing is sent then): the first MAX_PLACED_PROBLEMS of them
+ * in document order, and `total`, how many there are in all.
+ */
+export type ImportCheck =
+  | { readonly ok: true; readonly db: Db }
+  | { readonly ok: false; readonly problems: readonly PlacedProblem[]; readonly total: number };
 
 /** The file's bytes as text: strict UTF-8; a byte order mark is dropped, as an editor does. */
 export function decodeImport(bytes: Uint8Array): { ok: true; text: string } | { ok: false; message: string } {
@@ -42,35 +50,52 @@ export function tooLarge(size: number): string {
 export function checkImport(text: string, server: Db): ImportCheck {
   const analysis = analyzeDbDocument(text, { base: server });
   if (analysis.ok) return { ok: true, db: analysis.db };
-  return { ok: false, problems: analysis.problems.map((p) => placeProblem(text, p)) };
+  // Placed once per file, not once per problem: a 1 MB file can have 100,000 problems (BENCHMARKS.md, part 8).
+  const starts = lineStarts(text);
+  const problems = analysis.problems.slice(0, MAX_PLACED_PROBLEMS).map((p) => placeProblem(text, starts, p));
+  return { ok: false, problems, total: analysis.problems.length };
 }
 
-/** The 1-based line and column of a UTF-16 offset; `\r\n`, `\n` and a lone `\r` each end a line, as in VS Code. */
-export function positionAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(Math.max(0, offset), text.length);
-  for (let i = 0; i < end; i++) {
+/** The offset where each line starts; `\r\n`, `\n` and a lone `\r` each end a line, as in VS Code. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lineStart = i + 1;
-    }
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
   }
-  return { line, column: end - lineStart + 1 };
+  return starts;
 }
 
-function placeProblem(text: string, problem: DbProblem): PlacedProblem {
-  const start = positionAt(text, problem.offset);
-  const end = positionAt(text, problem.offset + problem.length);
+/** The 1-based line and column of a UTF-16 offset (columns in UTF-16 code units); `starts` from lineStarts(text). */
+export function positionAt(text: string, offset: number, starts: readonly number[] = lineStarts(text)): { line: number; column: number } {
+  const at = Math.min(Math.max(0, offset), text.length);
+  // The last line start at or before `at`, by binary search.
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((starts[mid] ?? 0) <= at) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: at - (starts[low] ?? 0) + 1 };
+}
+
+function placeProblem(text: string, starts: readonly number[], problem: DbProblem): PlacedProblem {
+  const start = positionAt(text, problem.offset, starts);
+  const end = positionAt(text, problem.offset + problem.length, starts);
   return { code: problem.code, message: problem.message, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
 }
 
-/** The problems as lines `file.json:3:5 message`, at most `max` of them and then how many more there are. */
-export function listProblems(fileName: string, problems: readonly PlacedProblem[], max = 8): string {
+/**
+ * The problems as lines `file.json:3:5 message`, at most `max` of them, then how many more there are. `total` is how
+ * many the file has, when `problems` holds only the first of them (the Problems view shows those).
+ */
+export function listProblems(fileName: string, problems: readonly PlacedProblem[], max = 8, total = problems.length): string {
   const shown = problems.slice(0, max).map((p) => `${fileName}:${p.line}:${p.column} ${p.message}`);
-  const more = problems.length - shown.length;
-  const rest = more === 1 ? l10n.t('…and 1 more problem, shown in the Problems view.') : l10n.t('…and {0} more problems, shown in the Problems view.', more);
+  const more = total - shown.length;
+  let rest: string;
+  if (total > problems.length) rest = l10n.t('…and {0} more problems; the Problems view shows the first {1}.', more, problems.length);
+  else rest = more === 1 ? l10n.t('…and 1 more problem, shown in the Problems view.') : l10n.t('…and {0} more problems, shown in the Problems view.', more);
   return [...shown, ...(more > 0 ? [rest] : [])].join('\n');
 }
 

@@ -1,8 +1,11 @@
 // The LogUp calls of one subscription as text to paste into a terminal or a Python file. Pure (no vscode), so the
 // unit tests run the curl commands against the sandbox. A snippet never holds the gate's secret key or an access
-// token: they come from environment variables, named by SNIPPET_ENV, which the person sets in their own shell.
+// token: they come from environment variables, named by SNIPPET_ENV, which the person sets in their own shell, and
+// reach curl on its standard input (a here-document), never in its argv, which every user of the machine can read.
+// Whatever the ids or the DB hold, nothing leaves its quotes: a snippet runs exactly the curl command shown.
 import * as l10n from '@vscode/l10n';
 import type { Db, DbValue } from './db';
+import { quoteUntrusted } from './visible';
 
 /** The environment variables a snippet reads the credentials from. */
 export const SNIPPET_ENV = { secretKey: 'LOGUP_SECRET_KEY', accessToken: 'LOGUP_ACCESS_TOKEN' } as const;
@@ -57,48 +60,70 @@ export function callPath(call: SnippetCall, idSubscription: string): string {
 function curlSnippet(call: SnippetCall, target: SnippetTarget): string {
   const base = target.baseUrl.replace(/\/+$/, '');
   const dbUrl = shellQuote(`${base}/subscription/${target.idSubscription}/db`);
-  const auth = `  -H "Authorization: Bearer $${SNIPPET_ENV.accessToken}"`;
+  const gate = comment(target.idGate);
+  const subscription = comment(target.idSubscription);
+  // The access token reaches curl on its standard input, as a config line: in its argv any user could read it (ps).
+  const auth = [`  --config - <<${HEREDOC_END}`, `header = "Authorization: Bearer $${SNIPPET_ENV.accessToken}"`, HEREDOC_END];
   const json = "  -H 'Content-Type: application/json'";
   switch (call) {
     case 'token': {
-      // The secret is spliced in by the shell between two single-quoted halves of the JSON body.
-      const body = `'{"client_id": ${JSON.stringify(target.idGate)}, "client_secret": "'"$${SNIPPET_ENV.secretKey}"'", "grant_type": "client_credentials"}'`;
+      // The body, secret included, on curl's standard input; the shell fills in the secret and nothing else.
+      const body = `${heredocText(`{"client_id": ${JSON.stringify(target.idGate)}, "client_secret": "`)}$${SNIPPET_ENV.secretKey}${heredocText('", "grant_type": "client_credentials"}')}`;
       return lines(
-        `# An access token for gate ${target.idGate}, read from $${SNIPPET_ENV.secretKey}. Put the access_token of the answer`,
+        `# An access token for gate ${gate}, read from $${SNIPPET_ENV.secretKey}. Put the access_token of the answer`,
         `# into $${SNIPPET_ENV.accessToken} for the DB calls: export ${SNIPPET_ENV.accessToken}=<access_token>`,
         `curl -sS -X POST ${shellQuote(`${base}/oauth/token`)} \\`,
         `${json} \\`,
-        `  -d ${body}`,
+        `  --data-binary @- <<${HEREDOC_END}`,
+        body,
+        HEREDOC_END,
       );
     }
     case 'get':
       return lines(
-        `# The DB of ${target.idSubscription}. Needs $${SNIPPET_ENV.accessToken} (see the token call).`,
+        `# The DB of ${subscription}. Needs $${SNIPPET_ENV.accessToken} (see the token call).`,
         `curl -sS ${dbUrl} \\`,
-        auth,
+        ...auth,
       );
     case 'put': {
       const { db, example } = putBody(target.db);
       const data = JSON.stringify({ data: Object.keys(db).sort().map((key) => ({ key, value: db[key] })) });
       return lines(
         example
-          ? `# Adds or changes keys of ${target.idSubscription} (an example key: edit the list). Needs $${SNIPPET_ENV.accessToken}.`
-          : `# Sets these keys of ${target.idSubscription} to their values as last read (edit the list). Needs $${SNIPPET_ENV.accessToken}.`,
+          ? `# Adds or changes keys of ${subscription} (an example key: edit the list). Needs $${SNIPPET_ENV.accessToken}.`
+          : `# Sets these keys of ${subscription} to their values as last read (edit the list). Needs $${SNIPPET_ENV.accessToken}.`,
         `curl -sS -X PUT ${dbUrl} \\`,
-        `${auth} \\`,
         `${json} \\`,
-        `  -d ${shellQuote(data)}`,
+        `  -d ${shellQuote(data)} \\`,
+        ...auth,
       );
     }
     case 'delete':
       return lines(
-        `# Deletes the listed keys of ${target.idSubscription}: replace ${DELETE_PLACEHOLDER_KEY} with the keys to delete. Needs $${SNIPPET_ENV.accessToken}.`,
+        `# Deletes the listed keys of ${subscription}: replace ${DELETE_PLACEHOLDER_KEY} with the keys to delete. Needs $${SNIPPET_ENV.accessToken}.`,
         `curl -sS -X DELETE ${dbUrl} \\`,
-        `${auth} \\`,
         `${json} \\`,
-        `  -d ${shellQuote(JSON.stringify({ keys: [DELETE_PLACEHOLDER_KEY] }))}`,
+        `  -d ${shellQuote(JSON.stringify({ keys: [DELETE_PLACEHOLDER_KEY] }))} \\`,
+        ...auth,
       );
   }
+}
+
+/** Ends the here-documents of the curl snippets; no line of a body or config can be it (they start with { or a name). */
+const HEREDOC_END = 'LOGUP_END';
+
+/**
+ * Text inside an unquoted here-document, taken literally: its `\\`, `$` and backquotes are escaped, so the shell
+ * expands only the variables the snippet itself puts next to it. JSON.stringify writes no line break that could end
+ * the document early.
+ */
+function heredocText(text: string): string {
+  return text.replace(/[\\$`]/g, (c) => `\\${c}`);
+}
+
+/** Text for a `#` comment (shell or Python): on one line, whatever it holds (a line break would make the rest code). */
+function comment(text: string): string {
+  return /^[\x21-\x7e]+$/.test(text) ? text : quoteUntrusted(text, 80);
 }
 
 function pythonSnippet(call: SnippetCall, target: SnippetTarget): string {
@@ -106,7 +131,7 @@ function pythonSnippet(call: SnippetCall, target: SnippetTarget): string {
   const head = [
     '# pip install logup  (the official LogUp SDK: it gets the access token itself)',
     ...(reachable ? [] : [
-      `# The SDK always calls ${SDK_HOST}/<version>; this gate's API is at ${target.baseUrl}, which the SDK cannot reach.`,
+      `# The SDK always calls ${SDK_HOST}/<version>; this gate's API is at ${comment(target.baseUrl)}, which the SDK cannot reach.`,
       '# Use the curl snippet for this gate.',
     ]),
     'import os',

@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { BrandedError } from '../api/errors';
+import { keyInMessage } from '../core/visible';
 import type { Observation } from './observation';
 import type { SubscriptionRef } from './subscriptionRef';
 
@@ -38,8 +39,9 @@ export class ConflictError extends BrandedError {
     /** The server's DB as the check read it. */
     readonly server: Observation,
   ) {
-    // Keys are data, not words: they are listed as JSON, the sentence around them is translated.
-    const shown = keys.slice(0, 3).map((k) => JSON.stringify(k)).join(', ');
+    // Keys are data, not words: quoted and escaped, or withheld when they may be a credential (the message reaches
+    // the log and the history); the sentence around them is translated.
+    const shown = keys.slice(0, 3).map(keyInMessage).join(', ');
     super(
       keys.length > 3
         ? l10n.t('{0} and {1} more changed on the server since {2} was read; nothing was saved.', shown, keys.length - 3, ref.idSubscription)

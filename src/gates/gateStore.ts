@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { STATE_GATES, secretKeyFor } from '../constants';
+import { isSafeId } from '../core/dbPath';
+import { quoteUntrusted } from '../core/visible';
 import { defaultEnvironment, isEnvironment, type Environment } from './environment';
 
 /** A gate's non-secret metadata, kept in globalState. Its secret key lives only in SecretStorage. */
@@ -55,8 +57,14 @@ export class GateStore implements vscode.Disposable {
     return this.list().find((g) => g.idGate === idGate);
   }
 
-  /** Adds or replaces a gate. The secret goes to SecretStorage first so a gate never exists without it. */
+  /**
+   * Adds or replaces a gate. The secret goes to SecretStorage first so a gate never exists without it. Every way in
+   * (the Add Gate prompts, `logup.addGate` arguments, the sandbox's demo gate) passes here, so the id is checked here:
+   * it becomes a path segment, a link parameter and a word in curl snippets.
+   */
   async save(input: GateInput, secretKey: string): Promise<Gate> {
+    const problem = gateIdProblem(input.idGate);
+    if (problem !== undefined) throw new Error(problem);
     const gate = toGate(input);
     await this.secrets.store(secretKeyFor(gate.idGate), secretKey);
     const others = this.list().filter((g) => g.idGate !== gate.idGate);
@@ -90,6 +98,13 @@ export class GateStore implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** Why `idGate` cannot be a gate id, or undefined when it can (1 to 128 letters, digits, "_" and "-"). */
+export function gateIdProblem(idGate: unknown): string | undefined {
+  if (typeof idGate === 'string' && isSafeId(idGate)) return undefined;
+  const shown = typeof idGate === 'string' ? quoteUntrusted(idGate) : String(typeof idGate);
+  return vscode.l10n.t('{0} is not a gate id: a gate id is 1 to 128 letters, digits, "_" and "-", e.g. gate_myGate. Copy it from your LogUp dashboard.', shown);
 }
 
 /** What globalState may hold: the environment is missing in gates saved by earlier versions. */

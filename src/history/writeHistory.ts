@@ -10,6 +10,13 @@ import { refKey, type SubscriptionRef } from '../db/subscriptionRef';
 import { entryFromRecord, type HistoryEntry } from './historyEntry';
 import { boundHistory, parseHistory, serializeHistory, type HistoryLimits } from './historyList';
 
+/** True when `next` holds exactly the entries of `entries` (the same objects, in any order). */
+function sameEntries(next: readonly HistoryEntry[], entries: readonly HistoryEntry[]): boolean {
+  if (next.length !== entries.length) return false;
+  const kept = new Set(entries);
+  return next.every((e) => kept.has(e));
+}
+
 /** A lock older than this was left by a window that crashed mid-write (a write takes milliseconds). */
 const STALE_LOCK_MS = 5_000;
 const LOCK_WAIT_MS = 10_000;
@@ -91,7 +98,10 @@ export class WriteHistory {
     return this.update((entries) => entries.filter((e) => e.idGate !== idGate));
   }
 
-  /** Re-reads the file (another window may have written) and applies the limits as they are now. */
+  /**
+   * Re-reads the file (another window may have written) and applies the limits as they are now. The file is written
+   * only when that dropped entries; a file this version cannot fully read is moved aside first, never deleted.
+   */
   reload(): Promise<void> {
     return this.update((entries) => entries);
   }
@@ -108,10 +118,15 @@ export class WriteHistory {
   private update(change: (entries: readonly HistoryEntry[]) => readonly HistoryEntry[]): Promise<void> {
     const run = this.queue.then(async () => {
       this.entries = await this.locked(async () => {
-        const { text, entries } = await this.read();
+        const { text, entries, unreadable } = await this.read();
+        // What this version cannot read may be a newer version's history: kept beside the file, never overwritten.
+        if (unreadable) await this.moveAside();
         const next = boundHistory(change(entries), this.limits(), this.now());
-        const nextText = next.length === 0 ? undefined : serializeHistory(next);
-        if (nextText !== text) await this.write(nextText);
+        // Only a change writes: a reload that keeps every entry leaves the file (and what it holds beyond them) alone.
+        if (unreadable || !sameEntries(next, entries)) {
+          const nextText = next.length === 0 ? undefined : serializeHistory(next);
+          if (unreadable || nextText !== text) await this.write(nextText);
+        }
         return next;
       });
       for (const listener of [...this.listeners]) listener();
@@ -144,17 +159,24 @@ export class WriteHistory {
     }
   }
 
-  private async read(): Promise<{ text: string | undefined; entries: readonly HistoryEntry[] }> {
+  private async read(): Promise<{ text: string | undefined; entries: readonly HistoryEntry[]; unreadable: boolean }> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, entries: [] };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, entries: [], unreadable: false };
       throw error;
     }
     const { entries, dropped } = parseHistory(text);
     if (dropped > 0) this.log.warn(`Write history: ${dropped} unreadable entr${dropped === 1 ? 'y' : 'ies'} in ${this.file} left out`);
-    return { text, entries };
+    return { text, entries, unreadable: dropped > 0 };
+  }
+
+  /** Renames the file to `<file>.unreadable-<time>`, so that whatever it holds stays on disk for the version that can read it. */
+  private async moveAside(): Promise<void> {
+    const aside = `${this.file}.unreadable-${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}`;
+    await rename(this.file, aside);
+    this.log.warn(`Write history: ${this.file} holds what this version cannot read; moved it to ${aside}`);
   }
 
   /** Replaces the file atomically, or deletes it when the history is empty. */

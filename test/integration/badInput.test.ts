@@ -51,7 +51,7 @@ function assertNoStrayDocuments(): void {
 
 async function resetGate(ctx: Ctx, sandbox: SandboxHandle): Promise<void> {
   for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
-  const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+  const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
   assert.ok(gate, 'the gate is added');
 }
 

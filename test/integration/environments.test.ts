@@ -4,6 +4,8 @@
 // A test cannot click a modal, so the review's `ask` is replaced by a scripted one; test/e2e/production.e2e.mjs
 // clicks the real modal.
 import * as assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -78,9 +80,14 @@ suite('Environments, the write review and auto-save', () => {
     await closeAllEditors();
   });
 
-  test('Add Gate: a server on this machine is a sandbox by default; the environment can be given or changed later', async () => {
-    const added = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: LIVE, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+  test('Add Gate: a URL on this machine that is not the sandbox\'s own is production by default; the environment can be given or changed later', async () => {
+    // An SSH tunnel to a live server is on 127.0.0.1 too: only the local sandbox's own URL defaults to sandbox.
+    const added = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: LIVE, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
     assert.equal(added?.environment, 'sandbox');
+    sandbox.addGate('gate_tunnel', DEMO_GATE.secretKey);
+    const tunnel = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: 'gate_tunnel', secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+    assert.equal(tunnel?.environment, 'production');
+    await vscode.commands.executeCommand('logup.removeGate', { idGate: 'gate_tunnel', confirmed: true });
     const devGate = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: DEV, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'development' });
     assert.equal(devGate?.environment, 'development');
 
@@ -168,30 +175,52 @@ suite('Environments, the write review and auto-save', () => {
     assert.equal(document.languageId, 'json');
   });
 
-  test('JSON features still serve logup: documents: syntax and schema diagnostics, hover, completion, formatting', async () => {
+  test('a logup: document gets its problems from the extension and Format Document, not from the JSON language server', async () => {
     const editor = await openDbEditor(dev);
     assert.equal(editor.document.languageId, DB_LANGUAGE_ID);
     const text = '{\n  "nested": {"a": 1},\n  "name": "Ada",\n  "vip": ,\n}\n';
     await replaceText(editor, text);
     const uri = editor.document.uri;
-    const json = await waitFor('diagnostics of the JSON language server', () => {
-      const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source !== DIAGNOSTIC_SOURCE);
+    const ours = await waitFor('the extension\'s diagnostics', () => {
+      const found = vscode.languages.getDiagnostics(uri);
       return found.some((d) => editor.document.getText(d.range) === '{"a": 1}') ? found : undefined;
-    }, 20_000);
-    assert.ok(json.some((d) => d.range.start.line === 3), `a syntax error on the line of "vip": ${json.map((d) => d.message).join(' | ')}`);
-
-    const at = (needle: string, delta = 0): vscode.Position => editor.document.positionAt(text.indexOf(needle) + delta);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, at('"Ada"', 1));
-    const hoverText = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
-    assert.match(hoverText, /1024 bytes/, 'the schema describes the value');
-
-    const completion = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, at('"vip": ', 7));
-    const labels = completion.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
-    assert.ok(labels.includes('true') && labels.includes('false'), `the schema completes values: ${labels.join(', ')}`);
+    });
+    assert.ok(ours.some((d) => d.range.start.line === 3), `a syntax error on the line of "vip": ${ours.map((d) => d.message).join(' | ')}`);
+    assert.deepEqual(ours.filter((d) => d.source !== DIAGNOSTIC_SOURCE).map((d) => d.source), [], 'only the extension judges the document (H23)');
 
     await replaceText(editor, '{"name":"Ada","vip":true}');
     const edits = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatDocumentProvider', uri, { tabSize: 2, insertSpaces: true });
     assert.ok(edits && edits.length > 0, 'Format Document works');
+    const formatted = new vscode.WorkspaceEdit();
+    formatted.set(uri, edits);
+    assert.ok(await vscode.workspace.applyEdit(formatted));
+    assert.equal(editor.document.getText(), '{\n  "name": "Ada",\n  "vip": true\n}');
+  });
+
+  test('a DB key "$schema" never makes the editor fetch its URL, not even one on this machine', async () => {
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(`${req.method ?? ''} ${req.url ?? ''}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"type": "object", "description": "fetched"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/schema.json`;
+      sandbox.setDb(DEV, SUB, { $schema: url, ...START });
+      const editor = await openDbEditor(dev);
+      assert.equal(editor.document.languageId, DB_LANGUAGE_ID);
+      assert.ok(editor.document.getText().includes(url));
+      // Everything that makes VS Code's JSON language server resolve a document's schema: validation on open, hover,
+      // completion; then time for a server that starts on first use.
+      const at = editor.document.positionAt(editor.document.getText().indexOf('"italy"') + 1);
+      await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, at);
+      await vscode.commands.executeCommand('vscode.executeCompletionItemProvider', editor.document.uri, at);
+      for (let i = 0; i < 40 && requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 250));
+      assert.deepEqual(requests, [], 'the schema URL in the DB was fetched');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('on a development gate nothing is reviewed (default setting): one save, the same requests as before', async () => {

@@ -45,7 +45,7 @@ suite('LogUp extension in a real VS Code', () => {
   });
 
   test('wrong credentials are refused and nothing is saved', async () => {
-    const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: 'not-the-secret', baseUrl: sandbox.url });
+    const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: 'not-the-secret', baseUrl: sandbox.url, environment: 'sandbox' });
     assert.equal(added, undefined);
     assert.equal(ctx.gates.get(idGate), undefined, 'no gate saved');
     assert.equal(await ctx.gates.secretKey(idGate), undefined, 'no secret saved');
@@ -63,7 +63,7 @@ suite('LogUp extension in a real VS Code', () => {
 
   test('Add Gate checks the credentials, keeps the secret only in SecretStorage', async () => {
     sandbox.clearJournal();
-    const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+    const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
     assert.ok(gate, 'the gate is added');
     assert.equal(sandbox.count('token'), 1, 'one token request checked the credentials');
     assert.equal(await ctx.gates.secretKey(idGate), DEMO_GATE.secretKey);

@@ -290,7 +290,7 @@ const SCENARIOS: readonly Scenario[] = [
     check: ({ sandbox }) => assert.equal(sandbox.journal.length, 0, 'no request at all, not even a token call'),
     server: BASE,
     beforeRetry: async ({ sandbox }) => {
-      const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+      const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
       assert.ok(gate, 'the gate is added again');
     },
     retry: [[GET], [PUT(), DELETE()]],
@@ -309,7 +309,7 @@ suite('Faults: nothing lost, nothing overwritten', () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
     for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
-    const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+    const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
     assert.ok(gate, 'the gate is added');
     unspy = spyOnFileSystem(ctx, failures);
   });

@@ -29,7 +29,7 @@ suite('Hardening: what an adversarial review found', () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
     for (const gate of ctx.gates.list()) await vscode.commands.executeCommand(COMMANDS.removeGate, { idGate: gate.idGate, confirmed: true });
-    assert.ok(await vscode.commands.executeCommand(COMMANDS.addGate, { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url }));
+    assert.ok(await vscode.commands.executeCommand(COMMANDS.addGate, { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' }));
   });
 
   suiteTeardown(async () => {
@@ -52,6 +52,20 @@ suite('Hardening: what an adversarial review found', () => {
     assert.match(ctx.lastError ?? '', /localhost/);
     assert.equal(sandbox.journal.length, 0, 'no request, so the secret went nowhere');
     assert.equal(ctx.gates.get('gate_dot'), undefined);
+  });
+
+  test('Add Gate arguments with an id that is not a gate id are refused before any request, and nothing is stored', async () => {
+    const hostile = `gate'"$(touch /tmp/logup-pwned)\n# x`;
+    sandbox.clearJournal();
+    ctx.lastError = undefined;
+    const gate = await vscode.commands.executeCommand(COMMANDS.addGate, { idGate: hostile, secretKey: 'never-sent', baseUrl: sandbox.url, environment: 'sandbox' });
+    assert.equal(gate, undefined, 'no gate added');
+    assert.match(ctx.lastError ?? '', /is not a gate id/);
+    assert.ok(!(ctx.lastError ?? '').includes('\n'), 'the id is quoted escaped');
+    assert.equal(sandbox.journal.length, 0, 'no request');
+    assert.equal(ctx.gates.get(hostile), undefined);
+    await assert.rejects(ctx.gates.save({ idGate: hostile, label: 'x', baseUrl: sandbox.url }, 'never-stored'), /is not a gate id/);
+    assert.equal(ctx.gates.list().some((g) => g.idGate === hostile), false, 'GateStore.save refuses it too');
   });
 
   test('a hostile "not verified" answer is shown and logged redacted, without control or bidi characters, and short', async () => {

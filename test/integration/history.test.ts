@@ -34,7 +34,7 @@ suite('Write history, undo and the merge', () => {
     sandbox.addGate(idGate, TRUST_TEST_SECRET);
     ctx = await extensionCtx();
     for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
-    assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url }));
+    assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url, environment: 'sandbox' }));
     // A logupToken passes through the extension too, so the file check below means something.
     sandbox.setDb(idGate, 'sub_verified', { seen: true });
     sandbox.addLogupToken(idGate, LOGUP_TOKEN, { idSubscription: 'sub_verified', idActor: 'acr_verified' });

@@ -41,7 +41,7 @@ suite('reach: the LogUp view, links, snippets, export/import and Find', () => {
     ctx = await extensionCtx();
     originalAsk = ctx.modal.ask;
     for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
-    const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, label: GATE_LABEL });
+    const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox', label: GATE_LABEL });
     assert.ok(added, 'the sandbox gate is added');
     folder = mkdtempSync(join(tmpdir(), 'logup-reach-'));
   });
@@ -248,6 +248,26 @@ suite('reach: the LogUp view, links, snippets, export/import and Find', () => {
     for (const place of ['broken.json:3:3 ', 'broken.json:3:11 ', 'broken.json:4:10 ']) assert.ok(detail.includes(place), `the detail names ${place.trim()}`);
     const diagnostics = vscode.languages.getDiagnostics(file);
     assert.deepEqual(diagnostics.map((d) => [d.range.start.line + 1, d.range.start.character + 1]), [[3, 3], [3, 11], [4, 10]]);
+  });
+
+  test('an import from an open editor whose text grew over 1 MB is refused before it is checked: nothing is read or sent', async () => {
+    const file = vscode.Uri.file(join(folder, 'grown.json'));
+    writeFileSync(file.fsPath, '{}\n');
+    const document = await vscode.workspace.openTextDocument(file);
+    const grow = new vscode.WorkspaceEdit();
+    grow.insert(file, new vscode.Position(0, 1), `"pad": "${'x'.repeat(1024 * 1024)}"`);
+    assert.ok(await vscode.workspace.applyEdit(grow));
+    try {
+      sandbox.clearJournal();
+      ctx.lastError = undefined;
+      const outcome = await vscode.commands.executeCommand<ImportOutcome | undefined>('logup.importDb', alpha, file);
+      assert.equal(outcome, undefined, 'not checked, so neither refused nor imported');
+      assert.match(ctx.lastError ?? '', /grown\.json cannot be read.*too large/);
+      assert.deepEqual(calls(sandbox), [], 'not even the read of the server\'s DB');
+    } finally {
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    }
   });
 
   test('Find reveals the subscription whose loaded DB matches key=value', async () => {

@@ -37,7 +37,7 @@ suite('Restricted Mode (an untrusted workspace)', () => {
 
   test('add a gate, verify a token, edit and save the DB: the whole flow works untrusted', async () => {
     const ctx = await extensionCtx();
-    const gate = await vscode.commands.executeCommand('logup.addGate', { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
+    const gate = await vscode.commands.executeCommand('logup.addGate', { idGate: DEMO_GATE.idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
     assert.ok(gate, ctx.lastError);
     const result = await vscode.commands.executeCommand<VerifyTokenResult>('logup.verifyToken', { input: TOKEN.logupToken, idGate: DEMO_GATE.idGate });
     assert.ok(result?.verification.verified);

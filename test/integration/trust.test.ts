@@ -97,7 +97,7 @@ suite('trust: workspaces cannot redirect secrets', () => {
       // A local sandbox is never proxied: the proxy's 127.0.0.1 is not ours, and plain http would expose the secret.
       proxy.seen.length = 0;
       sandbox.clearJournal();
-      const gate = await vscode.commands.executeCommand('logup.addGate', { idGate: TRUST_TEST_GATE, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url });
+      const gate = await vscode.commands.executeCommand('logup.addGate', { idGate: TRUST_TEST_GATE, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url, environment: 'sandbox' });
       assert.ok(gate, ctx.lastError);
       assert.equal(sandbox.count('token'), 1);
       assert.deepEqual(proxy.seen, []);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { analyzeDbDocument, serializeDb, type DbProblem, type DbProblemCode } from '../../src/core/dbDocument';
+import { analyzeDbDocument, MAX_DEPTH, serializeDb, type DbProblem, type DbProblemCode } from '../../src/core/dbDocument';
 import type { Db } from '../../src/core/db';
 import { dbEquals } from '../../src/core/savePlan';
 import { isWellFormed } from '../../src/core/limits';
@@ -262,6 +262,22 @@ describe('analyzeDbDocument: big documents', () => {
     const huge = result.problems.find((p) => p.code === 'valueTooLong');
     assert.ok(huge);
     assert.match(huge.message, /1000000 bytes/);
+  });
+  it('a document nested 10,000 deep is one clear problem at the bracket one level too deep, not a stack overflow', () => {
+    const text = `{"a": ${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const p = only(text);
+    assert.equal(p.code, 'tooDeep');
+    // `{` is level 1; the bracket that opens level MAX_DEPTH + 1 is the MAX_DEPTH-th `[`.
+    assert.equal(p.offset, '{"a": '.length + MAX_DEPTH - 1);
+    assert.equal(p.length, 1);
+    assert.match(p.message, new RegExp(`nested more than ${MAX_DEPTH} levels deep.*Remove the nesting`));
+    for (const deep of [`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`, '['.repeat(1_000_000), `${'[}'.repeat(200_000)}`]) {
+      assert.equal(only(deep).code, 'tooDeep');
+    }
+  });
+  it('brackets inside strings are not nesting; nesting up to the limit is judged as usual', () => {
+    assert.equal(only(`{"a": "${'['.repeat(1100)}"}`).code, 'valueTooLong');
+    assert.equal(only(`{"a": ${'['.repeat(MAX_DEPTH - 1)}${']'.repeat(MAX_DEPTH - 1)}}`).code, 'arrayValue');
   });
   it('copes with a 5 MB document of nothing but syntax errors', () => {
     const result = analyzeDbDocument(`{${"'x', ".repeat(900_000)}}`);

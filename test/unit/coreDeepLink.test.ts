@@ -93,3 +93,31 @@ describe('openLinkParts', () => {
     assert.throws(() => openLinkParts('gate_x', 'sub&gate=other'), /not a gate or subscription id/);
   });
 });
+
+describe('parseDeepLink: what a link quotes is cut and escaped', () => {
+  const RLO = '\u202E';
+  const hostile = `x\nLogUp: Gate removed.${RLO}txt.exe${'y'.repeat(200)}`;
+
+  it('a path, a parameter name or a value with a line break or a bidi override reaches the message escaped and short', () => {
+    const messages = [
+      refused(`/${hostile}`, ''),
+      refused('/open', `gate=gate_x&subscription=sub_a&${hostile}=1`),
+      refused('/open', `${hostile}=1&${hostile}=2`),
+      refused('/verify', `logupToken=${TOKEN}&isNewUser=${hostile}`),
+      refused('/open', `gate=${hostile}&subscription=sub_a`),
+      refused('/open', `gate=gate_x&subscription=${hostile}`),
+    ];
+    for (const message of messages) {
+      assert.ok(!message.includes('\n') && !message.includes(RLO), `raw control characters in: ${JSON.stringify(message)}`);
+      assert.ok(message.includes('\\n') || message.includes('\\u202E'), `the escape is shown instead: ${message}`);
+      assert.ok(!message.includes('y'.repeat(50)), 'cut short');
+    }
+  });
+
+  it('quoteUntrusted keeps ordinary text as it is, in quotes', async () => {
+    const { quoteUntrusted } = await import('../../src/core/visible');
+    assert.equal(quoteUntrusted('/verify'), '"/verify"');
+    assert.equal(quoteUntrusted('a\u2028b\u200Bc\u0085'), '"a\\u2028b\\u200Bc\\u0085"');
+    assert.equal(quoteUntrusted('😀'.repeat(50), 3), '"😀😀😀…"');
+  });
+});

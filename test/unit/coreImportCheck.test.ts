@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { serializeDb } from '../../src/core/dbDocument';
-import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYTES, positionAt } from '../../src/core/importCheck';
+import { checkImport, decodeImport, describeImport, listProblems, MAX_IMPORT_BYTES, MAX_PLACED_PROBLEMS, positionAt } from '../../src/core/importCheck';
 
 const server = { name: 'Ada', age: 36, plan: 'pro' };
 
@@ -29,12 +29,62 @@ describe('checkImport', () => {
   });
 });
 
+describe('checkImport: large files', () => {
+  it('places problems at the right line and column deep into a 1 MB file', () => {
+    // 19 keys, 40,000 lines with every kind of line end, then a 20th key with a problem.
+    const ends = ['\n', '\r\n', '\r'];
+    const keys = Array.from({ length: 19 }, (_, i) => `"k${i}": ${i}`).join(',\n');
+    const padding = Array.from({ length: 40_000 }, (_, i) => `   ${ends[i % 3]}`).join('');
+    const text = `{\n${keys},${padding}\t"late": null\n}\n`;
+    assert.ok(text.length > 150_000);
+    const result = checkImport(text, {});
+    if (result.ok) assert.fail('a null value was accepted');
+    assert.deepEqual(result.problems.map((p) => [p.code, p.line, p.column, p.endLine, p.endColumn]), [['nullValue', 40_020, 10, 40_020, 14]]);
+  });
+
+  it('lists at most the first problems of a file with 96,000 of them, and says how many more there are', () => {
+    const text = `{${Array.from({ length: 96_000 }, (_, i) => `"k${i}":0`).join(',')}}`;
+    assert.ok(text.length <= MAX_IMPORT_BYTES);
+    const result = checkImport(text, {});
+    if (result.ok) assert.fail('96,000 keys were accepted');
+    assert.equal(result.total, 96_000 - 20);
+    assert.equal(result.problems.length, MAX_PLACED_PROBLEMS);
+    assert.deepEqual([result.problems[0]?.column, result.problems[0]?.line], [text.indexOf('"k20"') + 1, 1], 'the first problem is the 21st key');
+    const listed = listProblems('big.json', result.problems, 3, result.total).split('\n');
+    assert.equal(listed.length, 4);
+    assert.equal(listed[3], `…and ${96_000 - 20 - 3} more problems; the Problems view shows the first ${MAX_PLACED_PROBLEMS}.`);
+  });
+
+  it('refuses a file nested 10,000 deep with one problem that says so, at its place', () => {
+    const text = `{\n  "a": ${'{"b": '.repeat(10_000)}1${'}'.repeat(10_000)}\n}\n`;
+    const result = checkImport(text, {});
+    if (result.ok) assert.fail('accepted');
+    assert.equal(result.total, 1);
+    assert.deepEqual(result.problems.map((p) => [p.code, p.line, p.column]), [['tooDeep', 2, 8 + 6 * 63]]);
+  });
+});
+
 describe('positionAt', () => {
   it('counts \\n, \\r\\n and a lone \\r as line ends and columns in UTF-16 code units', () => {
     assert.deepEqual(positionAt('ab', 0), { line: 1, column: 1 });
     assert.deepEqual(positionAt('a\nb\r\nc\rd', 7), { line: 4, column: 1 });
     assert.deepEqual(positionAt('a\r\nb', 2), { line: 1, column: 3 }, 'between \\r and \\n is still the first line');
     assert.deepEqual(positionAt('😀x', 2), { line: 1, column: 3 });
+    assert.deepEqual(positionAt('a\n\nb', 2), { line: 2, column: 1 }, 'an empty line');
+    assert.deepEqual(positionAt('a\nb', 99), { line: 2, column: 2 }, 'past the end: the end');
+  });
+  it('agrees with counting from the start at every offset of a mixed text', () => {
+    const text = 'ab\r\ncd\re\n\n\r\r\nf😀\ng';
+    let line = 1;
+    let start = 0;
+    for (let offset = 0; offset <= text.length; offset++) {
+      assert.deepEqual(positionAt(text, offset), { line, column: offset - start + 1 }, `offset ${offset}`);
+      const c = text[offset];
+      if (c === '\n' || (c === '\r' && text[offset + 1] !== '\n')) {
+        line++;
+        start = offset + 1;
+      }
+    }
   });
 });
 

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Db } from '../../src/core/db';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
@@ -25,8 +28,8 @@ describe('snippets as text', () => {
 
   it('read the secret key and the access token from the environment, never from the snippet', () => {
     const curl = (call: (typeof SNIPPET_CALLS)[number]): string => buildSnippet('curl', call, target);
-    assert.match(curl('token'), /"client_secret": "'"\$LOGUP_SECRET_KEY"'"/);
-    for (const call of ['get', 'put', 'delete'] as const) assert.match(curl(call), /-H "Authorization: Bearer \$LOGUP_ACCESS_TOKEN"/);
+    assert.match(curl('token'), /--data-binary @- <<LOGUP_END\n\{"client_id": "gate_x", "client_secret": "\$LOGUP_SECRET_KEY", .*\}\nLOGUP_END\n$/);
+    for (const call of ['get', 'put', 'delete'] as const) assert.match(curl(call), /--config - <<LOGUP_END\nheader = "Authorization: Bearer \$LOGUP_ACCESS_TOKEN"\nLOGUP_END\n$/);
     for (const call of SNIPPET_CALLS) assert.match(buildSnippet('python', call, target), /os\.environ\["LOGUP_SECRET_KEY"\]/);
     assert.deepEqual(SNIPPET_ENV, { secretKey: 'LOGUP_SECRET_KEY', accessToken: 'LOGUP_ACCESS_TOKEN' });
   });
@@ -60,6 +63,46 @@ describe('snippets as text', () => {
       const script = buildSnippet('python', call, { ...target, db: { 'it\'s': 'a \'quote\' and a "quote"', é: 'ü' } });
       const checked = await runShell(`python3 -c 'import ast, sys; ast.parse(sys.stdin.read())' <<'EOF'\n${script}EOF`, {});
       assert.equal(checked.code, 0, `${call}: ${checked.stderr}`);
+    }
+  });
+});
+
+/**
+ * A `curl` first on PATH that writes its argv (one line per run) and standard input to files, then runs the real curl
+ * with both, or exits when `pass` is false.
+ */
+function curlSpy(pass: boolean): { dir: string; argv(): string[]; stdin(): string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'logup-curl-'));
+  const real = spawnSync('sh', ['-c', 'command -v curl'], { encoding: 'utf8' }).stdout.trim();
+  writeFileSync(join(dir, 'curl'), [
+    '#!/bin/sh',
+    `printf '%s ' "$@" >> '${dir}/argv'; echo >> '${dir}/argv'`,
+    `cat > '${dir}/stdin'`,
+    pass ? `exec '${real}' "$@" < '${dir}/stdin'` : 'exit 0',
+  ].join('\n'));
+  chmodSync(join(dir, 'curl'), 0o755);
+  return {
+    dir,
+    argv: () => readFileSync(join(dir, 'argv'), 'utf8').trim().split('\n'),
+    stdin: () => readFileSync(join(dir, 'stdin'), 'utf8'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+describe('a gate id or a DB that holds shell syntax stays inside its quotes', { skip: curlMissing }, () => {
+  it('the token snippet runs only curl, and sends the id exactly, whatever the id holds', async () => {
+    const spy = curlSpy(false);
+    try {
+      const marker = join(spy.dir, 'ran');
+      const idGate = `g'"$(touch ${marker})\`touch ${marker}\`\\\ntouch ${marker}\n# $HOME`;
+      const script = buildSnippet('curl', 'token', { baseUrl: 'http://127.0.0.1:9/v1_0', idGate, idSubscription: 'sub_a' });
+      const run = await runShell(script, { PATH: `${spy.dir}:${process.env.PATH ?? '/usr/bin:/bin'}`, [SNIPPET_ENV.secretKey]: 's3cr3t' });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(existsSync(marker), false, 'a command hidden in the id ran');
+      assert.equal(spy.argv().length, 1, 'curl ran once');
+      assert.deepEqual(JSON.parse(spy.stdin()), { client_id: idGate, client_secret: 's3cr3t', grant_type: 'client_credentials' });
+    } finally {
+      spy.remove();
     }
   });
 });
@@ -111,6 +154,29 @@ describe('the curl snippets run against the sandbox once the placeholders are se
     await runShell(edited, env);
     assert.deepEqual(sandbox.getDb(idGate, 'sub_snip'), { n: 7, ok: true });
     assert.deepEqual(sandbox.journal.map((e) => `${e.method} ${e.status}`), ['PUT 200', 'DELETE 204', 'DELETE 204']);
+  });
+
+  it('the secret and the access token never reach curl\'s argv, which any user can read with ps', async () => {
+    const spy = curlSpy(true);
+    try {
+      const secretEnv = { PATH: `${spy.dir}:${process.env.PATH ?? '/usr/bin:/bin'}`, [SNIPPET_ENV.secretKey]: DEMO_GATE.secretKey };
+      const token = await runShell(buildSnippet('curl', 'token', target), secretEnv);
+      assert.equal(token.code, 0, token.stderr);
+      const accessToken = (JSON.parse(token.stdout) as { access_token: string }).access_token;
+      sandbox.clearJournal();
+      for (const call of ['get', 'put', 'delete'] as const) {
+        const run = await runShell(buildSnippet('curl', call, target), { ...secretEnv, [SNIPPET_ENV.accessToken]: accessToken });
+        assert.equal(run.code, 0, `${call}: ${run.stderr}`);
+      }
+      assert.deepEqual(sandbox.journal.map((e) => e.status), [200, 200, 204], 'the calls were made, authorised');
+      const argv = spy.argv();
+      assert.equal(argv.length, 4, 'curl ran once per snippet');
+      for (const args of argv) {
+        assert.ok(!args.includes(DEMO_GATE.secretKey) && !args.includes(accessToken), `a credential in curl's argv: ${args.replace(accessToken, '<token>')}`);
+      }
+    } finally {
+      spy.remove();
+    }
   });
 
   it('the DB calls are refused without $LOGUP_ACCESS_TOKEN', async () => {

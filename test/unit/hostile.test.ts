@@ -184,6 +184,42 @@ describe('DB maps: every legal key kept, every illegal value refused', () => {
   });
 });
 
+describe('a DB key in an error is not a way to leak a secret (docs/api.md, decision 9)', () => {
+  const cases: [string, string, RegExp][] = [
+    ['the gate\'s secret key', DEMO_GATE.secretKey, /field "\[redacted key, 19 characters\]" has the wrong type/],
+    ['a token-shaped key', 'AKIA4EXAMPLEKEY7Q2Z', /field "\[redacted key, 19 characters\]" has the wrong type/],
+    ['a key longer than LogUp accepts', `plan_${'x'.repeat(40)}`, /field "\[redacted key, 45 characters\]" has the wrong type/],
+  ];
+  for (const [what, key, expected] of cases) {
+    test(`${what} as the name of a bad value is not quoted`, async (t) => {
+      const { sb, client } = await readyClient(t);
+      sb.failNext('getDb', 1, { status: 200, body: JSON.stringify({ ok: 1, [key]: null }) });
+      const e = await failure(client.getDb(ALPHA.idSubscription));
+      assert.ok(e instanceof LogUpResponseError, e.message);
+      assert.ok(!e.message.includes(key), e.message);
+      assert.match(e.message, expected);
+    });
+  }
+
+  test('an ordinary key is still named, and a verification\'s DB key is judged the same way', async (t) => {
+    const { sb, client } = await readyClient(t);
+    sb.failNext('getDb', 1, { status: 200, body: '{"plan": null}' });
+    assert.match((await failure(client.getDb(ALPHA.idSubscription))).message, /field "plan" has the wrong type/);
+    sb.failNext('verification', 1, { status: 200, body: JSON.stringify({ verified: true, idActor: 'acr_x', idSubscription: 'sub_x', db: { [DEMO_GATE.secretKey]: [1] } }) });
+    const e = await failure(client.verify(ALPHA_TOKEN.logupToken));
+    assert.ok(!e.message.includes(DEMO_GATE.secretKey), e.message);
+    assert.match(e.message, /field "db\.\[redacted key, 19 characters\]"/);
+  });
+
+  test('a conflict names its keys escaped, and withholds one that looks like a credential', async () => {
+    const { ConflictError } = await import('../../src/db/saveErrors');
+    const token = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'.slice(0, 30);
+    const e = new ConflictError({ idGate: 'gate_x', idSubscription: 'sub_x' }, ['plan\u202Eevil', token], { db: {}, at: 0 } as never);
+    assert.ok(!e.message.includes('\u202E') && !e.message.includes(token), e.message);
+    assert.match(e.message, /"plan\\u202Eevil", \[redacted key, 30 characters\] changed on the server/);
+  });
+});
+
 describe('answers built to mislead', () => {
   test('a token answer with wrong types is refused, and no request carries a bogus token', async (t) => {
     const { sb, client } = await readyClient(t);

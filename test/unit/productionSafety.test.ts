@@ -7,7 +7,7 @@ import { COLOR_PRODUCTION, DB_LANGUAGE_ID } from '../../src/constants';
 import type { Db } from '../../src/core/db';
 import { mergeSave } from '../../src/core/merge';
 import type { SaveReview } from '../../src/db/dbStore';
-import { defaultEnvironment, ENVIRONMENTS, isEnvironment } from '../../src/gates/environment';
+import { DEFAULT_SANDBOX_URL, defaultEnvironment, ENVIRONMENTS, isEnvironment, sandboxUrl } from '../../src/gates/environment';
 import { describeReview, reviewApplies, type ReviewedGate } from '../../src/review/reviewText';
 
 const root = new URL('../../', import.meta.url);
@@ -22,13 +22,31 @@ function reviewOf(base: Db, edited: Db, origin: SaveReview['origin'] = 'editor')
 const production: ReviewedGate = { idGate: 'gate_live', label: 'Live shop', baseUrl: 'https://api.logup.co/v1_0', environment: 'production' };
 
 describe('environments', () => {
-  it('a gate on this machine defaults to sandbox, anything else to production', () => {
-    assert.equal(defaultEnvironment('http://127.0.0.1:4580/v1_0'), 'sandbox');
-    assert.equal(defaultEnvironment('http://localhost:8080/v1_0'), 'sandbox');
-    assert.equal(defaultEnvironment('http://[::1]:4580/v1_0'), 'sandbox');
-    assert.equal(defaultEnvironment('https://api.logup.co/v1_0'), 'production');
-    assert.equal(defaultEnvironment('https://staging.example.com/v1_0'), 'production', 'a name is no proof: the user says');
-    assert.equal(defaultEnvironment('not a url'), 'production', 'unknown is the safe side');
+  it('only the local sandbox\'s own URL defaults to sandbox; any other URL, on this machine too, to production', () => {
+    const none = {};
+    assert.equal(defaultEnvironment('http://127.0.0.1:4580/v1_0', none), 'sandbox');
+    assert.equal(defaultEnvironment('http://localhost:4580/v1_0/', none), 'sandbox');
+    assert.equal(defaultEnvironment('http://[::1]:4580/v1_0', none), 'sandbox');
+    assert.equal(defaultEnvironment('http://127.0.0.1:8443/v1_0', none), 'production', 'an SSH tunnel to a live server is on 127.0.0.1 too');
+    assert.equal(defaultEnvironment('http://localhost:8080/v1_0', none), 'production');
+    assert.equal(defaultEnvironment('http://127.0.0.1:4580/v2_0', none), 'production');
+    assert.equal(defaultEnvironment('https://api.logup.co/v1_0', none), 'production');
+    assert.equal(defaultEnvironment('https://staging.example.com/v1_0', none), 'production', 'a name is no proof: the user says');
+    assert.equal(defaultEnvironment('not a url', none), 'production', 'unknown is the safe side');
+  });
+
+  it('LOGUP_SANDBOX_URL names the sandbox only when it is on this machine', () => {
+    const started = { LOGUP_SANDBOX_URL: 'http://127.0.0.1:5123/v1_0' };
+    assert.deepEqual(sandboxUrl(started), { url: 'http://127.0.0.1:5123/v1_0' });
+    assert.equal(defaultEnvironment('http://127.0.0.1:5123/v1_0', started), 'sandbox');
+    assert.equal(defaultEnvironment('http://127.0.0.1:4580/v1_0', started), 'production', 'the default port is not the sandbox then');
+    for (const url of ['https://api.logup.co/v1_0', 'http://10.0.0.5:4580/v1_0', 'http://localhost.:4580/v1_0', 'not a url']) {
+      const env = { LOGUP_SANDBOX_URL: url };
+      const taken = sandboxUrl(env);
+      assert.equal(taken.url, DEFAULT_SANDBOX_URL, url);
+      assert.match(taken.problem ?? '', /not a URL on this machine/, url);
+      assert.equal(defaultEnvironment(url, env), 'production', `${url} gets a review`);
+    }
   });
 
   it('knows exactly the four environments', () => {
@@ -92,22 +110,22 @@ describe('the review says exactly what will be sent', () => {
   });
 });
 
-describe('manifest: auto-save never reaches logup: documents (docs/harness.md, H18–H20)', () => {
+describe('manifest: auto-save never reaches logup: documents (docs/harness.md, H18–H20, H23)', () => {
   const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
     contributes: {
       languages: { id: string; configuration?: string }[];
       grammars: { language: string; scopeName: string; path: string }[];
-      jsonLanguageParticipants: { languageId: string }[];
+      jsonLanguageParticipants?: { languageId: string }[];
       configurationDefaults: Record<string, Record<string, unknown>>;
       colors: { id: string }[];
     };
   };
   const c = manifest.contributes;
 
-  it('the DB language has auto-save off, the conflict prompt on, and JSON language features', () => {
+  it('the DB language has auto-save off, the conflict prompt on, and is not handed to the JSON language server (it fetches $schema URLs, H23)', () => {
     assert.deepEqual(c.languages.map((l) => l.id), [DB_LANGUAGE_ID]);
     assert.deepEqual(c.configurationDefaults[`[${DB_LANGUAGE_ID}]`], { 'files.autoSave': 'off', 'files.saveConflictResolution': 'askUser' });
-    assert.deepEqual(c.jsonLanguageParticipants, [{ languageId: DB_LANGUAGE_ID }]);
+    assert.equal(c.jsonLanguageParticipants, undefined);
   });
 
   it('its grammar is JSON and ships in the package, with its language configuration', () => {

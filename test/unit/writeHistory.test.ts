@@ -1,7 +1,7 @@
 // The write history's file: what the store's writes leave in it, how it stays bounded, atomic and private, and how
 // two windows share it. Driven by a real DbStore against the sandbox, on a temporary folder.
 import * as assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -153,6 +153,33 @@ describe('WriteHistory', () => {
     history.record(fakeRecord({ idGate, idSubscription: 'sub_c' }, Date.now()));
     await history.flush();
     assert.equal(parseHistory(await readFile(join(dir, 'w.json'), 'utf8')).entries.length, 1);
+  });
+
+  it('a file of a version it cannot read is moved aside on reload, never deleted, and its bytes are kept', async () => {
+    const newer = '{"version": 2, "entries": [{"id": "x", "at": 1, "shape": "of a later version"}]}\n';
+    await mkdir(join(dir, 'globalStorage'), { recursive: true });
+    await writeFile(file, newer);
+    const now = Date.UTC(2026, 11, 5, 8, 30, 0);
+    const history = historyOn(file, () => now);
+    assert.deepEqual(await history.load(), []);
+    await history.reload();
+    const names = await readdir(join(dir, 'globalStorage'));
+    assert.deepEqual(names, ['write-history.json.unreadable-2026-12-05T08-30-00-000Z'], 'moved aside, nothing else left');
+    assert.equal(await readFile(join(dir, 'globalStorage', names[0]!), 'utf8'), newer, 'byte for byte');
+    assert.match(warnings.join('\n'), /moved it to .*unreadable-/);
+  });
+
+  it('a reload that changes nothing does not write, so what the file holds beyond this version\'s fields stays', async () => {
+    await mkdir(join(dir, 'globalStorage'), { recursive: true });
+    const at = Date.now() - 1000;
+    const entry = { id: 'e1', at, idGate, idSubscription: 'sub_keep', origin: 'tree', outcome: 'done', changes: [{ key: 'k', call: 'put', after: 2, state: 'done' }], addedLater: 'by a newer version' };
+    const text = `${JSON.stringify({ version: 1, entries: [entry] }, null, 2)}\n`;
+    await writeFile(file, text);
+    const history = historyOn(file);
+    assert.equal((await history.load()).length, 1);
+    await history.reload();
+    await history.reload();
+    assert.equal(await readFile(file, 'utf8'), text, 'the file is as it was');
   });
 
   it('an undo\'s entry names the write it undid; an undo that wrote nothing labels nothing', async () => {

@@ -1,0 +1,44 @@
+// Text from outside (a link, a server, a file) made safe to put in a message or a log line. No `vscode` import.
+import { codePointLength } from './limits';
+
+/** Characters no message should carry: C0/C1 controls, zero-width and bidirectional controls, the BOM. */
+// eslint-disable-next-line no-control-regex
+export const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * `text` in double quotes, cut to `max` code points (then "…"), with every control, line-breaking, zero-width or
+ * bidirectional character written as an escape (`\n`, `\u202E`): nothing in it can start a new log line, fake a
+ * second sentence of a message, or turn the text around it.
+ */
+export function quoteUntrusted(text: string, max = 40): string {
+  // Counted in code points; a slice of 2 × max + 2 units holds more than max of them unless it is the whole text.
+  const chars = Array.from(text.slice(0, max * 2 + 2));
+  const shown = chars.length > max ? `${chars.slice(0, max).join('')}…` : chars.join('');
+  // JSON.stringify escapes quotes, backslashes, C0 controls and lone surrogates; the rest of INVISIBLE follows.
+  return JSON.stringify(shown).replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}
+
+/** The longest key LogUp accepts (docs/api.md); a longer one was not written through the API by a person. */
+const MAX_SHOWN_KEY = 32;
+/** Token characters in a row; a run this long that mixes letters and digits reads as a credential. */
+const CREDENTIAL_RUN = /[A-Za-z0-9+/=_~.-]{16,}/g;
+
+/**
+ * True for a DB key an error, the log or the history must not quote (docs/api.md, decision 9): longer than any key
+ * LogUp accepts, or 16 or more token characters in a row mixing letters and digits (how generated secrets look).
+ */
+export function mayBeCredential(key: string): boolean {
+  if (codePointLength(key) > MAX_SHOWN_KEY) return true;
+  for (const run of key.match(CREDENTIAL_RUN) ?? []) if (/[0-9]/.test(run) && /[A-Za-z]/.test(run)) return true;
+  return false;
+}
+
+/** What stands in a message for a key that is not shown. */
+export function redactedKey(key: string): string {
+  return `[redacted key, ${codePointLength(key)} characters]`;
+}
+
+/** A DB key for an error or a log line: quoted and escaped (quoteUntrusted), or redactedKey when it may be a credential. */
+export function keyInMessage(key: string): string {
+  return mayBeCredential(key) ? redactedKey(key) : quoteUntrusted(key);
+}
