@@ -1,5 +1,5 @@
 import * as l10n from '@vscode/l10n';
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
 import { DB_LIMITS, type Db, type DbValue } from './db';
 import { isSent, keyCountAllowed, keyProblem, showKey, stringValueProblem } from './limits';
 
@@ -73,9 +73,9 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
   const deep = tooDeep(source);
   if (deep !== undefined) return { ok: false, problems: [deep], warnings: [] };
   const errors: ParseError[] = [];
-  let root: Node | undefined;
+  let top: TopLevel;
   try {
-    root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    top = readTopLevel(source, errors);
   } catch (error) {
     // The scan above bounds the parser's recursion; should a shape it misjudges still overflow, say so all the same.
     if (error instanceof RangeError) return { ok: false, problems: [tooDeepProblem(0)], warnings: [] };
@@ -83,6 +83,7 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
   }
   const found: Found = { problems: syntaxProblems(source, errors), warnings: [], entries: [] };
 
+  const { root, properties } = top;
   if (root !== undefined) {
     if (root.type !== 'object') {
       found.problems.push({
@@ -92,7 +93,7 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
         length: root.length,
       });
     } else {
-      checkObject(source, root, options.base, found);
+      checkObject(source, properties, options.base, found);
     }
   }
 
@@ -157,14 +158,94 @@ function buildDb(entries: readonly (readonly [string, DbValue])[]): Db {
   return Object.fromEntries(entries) as Db;
 }
 
-function checkObject(source: string, root: Node, base: Db | undefined, found: Found): void {
+/** A value as the parser read it: its kind, its value for a literal, and its range in the text. */
+interface ValueNode {
+  readonly type: 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
+  readonly value?: unknown;
+  readonly offset: number;
+  length: number;
+}
+
+/** A property of the root object: its key, the key's range (with quotes), and its value when it has one. */
+interface PropertyNode {
+  readonly keyNode: { readonly value: string; readonly offset: number; readonly length: number };
+  valueNode?: ValueNode;
+}
+
+interface TopLevel {
+  readonly root: ValueNode | undefined;
+  readonly properties: readonly PropertyNode[];
+}
+
+/**
+ * The root value and, when it is an object, its properties, from the parser's events: what jsonc-parser's parseTree
+ * would give for the two levels a DB has, without building a node for everything inside a nested value (which a
+ * 1 MB file makes 100,000s of; BENCHMARKS.md, part 8). Parse errors go to `errors`.
+ */
+function readTopLevel(source: string, errors: ParseError[]): TopLevel {
+  let depth = 0;
+  let root: ValueNode | undefined;
+  let rootIsObject = false;
+  const properties: PropertyNode[] = [];
+  let current: PropertyNode | undefined;
+  let nested: ValueNode | undefined;
+  // Nothing is skipped with the visitor's `return false`: that would also silence the syntax errors inside.
+  const begin = (type: 'object' | 'array') => (offset: number): void => {
+    depth++;
+    if (depth === 1) {
+      root = { type, offset, length: -1 };
+      rootIsObject = type === 'object';
+    } else if (depth === 2 && rootIsObject) {
+      // The value of the root object's current property; what is inside it is not looked at.
+      nested = { type, offset, length: -1 };
+      if (current !== undefined && current.valueNode === undefined) current.valueNode = nested;
+    }
+  };
+  const end = (offset: number, length: number): void => {
+    if (depth === 2 && nested !== undefined) {
+      nested.length = offset + length - nested.offset;
+      nested = undefined;
+    } else if (depth === 1 && root !== undefined) {
+      root.length = offset + length - root.offset;
+    }
+    depth--;
+  };
+  visit(source, {
+    onObjectBegin: begin('object'),
+    onArrayBegin: begin('array'),
+    onObjectEnd: end,
+    onArrayEnd: end,
+    onObjectProperty: (key, offset, length) => {
+      if (depth !== 1 || !rootIsObject) return;
+      current = { keyNode: { value: key, offset, length } };
+      properties.push(current);
+    },
+    onLiteralValue: (value: unknown, offset, length) => {
+      if (depth === 0) root ??= { type: literalType(value), value, offset, length };
+      else if (depth === 1 && rootIsObject && current !== undefined && current.valueNode === undefined) current.valueNode = { type: literalType(value), value, offset, length };
+    },
+    onError: (error, offset, length) => {
+      errors.push({ error, offset, length });
+    },
+  }, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (root !== undefined && root.length < 0) root.length = source.length - root.offset;
+  if (nested !== undefined && nested.length < 0) nested.length = source.length - nested.offset;
+  return { root, properties };
+}
+
+function literalType(value: unknown): ValueNode['type'] {
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'number') return 'number';
+  if (typeof value === 'boolean') return 'boolean';
+  return 'null';
+}
+
+function checkObject(source: string, properties: readonly PropertyNode[], base: Db | undefined, found: Found): void {
   const seen = new Set<string>();
-  const keyNodes: Node[] = [];
+  const keyNodes: PropertyNode['keyNode'][] = [];
   let sends = false;
-  for (const property of root.children ?? []) {
-    const [keyNode, valueNode] = property.children ?? [];
-    if (keyNode === undefined || typeof keyNode.value !== 'string') continue;
-    const key: string = keyNode.value;
+  for (const { keyNode, valueNode } of properties) {
+    const key = keyNode.value;
     const checked = valueNode === undefined ? undefined : checkValue(source, valueNode);
     // A key left as the server holds it is not sent: its limits are not this save's to enforce.
     const unchanged = base !== undefined && checked?.value !== undefined && !isSent(base, key, checked.value);
@@ -217,7 +298,7 @@ function checkObject(source: string, root: Node, base: Db | undefined, found: Fo
   const tail = template.slice(at + POSITION_MARK.length);
   const once = at >= 0 && template.lastIndexOf(POSITION_MARK) === at;
   for (let i = DB_LIMITS.maxKeys; i < keyNodes.length; i++) {
-    const keyNode = keyNodes[i] as Node;
+    const keyNode = keyNodes[i] as PropertyNode['keyNode'];
     found.problems.push({
       code: 'tooManyKeys',
       message: once ? `${head}${i + 1}${tail}` : sentence(i + 1),
@@ -242,9 +323,7 @@ type Checked = { readonly value?: DbValue; readonly problem?: { readonly code: D
  * The value as read, and the limit it breaks, if any. A number or string is returned even when out of limits, so
  * that an unchanged one can be kept; null, arrays and objects have no value a DB could hold.
  */
-function checkValue(source: string, node: Node): Checked {
-  const refuse = (code: DbProblemCode, message: string, value?: DbValue): Checked =>
-    (value === undefined ? { problem: { code, message } } : { value, problem: { code, message } });
+function checkValue(source: string, node: ValueNode): Checked {
   switch (node.type) {
     case 'boolean':
       return { value: node.value as boolean };
@@ -282,8 +361,12 @@ function checkValue(source: string, node: Node): Checked {
   }
 }
 
+function refuse(code: DbProblemCode, message: string, value?: DbValue): Checked {
+  return value === undefined ? { problem: { code, message } } : { value, problem: { code, message } };
+}
+
 /** Why a document whose root is not an object cannot be a DB, one sentence for each kind of root. */
-function notObjectMessage(node: Node): string {
+function notObjectMessage(node: ValueNode): string {
   switch (node.type) {
     case 'array': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is an array.');
     case 'string': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is a string.');
