@@ -12,6 +12,8 @@ export interface ImportCheckRow {
   /** Median and slowest of the runs, in ms; `error` when the check threw instead of answering. */
   medianMs: number;
   maxMs: number;
+  /** Median CPU time of the process (user + system) per run: on a shared machine, the part that is the check's own. */
+  medianCpuMs: number;
   runs: number;
   error?: string;
 }
@@ -53,10 +55,12 @@ function median(xs: number[]): number {
 
 function measure(what: string, text: string): ImportCheckRow {
   const samples: number[] = [];
+  const cpu: number[] = [];
   let problems = 0;
   let spent = 0;
   for (let i = 0; i < REPS && (i === 0 || spent < REPEAT_BUDGET_MS); i++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     try {
       const result = checkImport(text, {});
       if (!result.ok) {
@@ -64,13 +68,15 @@ function measure(what: string, text: string): ImportCheckRow {
         problems = result.total;
       }
     } catch (error) {
-      return { what, bytes: Buffer.byteLength(text), problems, medianMs: NaN, maxMs: NaN, runs: i + 1, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+      return { what, bytes: Buffer.byteLength(text), problems, medianMs: NaN, maxMs: NaN, medianCpuMs: NaN, runs: i + 1, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
     }
     const ms = performance.now() - start;
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
     samples.push(ms);
     spent += ms;
   }
-  return { what, bytes: Buffer.byteLength(text), problems, medianMs: median(samples), maxMs: Math.max(...samples), runs: samples.length };
+  return { what, bytes: Buffer.byteLength(text), problems, medianMs: median(samples), maxMs: Math.max(...samples), medianCpuMs: median(cpu), runs: samples.length };
 }
 
 const only = process.argv[2];

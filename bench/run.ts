@@ -305,10 +305,11 @@ function importCheck(): void {
   const rows = child<ImportCheckRow[]>('importCheck.js');
   print({
     title: '8. Import: checking a file of up to 1 MB (checkImport and the modal\'s list; median of up to 7 runs)',
-    head: ['File', 'Bytes', 'Problems', 'Median', 'Slowest', 'Goal', 'Result'],
-    rows: rows.map((r) => [r.what, String(r.bytes), String(r.problems), r.error ?? ms(r.medianMs), r.error ? '' : ms(r.maxMs),
+    head: ['File', 'Bytes', 'Problems', 'Median', 'Slowest', 'CPU (median)', 'Goal', 'Result'],
+    rows: rows.map((r) => [r.what, String(r.bytes), String(r.problems), r.error ?? ms(r.medianMs), r.error ? '' : ms(r.maxMs), r.error ? '' : ms(r.medianCpuMs),
       `< ${GOALS.importCheckMs} ms`, verdict(r.error === undefined && r.maxMs < GOALS.importCheckMs)]),
     notes: ['A row passes when its slowest run is under the goal and the check answered (a thrown error is a miss). '
+      + 'CPU is the process\'s own time per run (user + system, garbage collection included): on a busy machine the wall time is the CPU time plus waiting. '
       + 'Each file is the costliest of its kind that fits in the 1 MB an import reads; the check is what runs in the extension host before the import\'s one request.'],
   });
 }

@@ -1,6 +1,7 @@
 import * as l10n from '@vscode/l10n';
-import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { DB_LIMITS, type Db, type DbValue } from './db';
+import { readTopLevel, type PropertyNode, type TopLevel, type ValueNode } from './dbReader';
 import { isSent, keyCountAllowed, keyProblem, showKey, stringValueProblem } from './limits';
 
 /** Why a DB document cannot be saved as it is (or, in `warnings`, what is out of limits but not sent). */
@@ -73,9 +74,9 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
   const deep = tooDeep(source);
   if (deep !== undefined) return { ok: false, problems: [deep], warnings: [] };
   const errors: ParseError[] = [];
-  let root: Node | undefined;
+  let top: TopLevel;
   try {
-    root = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    top = readTopLevel(source, errors);
   } catch (error) {
     // The scan above bounds the parser's recursion; should a shape it misjudges still overflow, say so all the same.
     if (error instanceof RangeError) return { ok: false, problems: [tooDeepProblem(0)], warnings: [] };
@@ -83,6 +84,7 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
   }
   const found: Found = { problems: syntaxProblems(source, errors), warnings: [], entries: [] };
 
+  const { root, properties } = top;
   if (root !== undefined) {
     if (root.type !== 'object') {
       found.problems.push({
@@ -92,7 +94,7 @@ export function analyzeDbDocument(text: string, options: DbAnalysisOptions = {})
         length: root.length,
       });
     } else {
-      checkObject(source, root, options.base, found);
+      checkObject(source, properties, options.base, found);
     }
   }
 
@@ -157,14 +159,12 @@ function buildDb(entries: readonly (readonly [string, DbValue])[]): Db {
   return Object.fromEntries(entries) as Db;
 }
 
-function checkObject(source: string, root: Node, base: Db | undefined, found: Found): void {
+function checkObject(source: string, properties: readonly PropertyNode[], base: Db | undefined, found: Found): void {
   const seen = new Set<string>();
-  const keyNodes: Node[] = [];
+  const keyNodes: PropertyNode['keyNode'][] = [];
   let sends = false;
-  for (const property of root.children ?? []) {
-    const [keyNode, valueNode] = property.children ?? [];
-    if (keyNode === undefined || typeof keyNode.value !== 'string') continue;
-    const key: string = keyNode.value;
+  for (const { keyNode, valueNode } of properties) {
+    const key = keyNode.value;
     const checked = valueNode === undefined ? undefined : checkValue(source, valueNode);
     // A key left as the server holds it is not sent: its limits are not this save's to enforce.
     const unchanged = base !== undefined && checked?.value !== undefined && !isSent(base, key, checked.value);
@@ -217,7 +217,7 @@ function checkObject(source: string, root: Node, base: Db | undefined, found: Fo
   const tail = template.slice(at + POSITION_MARK.length);
   const once = at >= 0 && template.lastIndexOf(POSITION_MARK) === at;
   for (let i = DB_LIMITS.maxKeys; i < keyNodes.length; i++) {
-    const keyNode = keyNodes[i] as Node;
+    const keyNode = keyNodes[i] as PropertyNode['keyNode'];
     found.problems.push({
       code: 'tooManyKeys',
       message: once ? `${head}${i + 1}${tail}` : sentence(i + 1),
@@ -242,9 +242,7 @@ type Checked = { readonly value?: DbValue; readonly problem?: { readonly code: D
  * The value as read, and the limit it breaks, if any. A number or string is returned even when out of limits, so
  * that an unchanged one can be kept; null, arrays and objects have no value a DB could hold.
  */
-function checkValue(source: string, node: Node): Checked {
-  const refuse = (code: DbProblemCode, message: string, value?: DbValue): Checked =>
-    (value === undefined ? { problem: { code, message } } : { value, problem: { code, message } });
+function checkValue(source: string, node: ValueNode): Checked {
   switch (node.type) {
     case 'boolean':
       return { value: node.value as boolean };
@@ -282,8 +280,12 @@ function checkValue(source: string, node: Node): Checked {
   }
 }
 
+function refuse(code: DbProblemCode, message: string, value?: DbValue): Checked {
+  return value === undefined ? { problem: { code, message } } : { value, problem: { code, message } };
+}
+
 /** Why a document whose root is not an object cannot be a DB, one sentence for each kind of root. */
-function notObjectMessage(node: Node): string {
+function notObjectMessage(node: ValueNode): string {
   switch (node.type) {
     case 'array': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is an array.');
     case 'string': return l10n.t('The document must be one JSON object like {"plan": "pro"}, but it is a string.');
