@@ -58,7 +58,7 @@ export class Ctx implements vscode.Disposable {
     this.clients = new ClientRegistry(this.gates, this.log);
     this.store = new DbStore(this.clients, this.log);
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
-    this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
+    this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
     this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
     this.historyTree = new HistoryTreeProvider(this.history);

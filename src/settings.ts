@@ -11,6 +11,8 @@ export const SETTINGS = {
   historyMaxEntries: { key: 'history.maxEntries', default: 500, minimum: 0, maximum: 5000 },
   historyMaxDays: { key: 'history.maxDays', default: 30, minimum: 1, maximum: 365 },
   confirmWrites: { key: 'confirmWrites', default: 'production', values: ['production', 'always', 'never'] },
+  /** Subscriptions a batch change reads or writes at a time. */
+  batchConcurrency: { key: 'batch.concurrency', default: 4, minimum: 1, maximum: 16 },
 } as const;
 
 /** When a write is shown for review before it is sent: on production gates, on every gate, or never. */
@@ -33,6 +35,7 @@ export interface Settings {
   /** ... and none older than this many days. */
   readonly historyMaxDays: number;
   readonly confirmWrites: ConfirmWrites;
+  readonly batchConcurrency: number;
 }
 
 /** Reads the settings, falling back to the default for a missing or mistyped value and clamping to the bounds. */
@@ -43,6 +46,7 @@ export function readSettings(source: SettingsSource): Settings {
     historyMaxEntries: Math.floor(numberSetting(source, SETTINGS.historyMaxEntries)),
     historyMaxDays: numberSetting(source, SETTINGS.historyMaxDays),
     confirmWrites: enumSetting(source, SETTINGS.confirmWrites),
+    batchConcurrency: Math.floor(numberSetting(source, SETTINGS.batchConcurrency)),
   };
 }
 
