@@ -1,5 +1,6 @@
 // What a test, the bench or the CLI may rely on: the sandbox's types and constants. No behaviour here.
 import type { Db, DbValue } from '../core/db';
+import type { RandomFaults, RateLimit } from './pressure';
 
 /** The API calls the sandbox answers; faults, holds and the journal are keyed by them. */
 export type SandboxRoute = 'token' | 'verification' | 'getDb' | 'putDb' | 'deleteDb';
@@ -73,6 +74,12 @@ export interface SandboxOptions {
   variants?: Partial<SandboxVariants>;
   /** Delay every API answer (not the control API's) by this many ms, as a fixed round-trip time. Default 0. */
   latencyMs?: number;
+  /** Adds this many subscriptions to the demo gate (`sub_00001` …), for batch changes. Default 0. */
+  subscriptions?: number;
+  /** Answers 429 with Retry-After past this many requests a second. */
+  rateLimit?: RateLimit;
+  /** Fails this share of DB requests at random. */
+  randomFaults?: RandomFaults;
 }
 
 export interface HoldOptions {
@@ -121,6 +128,8 @@ export interface SandboxHandle {
   setVariants(v: Partial<SandboxVariants>): void;
   /** Sets the fixed delay of every API answer; 0 turns it off. */
   setLatency(ms: number): void;
+  /** Sets (or with undefined removes) the rate limit and the random faults. */
+  setPressure(rateLimit: RateLimit | undefined, randomFaults: RandomFaults | undefined): void;
   expireTokens(): void;
   /** Stops listening; pending and held requests are cut off, not waited for. */
   close(): Promise<void>;
