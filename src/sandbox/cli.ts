@@ -132,8 +132,8 @@ async function main(): Promise<void> {
       '',
       `  logupTokens (${cli.oneTimeLogupTokens ? 'each verifies once' : 'reusable'}):`,
       ...DEMO_LOGUP_TOKENS.map((t) => `    ${t.logupToken}  → ${t.idSubscription} (${t.idActor})`),
-      ...(cli.subscriptions > 0 ? ['', `  ${cli.subscriptions} more subscriptions: sub_${'1'.padStart(Math.max(5, String(cli.subscriptions).length), '0')} …`] : []),
       `    ${DEMO_INVALID_LOGUP_TOKEN}  → verified: false`,
+      ...(cli.subscriptions > 0 ? ['', `  ${cli.subscriptions} more subscriptions: sub_${'1'.padStart(Math.max(5, String(cli.subscriptions).length), '0')} …`] : []),
       '',
       '  Redirect URL to paste into "Verify Token":',
       ...DEMO_LOGUP_TOKENS.map(
