@@ -24,6 +24,8 @@ export interface ApplyChangeArgs {
   readonly idSubscriptions?: readonly string[];
   readonly file?: vscode.Uri;
   readonly change?: BatchChange;
+  /** Aborting it is the progress notification's Cancel (automation, tests). */
+  readonly signal?: AbortSignal;
 }
 
 /** How a batch command ended; the in-editor tests read it. */
@@ -67,7 +69,7 @@ export async function applyChange(ctx: Ctx, arg?: TreeNode | ApplyChangeArgs, se
     ctx.log.info(`Batch ${journal.id}: cancelled in the review, nothing sent`);
     return { kind: 'cancelled', journal };
   }
-  return run(ctx, gate, journal, concurrency);
+  return run(ctx, gate, journal, concurrency, args.signal);
 }
 
 /** "LogUp: Resume Batch": the last batch's subscriptions not yet done, after a reload, a crash or a Cancel. */
@@ -85,7 +87,7 @@ export async function resumeBatch(ctx: Ctx): Promise<BatchOutcome | undefined> {
   return run(ctx, gate, journal, readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).batchConcurrency);
 }
 
-async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: number): Promise<BatchOutcome> {
+async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: number, cancel?: AbortSignal): Promise<BatchOutcome> {
   const file = journalFile(ctx);
   const keys = new Set(journal.items.flatMap((i) => (i.changes ?? []).map((c) => c.key)));
   const approve = ctx.reviewer.approveBatch({ idGate: gate.idGate, idSubscriptions: new Set(journal.items.map((i) => i.idSubscription)), keys });
@@ -96,11 +98,13 @@ async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: num
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Applying the change to {0}…', gate.label), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
-        const sub = token.onCancellationRequested(() => {
+        const onCancel = (): void => {
           cancelled = true;
           ctx.log.info(`Batch ${journal.id}: Cancel: no new subscription is started`);
           controller.abort();
-        });
+        };
+        const sub = token.onCancellationRequested(onCancel);
+        cancel?.addEventListener('abort', onCancel, { once: true });
         try {
           await runBatch(ctx.store, journal, {
             concurrency,
