@@ -55,6 +55,7 @@ export async function buildBench(): Promise<void> {
         treeScale: 'bench/treeScale.ts',
         clientOverhead: 'bench/clientOverhead.ts',
         activationChild: 'bench/activationChild.ts',
+        batchScale: 'bench/batchScale.ts',
       },
       outdir: OUT,
       alias: stub,
