@@ -35,6 +35,7 @@ export const COMMANDS = {
   importDb: 'logup.importDb',
   applyChange: 'logup.applyChange',
   resumeBatch: 'logup.resumeBatch',
+  undoBatch: 'logup.undoBatch',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
@@ -52,7 +53,7 @@ export const HISTORY_FILE = 'write-history.json';
 
 /** Read-only documents of a batch change: its dry-run summary and its result (src/commands/batch.ts). */
 export const BATCH_SCHEME = 'logup-batch';
-/** The journal of the last batch change, in the extension's global storage folder (LogUp: Resume Batch). */
+/** The journal of the last batch change, in the extension's global storage folder (Resume Batch, Undo Last Batch Change). */
 export const BATCH_JOURNAL_FILE = 'batch-journal.json';
 
 /** Context keys for `when` clauses. */

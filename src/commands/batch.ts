@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { checkChange, describeBatchChange, parseChangeFile, type BatchChange } from '../core/batchChange';
@@ -5,9 +6,9 @@ import { reportCsv, summaryText, totalsLine, type BatchRow } from '../core/batch
 import { parseTargetList } from '../core/batchTargets';
 import { keyProblem } from '../core/limits';
 import { parseValueInput } from '../core/valueInput';
-import { BATCH_JOURNAL_FILE, BATCH_SCHEME } from '../constants';
+import { BATCH_JOURNAL_FILE, BATCH_SCHEME, COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
-import { BatchJournalFile, isResumable, journalRows, type BatchJournal } from '../db/batchJournal';
+import { BatchJournalFile, isResumable, journalRows, undoJournal, type BatchJournal } from '../db/batchJournal';
 import { dryRunBatch, runBatch, type BatchProgress } from '../db/batchRunner';
 import type { Gate } from '../gates/gateStore';
 import { batchReviewApplies, describeBatchReview } from '../review/batchReviewText';
@@ -87,6 +88,31 @@ export async function resumeBatch(ctx: Ctx): Promise<BatchOutcome | undefined> {
   return run(ctx, gate, journal, readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).batchConcurrency);
 }
 
+/**
+ * "LogUp: Undo Last Batch Change" (and Undo This Batch after a run): each subscription the last batch changed gets
+ * its keys back, by the per-write undo rule: a key someone changed since is a conflict, left as they made it, and
+ * listed in the result. One review for the whole undo, as for the batch.
+ */
+export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal } = {}): Promise<BatchOutcome | undefined> {
+  const last = await journalFile(ctx).read();
+  if (!last || isResumable(last) || last.undoOf !== undefined) {
+    void vscode.window.showInformationMessage(last && isResumable(last)
+      ? vscode.l10n.t('The last batch change is not finished: run "LogUp: Resume Batch" first, then undo it.')
+      : vscode.l10n.t('There is no batch change to undo: the last one was undone already, or none ran.'));
+    return undefined;
+  }
+  const gate = ctx.gates.get(last.idGate);
+  if (!gate) throw new Error(vscode.l10n.t('The gate {0} of the last batch is no longer added. Add it again with "LogUp: Add Gate", then undo.', last.idGate));
+  const journal = undoJournal(last, randomUUID(), Date.now());
+  if (journal.items.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('The last batch change wrote nothing, so there is nothing to undo.'));
+    return { kind: 'nothingToDo', journal };
+  }
+  const summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Undo of the last batch (a key changed since is skipped as a conflict)'));
+  if (!(await reviewBatch(ctx, gate, journal, summary))) return { kind: 'cancelled', journal };
+  return run(ctx, gate, journal, readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).batchConcurrency, args.signal);
+}
+
 async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: number, cancel?: AbortSignal): Promise<BatchOutcome> {
   const file = journalFile(ctx);
   const keys = new Set(journal.items.flatMap((i) => (i.changes ?? []).map((c) => c.key)));
@@ -123,10 +149,12 @@ async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: num
   }
   const rows = journalRows(journal);
   ctx.log.info(`Batch ${journal.id}: ${totalsLine(rows)}`);
-  if (!isResumable(journal)) await file.clear();
   await showSummary(ctx, journal, gate, cancelled ? vscode.l10n.t('Result (cancelled: run "LogUp: Resume Batch" for the rest)') : vscode.l10n.t('Result'));
   const saveReport = vscode.l10n.t('Save Report as CSV…');
-  void vscode.window.showInformationMessage(vscode.l10n.t('Batch change on {0}: {1}.', gate.label, totalsLine(rows)), saveReport).then(async (choice) => {
+  const undo = vscode.l10n.t('Undo This Batch');
+  const actions = journal.undoOf === undefined && rows.some((r) => r.state === 'done' || r.state === 'partial') && !isResumable(journal) ? [saveReport, undo] : [saveReport];
+  void vscode.window.showInformationMessage(vscode.l10n.t('Batch change on {0}: {1}.', gate.label, totalsLine(rows)), ...actions).then(async (choice) => {
+    if (choice === undo) await vscode.commands.executeCommand(COMMANDS.undoBatch);
     if (choice !== saveReport) return;
     const document = await vscode.workspace.openTextDocument({ content: reportCsv(rows), language: 'plaintext' });
     await vscode.window.showTextDocument(document, { preview: false });
@@ -138,7 +166,7 @@ async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: num
 async function reviewBatch(ctx: Ctx, gate: Gate, journal: BatchJournal, summary: vscode.Uri): Promise<boolean> {
   const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
   if (!batchReviewApplies(confirmWrites, gate.environment)) return true;
-  const { message, detail } = describeBatchReview(gate, journal.change, journalRows(journal));
+  const { message, detail } = describeBatchReview(gate, journal.change, journalRows(journal), journal.undoOf !== undefined);
   const apply = vscode.l10n.t('Apply');
   const show = vscode.l10n.t('Show Summary');
   for (;;) {

@@ -6,7 +6,7 @@ import { clearHistory, openWriteDiff, showHistory, undoWrite } from '../history/
 import { copyLink } from '../links/linkHandler';
 import { copySnippet } from '../snippets/copySnippet';
 import { exportDb, importDb } from '../transfer/transferCommands';
-import { applyChange, resumeBatch } from './batch';
+import { applyChange, resumeBatch, undoBatch } from './batch';
 import { addKey, deleteKey, editValue } from './entries';
 import { findSubscription } from './find';
 import { addGate, addSandboxGate, removeGate, setGateEnvironment } from './gates';
@@ -56,4 +56,5 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
   [COMMANDS.importDb]: importDb,
   [COMMANDS.applyChange]: applyChange,
   [COMMANDS.resumeBatch]: resumeBatch,
+  [COMMANDS.undoBatch]: undoBatch,
 };

@@ -126,6 +126,15 @@ export function holdsChanges(db: Db, changes: readonly DbChange[]): boolean {
   return changes.every((c) => (c.after === undefined ? !hasKey(db, c.key) : valueAt(db, c.key) === c.after));
 }
 
+/** The changes that take `changes` back: each key to its value before (a key added is deleted, one deleted is set). */
+export function reverseChanges(changes: readonly DbChange[]): DbChange[] {
+  return changes.map((c): DbChange => {
+    if (c.kind === 'added') return { key: c.key, kind: 'deleted', before: c.after as DbValue };
+    if (c.kind === 'deleted') return { key: c.key, kind: 'added', after: c.before as DbValue };
+    return { key: c.key, kind: 'changed', before: c.after as DbValue, after: c.before as DbValue };
+  });
+}
+
 /** One line per part of the change, for the review and the summary: `set "plan" = "pro"`, `delete "trial"`. */
 export function describeBatchChange(change: BatchChange): string[] {
   if (change.kind === 'rename') return [l10n.t('rename {0} to {1} (keeping its value)', showKey(change.from), showKey(change.to))];

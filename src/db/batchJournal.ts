@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { BatchChange } from '../core/batchChange';
+import { reverseChanges, type BatchChange } from '../core/batchChange';
 import { STATE_ORDER, type BatchRow, type BatchState } from '../core/batchReport';
 import type { DbValue } from '../core/db';
 import { isSafeId } from '../core/dbPath';
@@ -28,6 +28,8 @@ export interface BatchJournal {
   readonly change: BatchChange;
   readonly createdAt: number;
   readonly items: BatchItem[];
+  /** This batch undoes the batch with this id (Undo This Batch). */
+  readonly undoOf?: string;
 }
 
 /** States a run still has to decide: planned and not yet written, or left when the person cancelled. */
@@ -50,6 +52,17 @@ export function journalRows(journal: BatchJournal): BatchRow[] {
   }));
 }
 
+/**
+ * The batch that undoes `journal`: each subscription it changed (done, or partly) gets its changes reversed, run like
+ * any batch, so the per-write undo rule holds: a key someone changed since is a conflict and is left as it is.
+ */
+export function undoJournal(journal: BatchJournal, id: string, now: number): BatchJournal {
+  const items: BatchItem[] = journal.items
+    .filter((i) => (i.state === 'done' || i.state === 'partial') && (i.changes?.length ?? 0) > 0)
+    .map((i) => ({ idSubscription: i.idSubscription, state: 'change', changes: reverseChanges(i.changes ?? []) }));
+  return { version: 1, id, idGate: journal.idGate, change: journal.change, createdAt: now, items, undoOf: journal.id };
+}
+
 export function serializeJournal(journal: BatchJournal): string {
   return JSON.stringify(journal);
 }
@@ -63,7 +76,8 @@ export function parseJournal(text: string): BatchJournal | undefined {
     return undefined;
   }
   if (!isRecord(raw) || raw.version !== 1) return undefined;
-  const { id, idGate, change, createdAt, items } = raw;
+  const { id, idGate, change, createdAt, items, undoOf } = raw;
+  if (undoOf !== undefined && typeof undoOf !== 'string') return undefined;
   if (typeof id !== 'string' || typeof idGate !== 'string' || !isSafeId(idGate) || typeof createdAt !== 'number' || !Array.isArray(items)) return undefined;
   const parsedChange = toChange(change);
   if (!parsedChange) return undefined;
@@ -73,7 +87,7 @@ export function parseJournal(text: string): BatchJournal | undefined {
     if (!parsed) return undefined;
     parsedItems.push(parsed);
   }
-  return { version: 1, id, idGate, change: parsedChange, createdAt, items: parsedItems };
+  return { version: 1, id, idGate, change: parsedChange, createdAt, items: parsedItems, ...(undoOf !== undefined ? { undoOf } : {}) };
 }
 
 function toChange(raw: unknown): BatchChange | undefined {

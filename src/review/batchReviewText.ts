@@ -16,7 +16,7 @@ export function batchReviewApplies(setting: ConfirmWrites, environment: Environm
  * The one review of a batch: the gate and its environment, how many subscriptions change (of how many), each part
  * of the change with the number of subscriptions it changes, and the others by state.
  */
-export function describeBatchReview(gate: ReviewedGate, change: BatchChange, rows: readonly BatchRow[]): ReviewText {
+export function describeBatchReview(gate: ReviewedGate, change: BatchChange, rows: readonly BatchRow[], undo = false): ReviewText {
   const changing = rows.filter((r) => r.state === 'change');
   const message = gate.environment === 'production'
     ? l10n.t('Apply to PRODUCTION: change {0} of {1} subscriptions on {2}?', changing.length, rows.length, gate.label)
@@ -29,7 +29,7 @@ export function describeBatchReview(gate: ReviewedGate, change: BatchChange, row
       : l10n.t('Gate: {0} ({1}), {2}', gate.label, gate.idGate, gate.environment),
     l10n.t('From: Apply Change to Subscriptions'),
     '',
-    l10n.t('Change:'),
+    undo ? l10n.t('Undoes the batch change:') : l10n.t('Change:'),
     ...describeBatchChange(change).map((line) => `  ${line}`),
     '',
     l10n.t('Keys written:'),

@@ -1,6 +1,5 @@
 // What a test, the bench or the CLI may rely on: the sandbox's types and constants. No behaviour here.
 import type { Db, DbValue } from '../core/db';
-import type { RandomFaults, RateLimit } from './pressure';
 
 /** The API calls the sandbox answers; faults, holds and the journal are keyed by them. */
 export type SandboxRoute = 'token' | 'verification' | 'getDb' | 'putDb' | 'deleteDb';
@@ -13,6 +12,18 @@ export const SANDBOX_VERSION_PREFIX = '/v1_0';
 
 /** Largest request body read; a larger one is answered 413. */
 export const SANDBOX_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface RateLimit {
+  /** Requests answered per second (token calls included); the rest get 429 until the next second. */
+  readonly perSecond: number;
+}
+
+export interface RandomFaults {
+  /** Share of DB requests (GET, PUT, DELETE) answered with `status`, 0–100. */
+  readonly percent: number;
+  /** Default 503; a 429 or 503 comes with `Retry-After: 1`. */
+  readonly status?: number;
+}
 
 export interface SandboxFault {
   /** Answer with this status (body: error JSON in the current error shape unless `body` is given). */

@@ -1,18 +1,8 @@
 // Load a real LogUp may put on a client: a rate limit answered with 429 and Retry-After, and a share of requests
 // failing at random. For batch changes (README, "Apply Change to Subscriptions") and their bench and tests.
-import type { SandboxFault, SandboxRoute } from './contract';
+import type { RandomFaults, RateLimit, SandboxFault, SandboxRoute } from './contract';
 
-export interface RateLimit {
-  /** Requests answered per second (token calls included); the rest get 429 until the next second. */
-  readonly perSecond: number;
-}
-
-export interface RandomFaults {
-  /** Share of DB requests (GET, PUT, DELETE) answered with `status`, 0–100. */
-  readonly percent: number;
-  /** Default 503; a 429 or 503 comes with `Retry-After: 1`. */
-  readonly status?: number;
-}
+export type { RandomFaults, RateLimit } from './contract';
 
 /** Demo subscriptions `--subscriptions N` adds: `sub_00001` … with a small DB each. */
 export function manySubscriptions(n: number): { idSubscription: string; idActor: string; db: Record<string, string | number | boolean> }[] {

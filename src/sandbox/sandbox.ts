@@ -13,6 +13,8 @@ import {
   type Hold,
   type HoldOptions,
   type JournalEntry,
+  type RandomFaults,
+  type RateLimit,
   type SandboxFault,
   type SandboxHandle,
   type SandboxHooks,
@@ -23,7 +25,7 @@ import {
 import { answerControl, type ControlTarget } from './controlRoutes';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from './demoData';
 import { FaultQueue } from './faults';
-import { checkPressure, manySubscriptions, Pressure, type RandomFaults, type RateLimit } from './pressure';
+import { checkPressure, manySubscriptions, Pressure } from './pressure';
 import { HoldQueue } from './holds';
 import {
   DROP,
@@ -40,9 +42,8 @@ import { SandboxStore } from './store';
 
 // Named, not `export *`: tsx's tsImport (the harness loads this file with it) cannot follow a star re-export.
 export { DEFAULT_SANDBOX_VARIANTS, SANDBOX_MAX_BODY_BYTES, SANDBOX_ROUTES, SANDBOX_VERSION_PREFIX } from './contract';
-export type { RandomFaults, RateLimit } from './pressure';
 export type {
-  DbPatch, Hold, HoldOptions, JournalEntry, SandboxFault, SandboxHandle, SandboxHooks, SandboxOptions, SandboxRoute, SandboxVariants,
+  DbPatch, Hold, HoldOptions, JournalEntry, RandomFaults, RateLimit, SandboxFault, SandboxHandle, SandboxHooks, SandboxOptions, SandboxRoute, SandboxVariants,
 } from './contract';
 
 /** Starts a sandbox on 127.0.0.1 and resolves once it listens. */

@@ -154,7 +154,21 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
       assert.deepEqual(sandbox.getDb(idGate, id), { level: 'gold', trial: true });
       assert.equal(writes(id), 2, `${id}: one PUT and one DELETE, once`);
     }
-    await assert.rejects(readFile(journalFile, 'utf8'), 'a finished batch leaves no journal to resume');
+    assert.doesNotMatch(await readFile(journalFile, 'utf8'), /"(change|cancelled)"/, 'nothing left to resume');
+
+    // Undo This Batch: someone changed one subscription since; it is left as they made it, the others go back.
+    sandbox.patchDb(idGate, ids[2]!, { level: 'platinum' });
+    questions = [];
+    const undone = await vscode.commands.executeCommand<BatchOutcome>('logup.undoBatch');
+    assert.equal(undone?.kind, 'ran');
+    assert.equal(questions.length, 1, 'the undo is reviewed once');
+    assert.match(questions[0]!.detail, /Undoes the batch change:/);
+    assert.deepEqual(undone?.journal.items.map((i) => i.state), ['done', 'done', 'conflict', 'done', 'done', 'done']);
+    for (const [i, id] of ids.entries()) {
+      assert.deepEqual(sandbox.getDb(idGate, id), i === 2 ? { level: 'platinum', trial: true } : { tier: 'gold', trial: true });
+    }
+    const again = await vscode.commands.executeCommand<BatchOutcome>('logup.undoBatch');
+    assert.equal(again, undefined, 'an undo is not undone again');
   });
 
   test('a file with a bad id is refused before anything is read', async () => {

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { LogUpClient } from '../../src/api/logUpClient';
 import type { BatchChange } from '../../src/core/batchChange';
 import type { Db } from '../../src/core/db';
-import { BatchJournalFile, isResumable, parseJournal, serializeJournal, type BatchJournal } from '../../src/db/batchJournal';
+import { BatchJournalFile, isResumable, parseJournal, serializeJournal, undoJournal, type BatchJournal } from '../../src/db/batchJournal';
 import { dryRunBatch, runBatch, type BatchOptions } from '../../src/db/batchRunner';
 import { DbStore } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
@@ -148,5 +148,20 @@ describe('batch runner', () => {
     assert.deepEqual(journal.items.map((i) => i.state), ['done', 'conflict']);
     assert.deepEqual(server(ids[0]!), { level: 'gold' });
     assert.deepEqual(server(ids[1]!), { tier: 'gold', level: 'x' });
+  });
+
+  it('Undo This Batch puts back what the batch changed; a key someone changed since is a conflict and keeps their value', async () => {
+    const journal = await dryRunBatch(store, idGate, ids.slice(0, 3), setPlan, options);
+    await runBatch(store, journal, options);
+    sandbox.patchDb(idGate, ids[1]!, { plan: 'team' }); // someone changed a key of the batch since
+    sandbox.patchDb(idGate, ids[2]!, { n: 42 }); // someone changed another key
+    const undo = undoJournal(journal, 'undo-1', 0);
+    assert.equal(parseJournal(serializeJournal(undo))?.undoOf, journal.id);
+    await runBatch(store, undo, options);
+    assert.deepEqual(undo.items.map((i) => i.state), ['done', 'conflict', 'done']);
+    assert.deepEqual(server(ids[0]!), { plan: 'free', n: 0, trial: true });
+    assert.deepEqual(server(ids[1]!), { plan: 'team', n: 1 }, 'their change stays, and nothing else of the undo is written there');
+    assert.deepEqual(server(ids[2]!), { plan: 'free', n: 42, trial: true });
+    assert.match(undo.items[1]!.detail ?? '', /"plan" changed on the server/);
   });
 });

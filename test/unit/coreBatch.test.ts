@@ -2,7 +2,7 @@
 // (planned with a save's rules), the concurrency limiter, and the summary and report a person reads.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyChange, checkChange, changesBase, changesResult, holdsChanges, parseChangeFile, planForSubscription, type BatchChange } from '../../src/core/batchChange';
+import { applyChange, checkChange, changesBase, changesResult, holdsChanges, parseChangeFile, planForSubscription, reverseChanges, type BatchChange } from '../../src/core/batchChange';
 import { reportCsv, summaryText, totalsLine, type BatchRow } from '../../src/core/batchReport';
 import { parseTargetList } from '../../src/core/batchTargets';
 import type { Db } from '../../src/core/db';
@@ -158,6 +158,20 @@ describe('planForSubscription', () => {
     assert.ok(done.kind === 'merged' && done.plan.putEntries.length === 0 && done.plan.deleteKeys.length === 0);
     assert.equal(holdsChanges({ plan: 'pro', name: 'b' }, p.changes), true);
     assert.equal(holdsChanges({ plan: 'pro', trial: true }, p.changes), false);
+  });
+});
+
+describe('reverseChanges', () => {
+  it('takes each key back: added → deleted, deleted → set again, changed → old value', () => {
+    const changes = [
+      { key: 'n', kind: 'added' as const, after: 1 },
+      { key: 'plan', kind: 'changed' as const, before: 'free', after: 'pro' },
+      { key: 'trial', kind: 'deleted' as const, before: true },
+    ];
+    const back = reverseChanges(changes);
+    assert.deepEqual(changesResult(back), changesBase(changes));
+    assert.deepEqual(changesBase(back), changesResult(changes));
+    assert.deepEqual(back.map((c) => c.kind), ['deleted', 'changed', 'added']);
   });
 });
 
