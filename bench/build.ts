@@ -56,6 +56,7 @@ export async function buildBench(): Promise<void> {
         clientOverhead: 'bench/clientOverhead.ts',
         activationChild: 'bench/activationChild.ts',
         importCheck: 'bench/importCheck.ts',
+        batchScale: 'bench/batchScale.ts',
       },
       outdir: OUT,
       alias: stub,

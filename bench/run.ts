@@ -14,6 +14,7 @@ import type { OverheadResult } from './clientOverhead';
 import type { ImportCheckRow } from './importCheck';
 import type { LatencyResult, LatencySample } from './latency';
 import type { Counts, RoundTripRow } from './roundTrips';
+import type { BatchScaleResult } from './batchScale';
 import type { TreeScaleResult } from './treeScale';
 
 const ACTIVATION_SAMPLES = Number(process.env.BENCH_ACTIVATION_SAMPLES ?? 21);
@@ -28,6 +29,9 @@ const GOALS = {
   extraRoundTrips: 0.5,
   /** Any file an import reads (at most 1 MB) is checked in less than this. */
   importCheckMs: 1000,
+  /** A batch's dry run and run within this factor of the round-trip floor (subscriptions × round trips / concurrency). */
+  batchFloorRatio: 1.25,
+  batchHeapMb: 50,
 } as const;
 
 type Table = { title: string; head: string[]; rows: string[][]; notes?: string[] };
@@ -262,6 +266,29 @@ function latency(): void {
   });
 }
 
+// ---- 9. a batch change across many subscriptions ----------------------------------------------------------------
+
+function batchScale(): void {
+  const r = child<BatchScaleResult>('batchScale.js', [], ['--expose-gc']);
+  const floor = (trips: number): number => (r.subscriptions * trips * r.rttMs) / r.concurrency;
+  const row = (what: string, measured: number, trips: number): string[] =>
+    [what, String(trips), ms(floor(trips)), ms(measured), `${(measured / floor(trips)).toFixed(2)}×`, verdict(measured / floor(trips) <= GOALS.batchFloorRatio)];
+  const f = r.faulty;
+  print({
+    title: `9. A batch change across ${r.subscriptions} subscriptions, every answer delayed ${r.rttMs} ms, concurrency ${r.concurrency}`,
+    head: ['Phase', 'Round trips each', 'Floor', 'Measured', 'Ratio', 'Result'],
+    rows: [
+      row('Dry run (GET each)', r.dryRunMs, r.dryRunTrips),
+      row('Run (fresh GET, then PUT, each)', r.runMs, r.runTrips),
+      ['Token requests', '', '1', String(r.tokenRequests), '', verdict(r.tokenRequests === 1)],
+      ['Heap growth over the batch', '', '', `${r.heapMb.toFixed(1)} MB`, '', verdict(r.heapMb < GOALS.batchHeapMb)],
+      [`${f.subscriptions} subscriptions under 20 % 429 (${f.refused429} refused)`, '', '', `${f.done} done, ${f.lost} lost, ${f.writtenTwice} written twice`, '',
+        verdict(f.lost === 0 && f.writtenTwice === 0 && f.done === f.subscriptions)],
+    ],
+    notes: [`Floor = subscriptions × round trips each × RTT / concurrency. Goal: within ${GOALS.batchFloorRatio}× of it; heap under ${GOALS.batchHeapMb} MB; one token request; under 429s nothing lost and nothing written twice.`],
+  });
+}
+
 // ---- 7. a save in the real editor ------------------------------------------------------------------------------
 
 interface EditorResult { rttMs: number; instantMs: number[]; delayedMs: number[]; requests: string[] }
@@ -362,6 +389,7 @@ async function main(): Promise<void> {
   if (want('6')) latency();
   if (want('7')) editorSave(want('4'));
   if (want('8')) importCheck();
+  if (want('9')) batchScale();
   const seconds = (performance.now() - t0) / 1000;
   console.log(`\nDone in ${seconds.toFixed(0)} s.`);
   if (only.length === 0) {

@@ -33,6 +33,9 @@ export const COMMANDS = {
   copySnippet: 'logup.copySnippet',
   exportDb: 'logup.exportDb',
   importDb: 'logup.importDb',
+  applyChange: 'logup.applyChange',
+  resumeBatch: 'logup.resumeBatch',
+  undoBatch: 'logup.undoBatch',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
@@ -47,6 +50,11 @@ export const HISTORY_VIEW_ID = 'logup.history';
 export const HISTORY_SCHEME = 'logup-history';
 /** The write history's file, in the extension's global storage folder. */
 export const HISTORY_FILE = 'write-history.json';
+
+/** Read-only documents of a batch change: its dry-run summary and its result (src/commands/batch.ts). */
+export const BATCH_SCHEME = 'logup-batch';
+/** The journal of the last batch change, in the extension's global storage folder (Resume Batch, Undo Last Batch Change). */
+export const BATCH_JOURNAL_FILE = 'batch-journal.json';
 
 /** Context keys for `when` clauses. */
 export const CONTEXT_HAS_GATES = 'logup.hasGates';

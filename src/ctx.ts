@@ -61,7 +61,7 @@ export class Ctx implements vscode.Disposable {
     this.clients = new ClientRegistry(this.gates, this.settings, this.log);
     this.store = new DbStore(this.clients, this.log);
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
-    this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
+    this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
     const historyLimits = (): { maxEntries: number; maxDays: number } => {
       const { historyMaxEntries, historyMaxDays } = this.settings.current;

@@ -12,6 +12,8 @@ export const SETTINGS = {
   historyMaxEntries: { key: 'history.maxEntries', default: 500, minimum: 0, maximum: 5000 },
   historyMaxDays: { key: 'history.maxDays', default: 30, minimum: 1, maximum: 365 },
   confirmWrites: { key: 'confirmWrites', default: 'production', values: ['production', 'always', 'never'] },
+  /** Subscriptions a batch change reads or writes at a time. */
+  batchConcurrency: { key: 'batch.concurrency', default: 4, minimum: 1, maximum: 16 },
 } as const;
 
 /** When a write is shown for review before it is sent: on production gates, on every gate, or never. */
@@ -34,6 +36,7 @@ export interface Settings {
   /** ... and none older than this many days. */
   readonly historyMaxDays: number;
   readonly confirmWrites: ConfirmWrites;
+  readonly batchConcurrency: number;
 }
 
 /** A setting that changed: one of ours, or `network` for VS Code's `http.*` proxy settings. */
@@ -58,6 +61,7 @@ export function readSettings(source: SettingsSource): Settings {
     historyMaxEntries: Math.floor(numberSetting(source, SETTINGS.historyMaxEntries)),
     historyMaxDays: numberSetting(source, SETTINGS.historyMaxDays),
     confirmWrites: enumSetting(source, SETTINGS.confirmWrites),
+    batchConcurrency: Math.floor(numberSetting(source, SETTINGS.batchConcurrency)),
   };
 }
 

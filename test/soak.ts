@@ -9,8 +9,11 @@
 //   npm run soak -- --seed=123 --path=4:2:1 [--replay-path=…] [--verbose]   # replay one failure
 //   npm run soak -- --base-from-every-read   # the provider before issue 18 (a Compare read moved the base): must fail
 //   npm run soak -- --strict-204       # also refuse the DB the store works out after a DELETE answered 204
+//   npm run soak -- --batch            # the batch change model (test/model/batchModel.ts) instead
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../src/sandbox/sandbox';
+import { sandboxClient } from './unit/support';
+import { batchModelStats, runBatchModel } from './model/batchModel';
 import { describeFailure, runDbStoreModel } from './model/dbStoreModel';
 import { modelStats } from './model/world';
 
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     'base-from-every-read': { type: 'boolean', default: false },
     'strict-204': { type: 'boolean', default: false },
+    batch: { type: 'boolean', default: false },
   },
 });
 
@@ -36,7 +40,33 @@ if (!(minutes > 0) || !Number.isInteger(steps) || steps < 1) {
 const replaying = values.path !== undefined;
 const seed = values.seed !== undefined ? Number(values.seed) : (Date.now() ^ (Math.random() * 0x100000000)) | 0;
 
+/** The batch model for the same time: fresh seeds, or one replayed with --seed and --path. */
+async function soakBatch(): Promise<void> {
+  const sandbox = await startSandbox();
+  const client = sandboxClient(sandbox);
+  console.log(replaying ? `replaying batch seed ${seed} path ${values.path}` : `soak (batch): seed ${seed}, ${minutes} min`);
+  try {
+    const details = await runBatchModel(sandbox, client, {
+      seed,
+      numRuns: replaying ? 1 : 1_000_000,
+      ...(replaying && values.path !== undefined ? { path: values.path } : { timeLimitMs: minutes * 60_000 }),
+    });
+    console.log(`exercised: ${Object.entries(batchModelStats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (details.failed) {
+      console.log(`\nseed ${details.seed} path ${details.counterexamplePath ?? ''}: ${details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance)}`);
+      console.log(`replay: npm run soak -- --batch --seed=${details.seed} --path=${details.counterexamplePath ?? ''}`);
+      process.exitCode = 1;
+    } else {
+      console.log(`ok: ${details.numRuns} batches, no invariant broken (seed ${seed}).`);
+    }
+  } finally {
+    await client.close();
+    await sandbox.close();
+  }
+}
+
 async function main(): Promise<void> {
+  if (values.batch) return soakBatch();
   const sandbox = await startSandbox({ seed: true });
   const started = Date.now();
   console.log(replaying ? `replaying seed ${seed} path ${values.path}` : `soak: seed ${seed}, up to ${steps} steps per run, ${minutes} min`);

@@ -44,6 +44,11 @@ export function isAuthFailure(e: unknown): boolean {
   return e.status === 400 && e.path === TOKEN_PATH;
 }
 
+/** True when the server refused the call without acting on it and asked to be called later (429, 503). */
+export function isBusy(e: unknown): boolean {
+  return e instanceof LogUpHttpError && (e.status === 429 || e.status === 503);
+}
+
 /** True when the server said the resource (a subscription) does not exist. */
 export function isNotFound(e: unknown): boolean {
   return e instanceof LogUpHttpError && e.status === 404;

@@ -6,6 +6,7 @@ import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history';
 import { copyLink } from './links';
 import { copySnippet } from './snippets';
 import { exportDb, importDb } from './transfer';
+import { applyChange, resumeBatch, undoBatch } from './batch';
 import { addKey, deleteKey, editValue } from './entries';
 import { findSubscription } from './find';
 import { addGate, addSandboxGate, removeGate, setGateEnvironment } from './gates';
@@ -53,4 +54,7 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
   [COMMANDS.copySnippet]: copySnippet,
   [COMMANDS.exportDb]: exportDb,
   [COMMANDS.importDb]: importDb,
+  [COMMANDS.applyChange]: applyChange,
+  [COMMANDS.resumeBatch]: resumeBatch,
+  [COMMANDS.undoBatch]: undoBatch,
 };

@@ -15,7 +15,7 @@ export type { CallOutcome } from './writeCalls';
 export type { Observation, Version } from './observation';
 
 /** Who asked for a write: recorded in the write history and shown in the review. */
-export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import';
+export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import' | 'batch';
 
 
 /** What a write will do, shown before any write request leaves (when the review applies). */

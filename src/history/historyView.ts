@@ -117,6 +117,8 @@ function originText(origin: HistoryEntry['origin']): string {
       return vscode.l10n.t({ message: 'undo', comment: ['Where a write came from: an undo of an earlier write.'] });
     case 'import':
       return vscode.l10n.t({ message: 'import', comment: ['Where a write came from: a file imported into the DB.'] });
+    case 'batch':
+      return vscode.l10n.t({ message: 'batch change', comment: ['Where a write came from: Apply Change to Subscriptions.'] });
     default:
       return origin;
   }

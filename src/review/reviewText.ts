@@ -37,6 +37,7 @@ function originText(origin: SaveOrigin): string {
     case 'tree': return l10n.t('From: an action in the LogUp view');
     case 'undo': return l10n.t('From: Undo');
     case 'import': return l10n.t('From: an import');
+    case 'batch': return l10n.t('From: Apply Change to Subscriptions');
   }
 }
 

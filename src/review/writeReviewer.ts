@@ -14,6 +14,16 @@ export interface ReviewPrompt extends ReviewText {
   readonly gate: ReviewedGate;
 }
 
+/**
+ * A batch change the person has reviewed as one (src/commands/batch.ts): its own writes need no second review, as
+ * long as each is a batch write to one of its subscriptions and sends only keys of its change.
+ */
+export interface BatchApproval {
+  readonly idGate: string;
+  readonly idSubscriptions: ReadonlySet<string>;
+  readonly keys: ReadonlySet<string>;
+}
+
 /** What the reviewer logs (the LogUp output channel). */
 interface ReviewLog {
   info(message: string): void;
@@ -41,6 +51,7 @@ export class WriteReviewer {
   ask: (prompt: ReviewPrompt) => Promise<ReviewChoice> = askWithModal;
   /** One review at a time: a save-all of several production documents asks about each in turn. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly approvals = new Set<BatchApproval>();
 
   constructor(
     private readonly gates: GateStore,
@@ -54,6 +65,19 @@ export class WriteReviewer {
     this.queue = run.catch(() => undefined);
     return run;
   };
+
+  /** Lets the writes of a reviewed batch through until the returned function is called. */
+  approveBatch(approval: BatchApproval): () => void {
+    this.approvals.add(approval);
+    return () => this.approvals.delete(approval);
+  }
+
+  /** True when the write belongs to a batch the person approved: its origin, gate, subscription and keys. */
+  private approvedInBatch({ ref, origin, plan }: SaveReview): boolean {
+    if (origin !== 'batch') return false;
+    const keys = [...plan.deleteKeys, ...plan.putEntries.map((e) => e.key)];
+    return [...this.approvals].some((a) => a.idGate === ref.idGate && a.idSubscriptions.has(ref.idSubscription) && keys.every((k) => a.keys.has(k)));
+  }
 
   /** True when writes to this gate wait for the review (a command need not ask its own confirmation then). */
   appliesTo(idGate: string): boolean {
@@ -69,7 +93,7 @@ export class WriteReviewer {
   private async run(review: SaveReview): Promise<boolean> {
     const { ref } = review;
     const gate = this.gateOf(ref.idGate);
-    if (!this.appliesTo(ref.idGate)) return true;
+    if (!this.appliesTo(ref.idGate) || this.approvedInBatch(review)) return true;
     const prompt: ReviewPrompt = { review, gate, ...describeReview(review, gate) };
     this.log.info(`${ref.idSubscription}: write to ${gate.idGate} (${gate.environment}) shown for review`);
     for (;;) {

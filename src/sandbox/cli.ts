@@ -4,12 +4,17 @@ import { DEFAULT_SANDBOX_PORT, DEMO_GATE, DEMO_INVALID_LOGUP_TOKEN, DEMO_LOGUP_T
 import { startSandbox, type SandboxOptions } from './sandbox';
 
 const USAGE = `Usage: node dist/sandbox.js [--port N] [--token-lifetime SECONDS] [--latency MS]
-                           [--one-time-tokens] [--quiet]
+                           [--one-time-tokens] [--subscriptions N] [--rate-limit N]
+                           [--fault-percent P] [--fault-status S] [--quiet]
 
   --port N                 listen on 127.0.0.1:N (default ${DEFAULT_SANDBOX_PORT}; 0 picks a free port)
   --token-lifetime S       expires_in of access tokens, in seconds (default 3600)
   --latency MS             delay every API answer by MS milliseconds, like a distant server (default 0)
   --one-time-tokens        a logupToken verifies only once, as in production
+  --subscriptions N        add N subscriptions (sub_00001 …) to the demo gate, for batch changes (default 0)
+  --rate-limit N           answer 429 with Retry-After past N requests a second (default: no limit)
+  --fault-percent P        fail P % of DB requests at random (default 0)
+  --fault-status S         the status of those failures (default 503; 429 and 503 come with Retry-After)
   --quiet                  do not log one line per request`;
 
 interface CliOptions {
@@ -17,6 +22,10 @@ interface CliOptions {
   tokenLifetimeSeconds: number;
   latencyMs: number;
   oneTimeLogupTokens: boolean;
+  subscriptions: number;
+  rateLimit: number;
+  faultPercent: number;
+  faultStatus: number;
   quiet: boolean;
   help: boolean;
 }
@@ -29,6 +38,10 @@ function readArgs(args: string[]): CliOptions {
       'token-lifetime': { type: 'string' },
       latency: { type: 'string' },
       'one-time-tokens': { type: 'boolean', default: false },
+      subscriptions: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'fault-percent': { type: 'string' },
+      'fault-status': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -48,6 +61,10 @@ function readArgs(args: string[]): CliOptions {
     tokenLifetimeSeconds: integer('token-lifetime', values['token-lifetime'], 3600, 1, 365 * 24 * 3600),
     latencyMs: integer('latency', values.latency, 0, 0, 60_000),
     oneTimeLogupTokens: values['one-time-tokens'],
+    subscriptions: integer('subscriptions', values.subscriptions, 0, 0, 100_000),
+    rateLimit: integer('rate-limit', values['rate-limit'], 0, 1, 1_000_000),
+    faultPercent: integer('fault-percent', values['fault-percent'], 0, 0, 100),
+    faultStatus: integer('fault-status', values['fault-status'], 503, 400, 599),
     quiet: values.quiet,
     help: values.help,
   };
@@ -71,6 +88,9 @@ async function main(): Promise<void> {
     oneTimeLogupTokens: cli.oneTimeLogupTokens,
     latencyMs: cli.latencyMs,
     control: true,
+    subscriptions: cli.subscriptions,
+    ...(cli.rateLimit > 0 ? { rateLimit: { perSecond: cli.rateLimit } } : {}),
+    ...(cli.faultPercent > 0 ? { randomFaults: { percent: cli.faultPercent, status: cli.faultStatus } } : {}),
   };
   const hooks = cli.quiet
     ? {}
@@ -113,6 +133,7 @@ async function main(): Promise<void> {
       `  logupTokens (${cli.oneTimeLogupTokens ? 'each verifies once' : 'reusable'}):`,
       ...DEMO_LOGUP_TOKENS.map((t) => `    ${t.logupToken}  → ${t.idSubscription} (${t.idActor})`),
       `    ${DEMO_INVALID_LOGUP_TOKEN}  → verified: false`,
+      ...(cli.subscriptions > 0 ? ['', `  ${cli.subscriptions} more subscriptions: sub_${'1'.padStart(Math.max(5, String(cli.subscriptions).length), '0')} …`] : []),
       '',
       '  Redirect URL to paste into "Verify Token":',
       ...DEMO_LOGUP_TOKENS.map(

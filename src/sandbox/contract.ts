@@ -13,6 +13,18 @@ export const SANDBOX_VERSION_PREFIX = '/v1_0';
 /** Largest request body read; a larger one is answered 413. */
 export const SANDBOX_MAX_BODY_BYTES = 1024 * 1024;
 
+export interface RateLimit {
+  /** Requests answered per second (token calls included); the rest get 429 until the next second. */
+  readonly perSecond: number;
+}
+
+export interface RandomFaults {
+  /** Share of DB requests (GET, PUT, DELETE) answered with `status`, 0–100. */
+  readonly percent: number;
+  /** Default 503; a 429 or 503 comes with `Retry-After: 1`. */
+  readonly status?: number;
+}
+
 export interface SandboxFault {
   /** Answer with this status (body: error JSON in the current error shape unless `body` is given). */
   status?: number;
@@ -73,6 +85,12 @@ export interface SandboxOptions {
   variants?: Partial<SandboxVariants>;
   /** Delay every API answer (not the control API's) by this many ms, as a fixed round-trip time. Default 0. */
   latencyMs?: number;
+  /** Adds this many subscriptions to the demo gate (`sub_00001` …), for batch changes. Default 0. */
+  subscriptions?: number;
+  /** Answers 429 with Retry-After past this many requests a second. */
+  rateLimit?: RateLimit;
+  /** Fails this share of DB requests at random. */
+  randomFaults?: RandomFaults;
 }
 
 export interface HoldOptions {
@@ -121,6 +139,8 @@ export interface SandboxHandle {
   setVariants(v: Partial<SandboxVariants>): void;
   /** Sets the fixed delay of every API answer; 0 turns it off. */
   setLatency(ms: number): void;
+  /** Sets (or with undefined removes) the rate limit and the random faults. */
+  setPressure(rateLimit: RateLimit | undefined, randomFaults: RandomFaults | undefined): void;
   expireTokens(): void;
   /** Stops listening; pending and held requests are cut off, not waited for. */
   close(): Promise<void>;

@@ -13,6 +13,8 @@ import {
   type Hold,
   type HoldOptions,
   type JournalEntry,
+  type RandomFaults,
+  type RateLimit,
   type SandboxFault,
   type SandboxHandle,
   type SandboxHooks,
@@ -23,6 +25,7 @@ import {
 import { answerControl, type ControlTarget } from './controlRoutes';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_SUBSCRIPTIONS } from './demoData';
 import { FaultQueue } from './faults';
+import { checkPressure, manySubscriptions, Pressure } from './pressure';
 import { HoldQueue } from './holds';
 import {
   DROP,
@@ -40,7 +43,7 @@ import { SandboxStore } from './store';
 // Named, not `export *`: tsx's tsImport (the harness loads this file with it) cannot follow a star re-export.
 export { DEFAULT_SANDBOX_VARIANTS, SANDBOX_MAX_BODY_BYTES, SANDBOX_ROUTES, SANDBOX_VERSION_PREFIX } from './contract';
 export type {
-  DbPatch, Hold, HoldOptions, JournalEntry, SandboxFault, SandboxHandle, SandboxHooks, SandboxOptions, SandboxRoute, SandboxVariants,
+  DbPatch, Hold, HoldOptions, JournalEntry, RandomFaults, RateLimit, SandboxFault, SandboxHandle, SandboxHooks, SandboxOptions, SandboxRoute, SandboxVariants,
 } from './contract';
 
 /** Starts a sandbox on 127.0.0.1 and resolves once it listens. */
@@ -66,6 +69,8 @@ class Sandbox implements ControlTarget, ApiContext {
   latencyMs: number;
   port = 0;
   private readonly faults = new FaultQueue();
+  private readonly pressure = new Pressure();
+  private readonly extraSubscriptions: number;
   private readonly holds = new HoldQueue();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
@@ -83,6 +88,8 @@ class Sandbox implements ControlTarget, ApiContext {
     this.control = options.control ?? false;
     this.variants = { ...DEFAULT_SANDBOX_VARIANTS, ...options.variants };
     this.latencyMs = checkLatency(options.latencyMs ?? 0);
+    this.extraSubscriptions = options.subscriptions ?? 0;
+    this.setPressure(options.rateLimit, options.randomFaults);
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -113,6 +120,7 @@ class Sandbox implements ControlTarget, ApiContext {
     this.addGate(DEMO_GATE.idGate, DEMO_GATE.secretKey);
     for (const sub of DEMO_SUBSCRIPTIONS) this.store.setDb(DEMO_GATE.idGate, sub.idSubscription, sub.db, sub.idActor);
     for (const t of DEMO_LOGUP_TOKENS) this.addLogupToken(DEMO_GATE.idGate, t.logupToken, t);
+    for (const sub of manySubscriptions(this.extraSubscriptions)) this.store.setDb(DEMO_GATE.idGate, sub.idSubscription, sub.db, sub.idActor);
   }
 
   // ---- handle API -------------------------------------------------------------------------------------------
@@ -158,6 +166,11 @@ class Sandbox implements ControlTarget, ApiContext {
   }
   setLatency(ms: number): void {
     this.latencyMs = checkLatency(ms);
+  }
+  setPressure(rateLimit: RateLimit | undefined, randomFaults: RandomFaults | undefined): void {
+    checkPressure(rateLimit, randomFaults);
+    this.pressure.rateLimit = rateLimit;
+    this.pressure.faults = randomFaults;
   }
   expireTokens(): void {
     this.store.expireTokens();
@@ -245,7 +258,7 @@ class Sandbox implements ControlTarget, ApiContext {
     entry: Mutable<JournalEntry>,
   ): Promise<Answer> {
     let extraHeaders: Record<string, string> = {};
-    const fault = match.route === 'unknown' || match.route === 'control' ? undefined : this.faults.take(match.route);
+    const fault = match.route === 'unknown' || match.route === 'control' ? undefined : (this.faults.take(match.route) ?? this.pressure.take(match.route, Date.now()));
     if (fault) {
       if (fault.delayMs !== undefined && fault.delayMs > 0) await this.sleep(fault.delayMs);
       if (fault.drop) return DROP;

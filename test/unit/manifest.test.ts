@@ -66,6 +66,7 @@ describe('settings', () => {
       historyMaxEntries: SETTINGS.historyMaxEntries.default,
       historyMaxDays: SETTINGS.historyMaxDays.default,
       confirmWrites: 'production',
+      batchConcurrency: SETTINGS.batchConcurrency.default,
     };
     assert.deepEqual(from({}), defaults);
     assert.deepEqual(from({ requestTimeoutSeconds: 'soon', maxRetries: null, 'history.maxEntries': '500', confirmWrites: 'sometimes' }), from({}));
@@ -73,5 +74,8 @@ describe('settings', () => {
     assert.deepEqual(from({ requestTimeoutSeconds: 30, maxRetries: 1.7, confirmWrites: 'always' }), { ...defaults, requestTimeoutMs: 30_000, maxRetries: 1, confirmWrites: 'always' });
     assert.deepEqual(from({ 'history.maxEntries': -3, 'history.maxDays': 9999 }), { ...defaults, historyMaxEntries: 0, historyMaxDays: 365 });
     assert.deepEqual(from({ 'history.maxEntries': 12.9, 'history.maxDays': 0 }), { ...defaults, historyMaxEntries: 12, historyMaxDays: 1 });
+    assert.deepEqual(from({ 'batch.concurrency': 99 }), { ...defaults, batchConcurrency: 16 });
+    assert.deepEqual(from({ 'batch.concurrency': 0 }), { ...defaults, batchConcurrency: 1 });
+    assert.deepEqual(from({ 'batch.concurrency': 8.5 }), { ...defaults, batchConcurrency: 8 });
   });
 });

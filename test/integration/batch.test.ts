@@ -1,0 +1,192 @@
+// Apply Change to Subscriptions… in the editor: the tree's multi-selection, the dry-run summary, the one review,
+// the run through the real save path to the sandbox, Cancel half-way and Resume Batch, and a file of ids.
+import * as assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { BATCH_JOURNAL_FILE, BATCH_SCHEME } from '../../src/constants';
+import type { BatchOutcome } from '../../src/commands/batch';
+import type { Ctx } from '../../src/ctx';
+import type { ModalQuestion } from '../../src/dialogs/modal';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+import type { TreeNode } from '../../src/views/treeNodes';
+import { closeAllEditors, extensionCtx } from './helpers';
+import { TRUST_TEST_SECRET } from './secrets';
+
+const idGate = 'gate_batch';
+
+suite('Batch change: Apply Change to Subscriptions…', () => {
+  let sandbox: SandboxHandle;
+  let ctx: Ctx;
+  let realModal: Ctx['modal']['ask'];
+  let realReview: Ctx['reviewer']['ask'];
+  let questions: ModalQuestion[];
+  let writeReviews: number;
+  let answer: string | undefined;
+  let dir: string;
+
+  suiteSetup(async () => {
+    sandbox = await startSandbox();
+    sandbox.addGate(idGate, TRUST_TEST_SECRET);
+    ctx = await extensionCtx();
+    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+    assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url }));
+    await vscode.commands.executeCommand('logup.setGateEnvironment', { idGate, environment: 'production' });
+    realModal = ctx.modal.ask;
+    realReview = ctx.reviewer.ask;
+    dir = await mkdtemp(join(tmpdir(), 'logup-batch-it-'));
+  });
+
+  suiteTeardown(async () => {
+    ctx.modal.ask = realModal;
+    ctx.reviewer.ask = realReview;
+    await vscode.workspace.getConfiguration('logup').update('batch.concurrency', undefined, vscode.ConfigurationTarget.Global);
+    await closeAllEditors();
+    if (ctx?.gates.get(idGate)) await vscode.commands.executeCommand('logup.removeGate', { idGate, confirmed: true });
+    await sandbox?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  setup(() => {
+    questions = [];
+    writeReviews = 0;
+    answer = 'Apply';
+    ctx.modal.ask = async (q) => {
+      questions.push(q);
+      return answer;
+    };
+    // The per-write review must not be asked: the batch was reviewed once.
+    ctx.reviewer.ask = async () => {
+      writeReviews++;
+      return 'cancel';
+    };
+  });
+
+  teardown(async () => {
+    sandbox.clearFaults();
+    await closeAllEditors();
+  });
+
+  const writes = (id: string): number => sandbox.journal.filter((e) => e.idSubscription === id && (e.route === 'putDb' || e.route === 'deleteDb') && e.status >= 200 && e.status < 300).length;
+
+  test('multi-select three subscriptions, set plan: one dry-run summary, one review, all three hold it', async () => {
+    const ids = ['sub_multi1', 'sub_multi2', 'sub_multi3'];
+    ids.forEach((id, i) => sandbox.setDb(idGate, id, { plan: 'free', n: i }));
+    for (const id of ids) await vscode.commands.executeCommand('logup.openSubscriptionById', { idGate, idSubscription: id });
+    ctx.tree.flush();
+    const nodes = ids.map((id) => ctx.tree.subscriptionNode({ idGate, idSubscription: id }) as TreeNode);
+    assert.ok(nodes.every((n) => n !== undefined), 'the three are in the tree');
+    sandbox.clearJournal();
+
+    // The person picks "Set a Key…", types plan, then pro (the tree passes the clicked node and the selection).
+    const picks = stub(vscode.window, 'showQuickPick', async (items: readonly vscode.QuickPickItem[]) => items[0]);
+    const inputs = ['plan', 'pro'];
+    const boxes = stub(vscode.window, 'showInputBox', async (options?: vscode.InputBoxOptions) => {
+      const text = inputs.shift();
+      assert.equal(options?.validateInput?.(text ?? ''), undefined);
+      return text;
+    });
+    let outcome: BatchOutcome;
+    try {
+      outcome = (await vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', nodes[1], nodes))!;
+    } finally {
+      picks.restore();
+      boxes.restore();
+    }
+    assert.equal(outcome.kind, 'ran');
+    assert.equal(questions.length, 1, 'one review for the batch');
+    assert.equal(questions[0]!.message, 'Apply to PRODUCTION: change 3 of 3 subscriptions on gate_batch?');
+    assert.match(questions[0]!.detail, /"plan": 3 subscriptions/);
+    assert.equal(writeReviews, 0, 'no review per subscription');
+    for (const [i, id] of ids.entries()) {
+      assert.deepEqual(sandbox.getDb(idGate, id), { plan: 'pro', n: i });
+      assert.equal(writes(id), 1);
+    }
+    // The dry run's summary and the result are read-only documents.
+    const summaries = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === BATCH_SCHEME).map((d) => d.getText());
+    assert.ok(summaries.some((t) => t.includes('Total: 3 subscriptions: 3 will change.') && t.includes('sub_multi1: "plan": "free" → "pro"')), summaries.join('\n---\n'));
+    assert.ok(summaries.some((t) => t.includes('Total: 3 subscriptions: 3 changed.')));
+  });
+
+  test('nothing is written when the review is cancelled', async () => {
+    sandbox.setDb(idGate, 'sub_keep', { plan: 'free' });
+    answer = undefined;
+    sandbox.clearJournal();
+    const outcome = await vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', { idGate, idSubscriptions: ['sub_keep'], change: { kind: 'edit', set: [{ key: 'plan', value: 'pro' }], delete: [] } });
+    assert.equal(outcome?.kind, 'cancelled');
+    assert.equal(questions.length, 1);
+    assert.deepEqual(sandbox.getDb(idGate, 'sub_keep'), { plan: 'free' });
+    assert.equal(writes('sub_keep'), 0);
+  });
+
+  test('a CSV file of ids, Cancel half-way, then Resume Batch finishes the rest with nothing written twice', async () => {
+    await vscode.workspace.getConfiguration('logup').update('batch.concurrency', 1, vscode.ConfigurationTarget.Global);
+    const ids = Array.from({ length: 6 }, (_, i) => `sub_file${i}`);
+    ids.forEach((id) => sandbox.setDb(idGate, id, { tier: 'gold', trial: true }));
+    const file = join(dir, 'ids.csv');
+    await writeFile(file, `email,idSubscription\n${ids.map((id, i) => `u${i}@x.io,${id}`).join('\n')}\nagain@x.io,${ids[0]}\n`);
+    sandbox.clearJournal();
+    const controller = new AbortController();
+    const held = sandbox.hold('putDb');
+    const running = vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', {
+      idGate, file: vscode.Uri.file(file), change: { kind: 'rename', from: 'tier', to: 'level' }, signal: controller.signal,
+    });
+    await held.arrived; // the first subscription's write is on the server, its answer held
+    controller.abort();
+    held.release();
+    const outcome = (await running)!;
+    assert.equal(outcome.kind, 'ran');
+    assert.ok(outcome.kind === 'ran' && outcome.cancelled);
+    const states = outcome.journal.items.map((i) => i.state);
+    assert.equal(states.length, 6, 'the duplicate id is counted once');
+    const done = states.filter((s) => s === 'done').length;
+    assert.ok(done >= 1 && done <= 2, `the write under way finished: ${states.join(',')}`);
+    assert.equal(states.filter((s) => s === 'cancelled').length, 6 - done, 'nothing new started after Cancel');
+    const journalFile = join(ctx.context.globalStorageUri.fsPath, BATCH_JOURNAL_FILE);
+    const saved = JSON.parse(await readFile(journalFile, 'utf8')) as { items: { state: string }[] };
+    assert.deepEqual(saved.items.map((i) => i.state), states, 'the journal in storage says where each one stands');
+
+    questions = [];
+    const resumed = await vscode.commands.executeCommand<BatchOutcome>('logup.resumeBatch');
+    assert.equal(resumed?.kind, 'ran');
+    assert.equal(questions.length, 1, 'the rest is reviewed once');
+    for (const id of ids) {
+      assert.deepEqual(sandbox.getDb(idGate, id), { level: 'gold', trial: true });
+      assert.equal(writes(id), 2, `${id}: one PUT and one DELETE, once`);
+    }
+    const finished = JSON.parse(await readFile(journalFile, 'utf8')) as { items: { state: string }[] };
+    assert.deepEqual(finished.items.map((i) => i.state), ids.map(() => 'done'), 'nothing left to resume');
+
+    // Undo This Batch: someone changed one subscription since; it is left as they made it, the others go back.
+    sandbox.patchDb(idGate, ids[2]!, { level: 'platinum' });
+    questions = [];
+    const undone = await vscode.commands.executeCommand<BatchOutcome>('logup.undoBatch');
+    assert.equal(undone?.kind, 'ran');
+    assert.equal(questions.length, 1, 'the undo is reviewed once');
+    assert.match(questions[0]!.detail, /Undoes the batch change:/);
+    assert.deepEqual(undone?.journal.items.map((i) => i.state), ['done', 'done', 'conflict', 'done', 'done', 'done']);
+    for (const [i, id] of ids.entries()) {
+      assert.deepEqual(sandbox.getDb(idGate, id), i === 2 ? { level: 'platinum', trial: true } : { tier: 'gold', trial: true });
+    }
+    const again = await vscode.commands.executeCommand<BatchOutcome>('logup.undoBatch');
+    assert.equal(again, undefined, 'an undo is not undone again');
+  });
+
+  test('a file with a bad id is refused before anything is read', async () => {
+    const file = join(dir, 'bad.txt');
+    await writeFile(file, 'sub_ok\n../../etc\n');
+    sandbox.clearJournal();
+    ctx.lastError = undefined;
+    await vscode.commands.executeCommand('logup.applyChange', { idGate, file: vscode.Uri.file(file), change: { kind: 'edit', set: [], delete: ['x'] } });
+    assert.match(ctx.lastError ?? '', /line 2: "\.\.\/\.\.\/etc"/);
+    assert.equal(sandbox.journal.filter((e) => e.route === 'getDb').length, 0);
+  });
+});
+
+/** Replaces a function of `target` until `restore()`. */
+function stub<T extends object, K extends keyof T>(target: T, key: K, replacement: unknown): { restore(): void } {
+  const original = target[key];
+  (target as Record<K, unknown>)[key] = replacement;
+  return { restore: () => void ((target as Record<K, unknown>)[key] = original) };
+}
