@@ -3,7 +3,7 @@
 // checkImport (the document check and the placing of its problems) and the list the modal shows. Each file is
 // built to be as costly as a file of its size can be: every key a problem, every line a problem, nesting as deep as
 // the bytes allow, one error per few characters.
-import { checkImport, listProblems, MAX_IMPORT_BYTES } from '../src/transfer/importCheck';
+import { checkImport, listProblems, MAX_IMPORT_BYTES } from '../src/core/importCheck';
 
 export interface ImportCheckRow {
   what: string;

@@ -146,4 +146,5 @@ const SETTING_OF: Record<keyof typeof SETTINGS, keyof Settings> = {
   historyMaxEntries: 'historyMaxEntries',
   historyMaxDays: 'historyMaxDays',
   confirmWrites: 'confirmWrites',
+  batchConcurrency: 'batchConcurrency',
 };

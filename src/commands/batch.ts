@@ -12,9 +12,9 @@ import { BatchJournalFile, isResumable, journalRows, undoJournal, type BatchJour
 import { dryRunBatch, runBatch, type BatchProgress } from '../db/batchRunner';
 import type { Gate } from '../gates/gateStore';
 import { batchReviewApplies, describeBatchReview } from '../review/batchReviewText';
-import { readSettings, SETTINGS_SECTION } from '../settings';
 import type { TreeNode } from '../views/treeNodes';
-import { pickGate, required } from './ui';
+import { pickGate } from './targets';
+import { required } from './ui';
 
 /**
  * What Apply Change to Subscriptions… is for, when code (a test, a link) names it instead of the person choosing:
@@ -44,7 +44,7 @@ export async function applyChange(ctx: Ctx, arg?: TreeNode | ApplyChangeArgs, se
   const args: ApplyChangeArgs = arg && 'kind' in arg ? {} : (arg ?? {});
   const { gate, ids } = await targetsOf(ctx, arg && 'kind' in arg ? arg : undefined, selected, args);
   const change = args.change ? checked(checkChange(args.change)) : await askChange(ctx, gate, ids.length);
-  const concurrency = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).batchConcurrency;
+  const concurrency = ctx.settings.current.batchConcurrency;
 
   const journal = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Dry run: reading {0} subscriptions of {1}…', ids.length, gate.label), cancellable: true },
@@ -85,7 +85,7 @@ export async function resumeBatch(ctx: Ctx): Promise<BatchOutcome | undefined> {
   const summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Interrupted batch (what is not done yet is planned)'));
   const pending: BatchRow[] = journalRows(journal).map((row) => (row.state === 'cancelled' ? { ...row, state: 'change' } : row));
   if (!(await reviewBatch(ctx, gate, { ...journal, items: pending.map((r) => ({ ...r })) }, summary))) return { kind: 'cancelled', journal };
-  return run(ctx, gate, journal, readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).batchConcurrency);
+  return run(ctx, gate, journal, ctx.settings.current.batchConcurrency);
 }
 
 /**
@@ -110,7 +110,7 @@ export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal } = {}): 
   }
   const summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Undo of the last batch (a key changed since is skipped as a conflict)'));
   if (!(await reviewBatch(ctx, gate, journal, summary))) return { kind: 'cancelled', journal };
-  return run(ctx, gate, journal, readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).batchConcurrency, args.signal);
+  return run(ctx, gate, journal, ctx.settings.current.batchConcurrency, args.signal);
 }
 
 async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: number, cancel?: AbortSignal): Promise<BatchOutcome> {
@@ -164,7 +164,7 @@ async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: num
 
 /** The one review of the batch: production always, other environments as `logup.confirmWrites` says. */
 async function reviewBatch(ctx: Ctx, gate: Gate, journal: BatchJournal, summary: vscode.Uri): Promise<boolean> {
-  const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+  const { confirmWrites } = ctx.settings.current;
   if (!batchReviewApplies(confirmWrites, gate.environment)) return true;
   const { message, detail } = describeBatchReview(gate, journal.change, journalRows(journal), journal.undoOf !== undefined);
   const apply = vscode.l10n.t('Apply');

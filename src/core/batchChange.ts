@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import { DB_LIMITS, hasKey, valueAt, withEntry, type Db, type DbEntry, type DbValue } from './db';
 import { keyProblem, showKey, valueProblem } from './limits';
-import { describeChange, type DbChange } from './merge';
+import { describeChange, type KeyChange } from './merge';
 import { isEmptyPlan, planProblems, planSave, type SavePlan } from './savePlan';
 
 /**
@@ -20,7 +20,7 @@ export type ChangeCheck = { readonly ok: true; readonly change: BatchChange } | 
  * limit the save would break, in the words of a save; `conflict` for a rename onto a key the DB already has.
  */
 export type SubscriptionPlan =
-  | { readonly kind: 'change'; readonly changes: readonly DbChange[]; readonly plan: SavePlan }
+  | { readonly kind: 'change'; readonly changes: readonly KeyChange[]; readonly plan: SavePlan }
   | { readonly kind: 'already' }
   | { readonly kind: 'refused'; readonly problems: readonly string[] }
   | { readonly kind: 'conflict'; readonly keys: readonly string[]; readonly reason: string };
@@ -108,27 +108,27 @@ export function planForSubscription(change: BatchChange, db: Db): SubscriptionPl
 }
 
 /** The DB a list of changes starts from, on the changed keys only: enough for the three-way merge of a save. */
-export function changesBase(changes: readonly DbChange[]): Db {
+export function changesBase(changes: readonly KeyChange[]): Db {
   let db: Db = {};
   for (const c of changes) if (c.before !== undefined) db = withEntry(db, c.key, c.before);
   return db;
 }
 
 /** What the changed keys become (a deleted key is absent). */
-export function changesResult(changes: readonly DbChange[]): Db {
+export function changesResult(changes: readonly KeyChange[]): Db {
   let db: Db = {};
   for (const c of changes) if (c.after !== undefined) db = withEntry(db, c.key, c.after);
   return db;
 }
 
 /** True when `db` already holds what `changes` make of their keys (so a write would send nothing). */
-export function holdsChanges(db: Db, changes: readonly DbChange[]): boolean {
+export function holdsChanges(db: Db, changes: readonly KeyChange[]): boolean {
   return changes.every((c) => (c.after === undefined ? !hasKey(db, c.key) : valueAt(db, c.key) === c.after));
 }
 
 /** The changes that take `changes` back: each key to its value before (a key added is deleted, one deleted is set). */
-export function reverseChanges(changes: readonly DbChange[]): DbChange[] {
-  return changes.map((c): DbChange => {
+export function reverseChanges(changes: readonly KeyChange[]): KeyChange[] {
+  return changes.map((c): KeyChange => {
     if (c.kind === 'added') return { key: c.key, kind: 'deleted', before: c.after as DbValue };
     if (c.kind === 'deleted') return { key: c.key, kind: 'added', after: c.before as DbValue };
     return { key: c.key, kind: 'changed', before: c.after as DbValue, after: c.before as DbValue };

@@ -1,7 +1,7 @@
 import * as l10n from '@vscode/l10n';
 import type { DbValue } from './db';
 import { showKey } from './limits';
-import type { DbChange } from './merge';
+import type { KeyChange } from './merge';
 
 /**
  * Where one subscription of a batch stands. The dry run ends each in `change`, `already`, `refused`, `conflict`,
@@ -15,7 +15,7 @@ export interface BatchRow {
   readonly idSubscription: string;
   readonly state: BatchState;
   /** The keys it changes (or changed), old → new. */
-  readonly changes?: readonly DbChange[];
+  readonly changes?: readonly KeyChange[];
   /** Why it was refused, failed or is a conflict: the exact limit or error, as one sentence. */
   readonly detail?: string;
 }
@@ -56,7 +56,7 @@ function showValue(value: DbValue | undefined): string {
 }
 
 /** `"plan": "free" → "pro"`, `"trial": true → (deleted)`, `"score": (new) → 3`. */
-export function describeKeyChange(change: DbChange): string {
+export function describeKeyChange(change: KeyChange): string {
   const before = change.before === undefined ? l10n.t('(new)') : showValue(change.before);
   const after = change.after === undefined ? l10n.t('(deleted)') : showValue(change.after);
   return `${showKey(change.key)}: ${before} → ${after}`;

@@ -8,14 +8,14 @@ import { reverseChanges, type BatchChange } from '../core/batchChange';
 import { STATE_ORDER, type BatchRow, type BatchState } from '../core/batchReport';
 import type { DbValue } from '../core/db';
 import { isSafeId } from '../core/dbPath';
-import type { DbChange } from '../core/merge';
+import type { KeyChange } from '../core/merge';
 
 /** One subscription of a batch; `state` is `change` until the run has decided it. */
 export interface BatchItem {
   readonly idSubscription: string;
   state: BatchState;
   /** The keys the dry run planned to change, old → new: the base and the target of this subscription's save. */
-  changes?: readonly DbChange[];
+  changes?: readonly KeyChange[];
   detail?: string;
   /** Its save was started: a reload may have come after the write landed (the resumed run then sends nothing). */
   started?: boolean;
@@ -104,14 +104,14 @@ function toItem(raw: unknown): BatchItem | undefined {
   const { idSubscription, state, changes, detail, started } = raw;
   if (typeof idSubscription !== 'string' || !isSafeId(idSubscription) || !STATE_ORDER.includes(state as BatchState)) return undefined;
   if (detail !== undefined && typeof detail !== 'string') return undefined;
-  let parsed: DbChange[] | undefined;
+  let parsed: KeyChange[] | undefined;
   if (changes !== undefined) {
     if (!Array.isArray(changes)) return undefined;
     parsed = [];
     for (const c of changes) {
       if (!isRecord(c) || typeof c.key !== 'string' || !['added', 'changed', 'deleted'].includes(c.kind as string)) return undefined;
       if ((c.before !== undefined && !isValue(c.before)) || (c.after !== undefined && !isValue(c.after))) return undefined;
-      parsed.push({ key: c.key, kind: c.kind as DbChange['kind'], ...(c.before !== undefined ? { before: c.before } : {}), ...(c.after !== undefined ? { after: c.after } : {}) });
+      parsed.push({ key: c.key, kind: c.kind as KeyChange['kind'], ...(c.before !== undefined ? { before: c.before } : {}), ...(c.after !== undefined ? { after: c.after } : {}) });
     }
   }
   return {
