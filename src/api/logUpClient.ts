@@ -207,6 +207,14 @@ export class LogUpClient {
     this.generation++;
   }
 
+  /**
+   * Hides this client's secrets (the gate's secret key, its cached access token, and `extra`, e.g. a logupToken)
+   * from text the extension shows or hands on, as the client hides them from the server's words.
+   */
+  outputRedactor(extra: readonly string[] = []): Promise<Redactor> {
+    return this.redactor([...(this.cached ? [this.cached.token] : []), ...extra]);
+  }
+
   /** Closes the client's own connection pool; an injected dispatcher only with `closeDispatcher`. */
   async close(): Promise<void> {
     this.forgetToken();

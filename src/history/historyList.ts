@@ -80,7 +80,7 @@ export function parseHistory(text: string): { entries: HistoryEntry[]; dropped: 
   return { entries, dropped };
 }
 
-const ORIGINS = new Set(['editor', 'tree', 'undo', 'import']);
+const ORIGINS = new Set(['editor', 'tree', 'undo', 'import', 'agent']);
 const OUTCOMES = new Set(['done', 'partial', 'failed']);
 const STATES = new Set<ChangeState>(['done', 'failed', 'uncertain', 'notSent']);
 

@@ -118,6 +118,8 @@ function originText(origin: HistoryEntry['origin']): string {
       return vscode.l10n.t({ message: 'undo', comment: ['Where a write came from: an undo of an earlier write.'] });
     case 'import':
       return vscode.l10n.t({ message: 'import', comment: ['Where a write came from: a file imported into the DB.'] });
+    case 'agent':
+      return vscode.l10n.t({ message: "an agent's proposal (logup_proposeChange)", comment: ['Where a write came from: a language model tool in chat; logup_proposeChange is the tool\'s name, not translated.'] });
     default:
       return origin;
   }
