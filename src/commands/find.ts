@@ -7,7 +7,7 @@ import { revealSubscription, subscriptionOf, type SubscriptionArg } from './subs
 import { required } from './ui';
 
 /** The opened subscriptions of every gate, with the DBs the store has loaded (no request is made). */
-function candidates(ctx: Ctx): SearchCandidate[] {
+export function candidates(ctx: Ctx): SearchCandidate[] {
   return ctx.gates.list().flatMap((gate) => ctx.opened.list(gate.idGate).map((s): SearchCandidate => ({
     idGate: gate.idGate,
     gateLabel: gate.label,

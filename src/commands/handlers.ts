@@ -23,6 +23,7 @@ useTranslations(vscode.l10n.bundle);
 
 export { LinkHandler } from '../links/linkHandler';
 export { ensureSandboxDemoGate } from './gates';
+export { prepareTool, runTool } from '../tools/handlers';
 
 export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
 

@@ -179,3 +179,13 @@ export function proposalLines(proposal: ProposeInput, known: Db | undefined): st
   }
   return lines.map(escapeInvisible);
 }
+
+/** Any tool, when its input cannot be used: nothing was read or sent, and the sentence says what to change. */
+export function refusedReport(reason: string): ToolReport {
+  return { summary: l10n.t('Refused, nothing was read or sent: {0}', reason), data: { status: 'refused', reason } };
+}
+
+/** Any tool, when a request failed: the client's (redacted) sentence, which says what to do. */
+export function errorReport(message: string): ToolReport {
+  return { summary: l10n.t('Failed: {0}', message), data: { status: 'error', message } };
+}
