@@ -207,10 +207,7 @@ export class LogUpClient {
     this.generation++;
   }
 
-  /**
-   * Hides this client's secrets (the gate's secret key, its cached access token, and `extra`, e.g. a logupToken)
-   * from text the extension shows or hands on, as the client hides them from the server's words.
-   */
+  /** Hides this client's secrets (secret key, cached access token) and `extra` (a logupToken) from text shown. */
   outputRedactor(extra: readonly string[] = []): Promise<Redactor> {
     return this.redactor([...(this.cached ? [this.cached.token] : []), ...extra]);
   }

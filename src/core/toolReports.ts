@@ -2,7 +2,7 @@
 // and the shape, without `vscode`, so test/unit/toolReports.test.ts checks them. DB keys and values are data: they
 // go into the JSON, never into the summary line.
 import * as l10n from '@vscode/l10n';
-import { DB_LIMITS, hasKey, valueAt, type Db, type DbValue } from './db';
+import { DB_LIMITS, valueAt, type Db, type DbValue } from './db';
 import { showKey } from './limits';
 import type { ProposeInput } from './toolInput';
 import { cutText, escapeInvisible, type ToolReport } from './toolOutput';
@@ -171,7 +171,7 @@ export function proposeReport(gate: ReportedGate | undefined, idSubscription: st
 export function proposalLines(proposal: ProposeInput, known: Db | undefined): string[] {
   const show = (value: DbValue | undefined): string => (value === undefined ? l10n.t('(none)') : cutText(JSON.stringify(value), 80));
   const lines: string[] = [];
-  for (const key of proposal.delete) lines.push(l10n.t('delete {0} (was {1})', showKey(key), known && hasKey(known, key) ? show(valueAt(known, key)) : l10n.t('unknown')));
+  for (const key of proposal.delete) lines.push(l10n.t('delete {0} (was {1})', showKey(key), known === undefined ? l10n.t('unknown') : show(valueAt(known, key))));
   for (const { key, value } of proposal.set) {
     const now = known ? valueAt(known, key) : undefined;
     const before = known === undefined ? l10n.t('unknown') : now === undefined ? l10n.t({ message: 'new', comment: ['Stands for the old value of a key the write adds, as in "score": new → 42.'] }) : show(now);
