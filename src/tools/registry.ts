@@ -35,6 +35,6 @@ export function createTools(ctx: Ctx): Record<ToolName, vscode.LanguageModelTool
  * Registers the tools package.json declares (`contributes.languageModelTools`, offered to chat while a gate exists:
  * `logup.hasGates`).
  */
-export function registerTools(ctx: Ctx): vscode.Disposable[] {
-  return Object.entries(createTools(ctx)).map(([name, tool]) => vscode.lm.registerTool(name, tool));
+export function registerTools(tools: Record<ToolName, vscode.LanguageModelTool<unknown>>): vscode.Disposable[] {
+  return Object.entries(tools).map(([name, tool]) => vscode.lm.registerTool(name, tool));
 }
