@@ -16,7 +16,6 @@ import { readSettings, SETTINGS, SETTINGS_SECTION } from './settings';
 import { ReviewDiff } from './review/reviewDiff';
 import { WriteReviewer } from './review/writeReviewer';
 import { ImportDiagnostics } from './transfer/importDiagnostics';
-import { createTools, registerTools } from './tools/registry';
 import { GateStatusBar } from './views/gateStatusBar';
 import { OpenedSubscriptions } from './views/openedSubscriptions';
 import { ProductionDecorations } from './views/productionDecorations';
@@ -49,8 +48,6 @@ export class Ctx implements vscode.Disposable {
   /** The modal dialogs of links and import (the in-editor tests answer them). */
   readonly modal = new Modal();
   readonly importDiagnostics = new ImportDiagnostics();
-  /** The language model tools, as registered with VS Code (the in-editor tests call these very objects). */
-  readonly tools = createTools(this);
   /** The last error shown to the user (read by the in-editor tests). */
   lastError: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -91,7 +88,6 @@ export class Ctx implements vscode.Disposable {
         }
       }),
       this.importDiagnostics,
-      ...registerTools(this.tools),
       // Refreshes made while the view was hidden can leave VS Code holding stale element handles: redraw on show.
       this.treeView.onDidChangeVisibility((e) => {
         if (e.visible) this.tree.refresh();

@@ -1,6 +1,6 @@
 // The language model tools in a real editor: listed by vscode.lm.tools while a gate exists; find, read and verify
 // called through vscode.lm.invokeTool against the sandbox; proposals through the tool objects the extension registers
-// (ctx.tools, src/tools/registry.ts): outside a chat request, VS Code shows a write's confirmation as a workbench dialog that an
+// (createTools in src/tools/registry.ts, with the extension's own Ctx): outside a chat request, VS Code shows a write's confirmation as a workbench dialog that an
 // extension host cannot answer (docs/harness.md, H23). Every write goes through the review and the history.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
@@ -11,6 +11,7 @@ import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import type { ReviewChoice, ReviewPrompt } from '../../src/review/writeReviewer';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+import { createTools } from '../../src/tools/registry';
 import { calls, closeAllEditors, extensionCtx, waitFor } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
@@ -81,9 +82,9 @@ suite('Language model tools (LogUp for agents)', () => {
     return { text, ...parse(text) };
   }
 
-  /** Calls logup_proposeChange's registered object as VS Code does: its confirmation, then (Continue) its call. */
+  /** Calls logup_proposeChange as made by the registration, as VS Code does: its confirmation, then (Continue) its call. */
   async function propose(input: object): Promise<{ prepared: vscode.PreparedToolInvocation | null | undefined; summary: string; data: Record<string, unknown> }> {
-    const tool = ctx.tools[TOOLS.proposeChange];
+    const tool = createTools(ctx)[TOOLS.proposeChange];
     const cancel = new vscode.CancellationTokenSource();
     const prepared = await tool.prepareInvocation?.({ input }, cancel.token);
     const result = await tool.invoke({ input, toolInvocationToken: undefined }, cancel.token);
