@@ -24,13 +24,15 @@ export const proposeChangeTool: ToolHandler = {
     if (!checked.ok || gate === undefined || typeof gate === 'string') return { invocationMessage: vscode.l10n.t('Checking a proposed LogUp change…') };
     const proposal = checked.value;
     const filter = await secretFilter(ctx, [gate.idGate]);
-    const known = ctx.store.current({ idGate: gate.idGate, idSubscription: proposal.subscription })?.db;
+    // The values the person sees here are the base the change is made on (invoke loads the same observation): a key
+    // the server changes before the save is a conflict, never overwritten unseen.
+    const known = await ctx.store.load({ idGate: gate.idGate, idSubscription: proposal.subscription }).then((o) => o.db, () => undefined);
     const message = new vscode.MarkdownString()
-      .appendText(vscode.l10n.t('An agent proposes this change to the DB of {0} on {1} ({2}):', proposal.subscription, gate.label, environmentLabel(gate)))
+      .appendMarkdown(`${escapeMarkdown(vscode.l10n.t('An agent proposes this change to the DB of {0} on {1} ({2}):', proposal.subscription, gate.label, environmentLabel(gate)))}\n`)
       .appendCodeblock(proposalLines(proposal, known).map(filter.redact).join('\n'), 'text')
-      .appendText(ctx.reviewer.appliesTo(gate.idGate, 'agent')
+      .appendMarkdown(`\n${escapeMarkdown(ctx.reviewer.appliesTo(gate.idGate, 'agent')
         ? vscode.l10n.t('After Continue, LogUp shows its review of the exact write, with Show Diff; nothing is sent until you choose Save there.')
-        : vscode.l10n.t('Continue sends it after a fresh read of the DB (a key changed on the server meanwhile stops it). The write goes into the write history, with its undo.'));
+        : vscode.l10n.t('Continue sends it after a fresh read of the DB (a key changed on the server meanwhile stops it). The write goes into the write history, with its undo.'))}`);
     return {
       invocationMessage: vscode.l10n.t('Proposing a change to {0}…', proposal.subscription),
       confirmationMessages: { title: vscode.l10n.t('Change the DB of {0} on {1} ({2})?', proposal.subscription, gate.label, environmentLabel(gate)), message },
@@ -77,4 +79,8 @@ async function propose(ctx: Ctx, gate: Gate, proposal: ProposeInput, filter: Sec
     const message = userMessage(error);
     return isNotFound(error) ? { status: 'refused', reason: message } : { status: 'failed', message, landed: false, uncertain: false };
   }
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

@@ -13,16 +13,16 @@ import { allGatesFilter, namedGate, reportedGate, secretFilter, type ToolHandler
 export const verifyTokenTool: ToolHandler = {
   prepare: async () => ({ invocationMessage: vscode.l10n.t('Verifying a logupToken…') }),
   invoke: async (ctx, input, signal) => {
+    // A refusal never repeats what was given (core/tokenInput.ts); only the token itself is a secret to hide, not
+    // the URL around it (whose every 8 characters would otherwise count as part of a secret).
     const checked = checkVerifyInput(input);
-    // A token that does not parse may still be one: hidden as it was given, too.
-    const raw = typeof (input as { token?: unknown } | undefined)?.token === 'string' ? [(input as { token: string }).token] : [];
-    if (!checked.ok) return renderToolOutput(refusedReport(checked.message), await allGatesFilter(ctx, raw));
+    if (!checked.ok) return renderToolOutput(refusedReport(checked.message), await allGatesFilter(ctx));
     const gates = ctx.gates.list();
     const only = gates.length === 1 ? gates[0] : undefined;
     const gate = checked.value.gate !== undefined ? namedGate(ctx, checked.value.gate)
       : only ?? vscode.l10n.t('Which gate? Give "gate": one of {0}.', gates.map((g) => g.idGate).join(', '));
-    if (typeof gate === 'string') return renderToolOutput(refusedReport(gate), await allGatesFilter(ctx, raw));
-    const filter = await secretFilter(ctx, [gate.idGate], [checked.value.logupToken, ...raw]);
+    if (typeof gate === 'string') return renderToolOutput(refusedReport(gate), await allGatesFilter(ctx, [checked.value.logupToken]));
+    const filter = await secretFilter(ctx, [gate.idGate], [checked.value.logupToken]);
     try {
       const { verification } = await verifyWithGate(ctx, gate, checked.value, signal);
       const outcome = verification.verified && verification.idSubscription
