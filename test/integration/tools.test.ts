@@ -101,7 +101,7 @@ suite('Language model tools (LogUp for agents)', () => {
   }
 
   test('vscode.lm.tools lists the four tools with their input schemas', async () => {
-    // lm.tools lists every registered tool; the when clause (a gate exists) decides what chat offers (H23).
+    // lm.tools lists every registered tool; the when clause (a gate exists) decides what chat offers (H24).
     const listed = (): string[] => vscode.lm.tools.filter((t) => t.name.startsWith('logup_')).map((t) => t.name).sort();
     assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate: STAGING, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url, environment: 'staging' }));
     assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate: LIVE, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url, environment: 'production' }));
