@@ -39,6 +39,18 @@ export const COMMANDS = {
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
+/**
+ * Language model tool names, as declared in package.json's `contributes.languageModelTools` (src/tools/). Snake
+ * case with our prefix, as VS Code's own tools are named; `#logup…` reference names are in package.json.
+ */
+export const TOOLS = {
+  findSubscriptions: 'logup_findSubscriptions',
+  readDb: 'logup_readDb',
+  verifyToken: 'logup_verifyToken',
+  proposeChange: 'logup_proposeChange',
+} as const;
+export type ToolName = (typeof TOOLS)[keyof typeof TOOLS];
+
 export const VIEW_CONTAINER_ID = 'logup';
 
 /** The getting-started walkthrough (package.json `contributes.walkthroughs`). */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Ctx } from './ctx';
 import { followLink, loadHandlers, registerCommands } from './commands/registry';
 import { useTranslations } from './api/translations';
+import { createTools, registerTools } from './tools/registry';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
 export function activate(context: vscode.ExtensionContext): Ctx | undefined {
@@ -10,6 +11,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
   context.subscriptions.push(
     ctx,
     ...registerCommands(ctx),
+    ...registerTools(createTools(ctx)),
     vscode.window.registerUriHandler({ handleUri: (uri) => followLink(ctx, uri) }),
   );
   if (process.env.LOGUP_SANDBOX_URL) void loadHandlers().then((h) => h.ensureSandboxDemoGate(ctx)).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));

@@ -207,6 +207,11 @@ export class LogUpClient {
     this.generation++;
   }
 
+  /** Hides this client's secrets (secret key, cached access token) and `extra` (a logupToken) from text shown. */
+  outputRedactor(extra: readonly string[] = []): Promise<Redactor> {
+    return this.redactor([...(this.cached ? [this.cached.token] : []), ...extra]);
+  }
+
   /** Closes the client's own connection pool; an injected dispatcher only with `closeDispatcher`. */
   async close(): Promise<void> {
     this.forgetToken();

@@ -24,6 +24,7 @@ useTranslations(vscode.l10n.bundle);
 
 export { followLink } from './links';
 export { ensureSandboxDemoGate } from './gates';
+export { prepareTool, runTool } from '../tools/handlers';
 
 export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
 

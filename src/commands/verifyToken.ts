@@ -3,6 +3,7 @@ import type { Verification } from '../api/schemas';
 import { COMMANDS } from '../constants';
 import { parseTokenInput } from '../core/tokenInput';
 import type { Ctx } from '../ctx';
+import type { Gate } from '../gates/gateStore';
 import { revealSubscription } from './subscriptions';
 import { pickGate } from './targets';
 import { required, withProgress } from './ui';
@@ -17,6 +18,28 @@ export interface VerifyTokenResult {
   readonly idGate: string;
   readonly verification: Verification;
   readonly isNewUser?: boolean;
+}
+
+/**
+ * The verification itself, for the command and the logup_verifyToken tool alike: asks the gate, and a verified
+ * subscription joins the opened ones (the tree, Find) with the DB that came with the answer. No UI.
+ */
+export async function verifyWithGate(ctx: Ctx, gate: Gate, token: { logupToken: string; isNewUser?: boolean }, signal?: AbortSignal): Promise<VerifyTokenResult> {
+  const client = await ctx.clients.get(gate.idGate);
+  // Taken before sending: a save that starts meanwhile is newer than the DB this answer carries.
+  const ticket = ctx.store.ticket();
+  const verification = await client.verify(token.logupToken, signal ? { signal } : {});
+  const result: VerifyTokenResult = { idGate: gate.idGate, verification, ...(token.isNewUser === undefined ? {} : { isNewUser: token.isNewUser }) };
+  if (!verification.verified || !verification.idSubscription) {
+    // The server's own reason stays as it sent it; the log stays English for support.
+    ctx.log.warn(`Token not verified by ${gate.idGate}: ${verification.errorMessage ?? 'no reason given'}`);
+    return result;
+  }
+  const ref = { idGate: gate.idGate, idSubscription: verification.idSubscription };
+  await ctx.opened.add(gate.idGate, { idSubscription: ref.idSubscription, ...(verification.idActor ? { idActor: verification.idActor } : {}) });
+  ctx.store.record(ref, verification.db, ticket);
+  ctx.log.info(`Token verified by ${gate.idGate}: ${verification.idActor ?? 'unknown actor'} / ${ref.idSubscription}`);
+  return result;
 }
 
 /**
@@ -37,15 +60,10 @@ export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise
   const parsed = parseTokenInput(raw);
   if (!parsed.ok) throw new Error(parsed.message);
   const gate = await pickGate(ctx, args.idGate, vscode.l10n.t('Verify the token with which gate?'));
-  const client = await ctx.clients.get(gate.idGate);
-  // Taken before sending: a save that starts meanwhile is newer than the DB this answer carries.
-  const ticket = ctx.store.ticket();
-  const verification = await withProgress(vscode.l10n.t('Verifying the token with {0}…', gate.label), (signal) => client.verify(parsed.logupToken, { signal }));
-  const result: VerifyTokenResult = { idGate: gate.idGate, verification, ...(parsed.isNewUser === undefined ? {} : { isNewUser: parsed.isNewUser }) };
+  const result = await withProgress(vscode.l10n.t('Verifying the token with {0}…', gate.label), (signal) => verifyWithGate(ctx, gate, parsed, signal));
+  const { verification } = result;
 
   if (!verification.verified || !verification.idSubscription) {
-    // The server's own reason stays as it sent it; the log stays English for support.
-    ctx.log.warn(`Token not verified by ${gate.idGate}: ${verification.errorMessage ?? 'no reason given'}`);
     const advice = vscode.l10n.t('A logupToken is valid for the gate whose redirect URL received it; ask the user to log up again for a fresh one.');
     const reason = verification.errorMessage;
     void vscode.window.showWarningMessage(reason
@@ -54,9 +72,6 @@ export async function verifyToken(ctx: Ctx, args: VerifyTokenArgs = {}): Promise
     return result;
   }
   const ref = { idGate: gate.idGate, idSubscription: verification.idSubscription };
-  await ctx.opened.add(gate.idGate, { idSubscription: ref.idSubscription, ...(verification.idActor ? { idActor: verification.idActor } : {}) });
-  ctx.store.record(ref, verification.db, ticket);
-  ctx.log.info(`Token verified by ${gate.idGate}: ${verification.idActor ?? 'unknown actor'} / ${ref.idSubscription}`);
   await revealSubscription(ctx, ref);
 
   const keys = Object.keys(verification.db).length;

@@ -14,8 +14,11 @@ export type { CallOutcome } from './writeCalls';
 
 export type { Observation, Version } from './observation';
 
-/** Who asked for a write: recorded in the write history and shown in the review. */
-export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import' | 'batch';
+/**
+ * Who asked for a write: recorded in the write history and shown in the review. `agent`: a language model tool
+ * (logup_proposeChange), whose writes the review always shows on production (src/review/reviewText.ts).
+ */
+export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import' | 'batch' | 'agent';
 
 
 /** What a write will do, shown before any write request leaves (when the review applies). */

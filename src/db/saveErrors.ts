@@ -14,6 +14,8 @@ import type { SubscriptionRef } from './subscriptionRef';
 export class InvalidDbError extends BrandedError {
   /** Shared by every copy of this class, whichever bundle made it. */
   static readonly brand: symbol = Symbol.for('logup-vscode.InvalidDbError');
+  /** Every limit the write would break, one sentence each (the message names the first). */
+  readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
     const first = problems[0] ?? l10n.t('The DB breaks a LogUp limit.');
     const more = problems.length - 1;
@@ -25,6 +27,7 @@ export class InvalidDbError extends BrandedError {
           : l10n.t('Not saved, nothing was sent: {0} (and {1} more problems)', first, more),
     );
     this.name = 'InvalidDbError';
+    this.problems = [...problems];
   }
 }
 

@@ -82,7 +82,7 @@ export function parseHistory(text: string): { entries: HistoryEntry[]; dropped: 
   return { entries, dropped };
 }
 
-const ORIGINS = new Set(['editor', 'tree', 'undo', 'import', 'batch']);
+const ORIGINS = new Set(['editor', 'tree', 'undo', 'import', 'batch', 'agent']);
 const OUTCOMES = new Set(['done', 'partial', 'failed']);
 const STATES = new Set<CallOutcome>(['done', 'failed', 'uncertain', 'notSent']);
 

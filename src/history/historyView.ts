@@ -119,6 +119,8 @@ function originText(origin: HistoryEntry['origin']): string {
       return vscode.l10n.t({ message: 'import', comment: ['Where a write came from: a file imported into the DB.'] });
     case 'batch':
       return vscode.l10n.t({ message: 'batch change', comment: ['Where a write came from: Apply Change to Subscriptions.'] });
+    case 'agent':
+      return vscode.l10n.t({ message: "an agent's proposal (logup_proposeChange)", comment: ['Where a write came from: a language model tool in chat; logup_proposeChange is the tool\'s name, not translated.'] });
     default:
       return origin;
   }

@@ -24,8 +24,13 @@ export interface ReviewText {
 /** Longest value shown in the modal; the diff shows every value whole. */
 const MAX_SHOWN = 80;
 
-/** Whether a write to a gate of this environment is shown for review first, under the `logup.confirmWrites` setting. */
-export function reviewApplies(setting: ConfirmWrites, environment: Environment): boolean {
+/**
+ * Whether a write to a gate of this environment is shown for review first, under the `logup.confirmWrites` setting.
+ * An agent's proposal to production is always reviewed: `never` is the person's choice for their own saves, not
+ * for writes a language model asked for.
+ */
+export function reviewApplies(setting: ConfirmWrites, environment: Environment, origin?: SaveOrigin): boolean {
+  if (origin === 'agent' && environment === 'production') return true;
   if (setting === 'never') return false;
   return setting === 'always' || environment === 'production';
 }
@@ -38,6 +43,7 @@ function originText(origin: SaveOrigin): string {
     case 'undo': return l10n.t('From: Undo');
     case 'import': return l10n.t('From: an import');
     case 'batch': return l10n.t('From: Apply Change to Subscriptions');
+    case 'agent': return l10n.t("From: an agent's proposal (logup_proposeChange)");
   }
 }
 

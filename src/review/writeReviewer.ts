@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Reviewer, SaveReview } from '../db/dbStore';
+import type { Reviewer, SaveOrigin, SaveReview } from '../db/dbStore';
 import type { GateStore } from '../gates/gateStore';
 import { readSettings, SETTINGS_SECTION } from '../settings';
 import type { ReviewDiff } from './reviewDiff';
@@ -79,10 +79,13 @@ export class WriteReviewer {
     return [...this.approvals].some((a) => a.idGate === ref.idGate && a.idSubscriptions.has(ref.idSubscription) && keys.every((k) => a.keys.has(k)));
   }
 
-  /** True when writes to this gate wait for the review (a command need not ask its own confirmation then). */
-  appliesTo(idGate: string): boolean {
+  /**
+   * True when writes to this gate (from `origin`) wait for the review (a command need not ask its own confirmation
+   * then).
+   */
+  appliesTo(idGate: string, origin?: SaveOrigin): boolean {
     const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
-    return reviewApplies(confirmWrites, this.gateOf(idGate).environment);
+    return reviewApplies(confirmWrites, this.gateOf(idGate).environment, origin);
   }
 
   /** A gate removed meanwhile is unknown: treated as production, the safe side. */
@@ -93,7 +96,7 @@ export class WriteReviewer {
   private async run(review: SaveReview): Promise<boolean> {
     const { ref } = review;
     const gate = this.gateOf(ref.idGate);
-    if (!this.appliesTo(ref.idGate) || this.approvedInBatch(review)) return true;
+    if (!this.appliesTo(ref.idGate, review.origin) || this.approvedInBatch(review)) return true;
     const prompt: ReviewPrompt = { review, gate, ...describeReview(review, gate) };
     this.log.info(`${ref.idSubscription}: write to ${gate.idGate} (${gate.environment}) shown for review`);
     for (;;) {

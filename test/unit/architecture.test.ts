@@ -61,7 +61,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['db', 'gates', 'dialogs'],
   ['review', 'history', 'views'],
   ['ctx'],
-  ['commands'],
+  ['commands', 'tools'],
   ['extension'],
 ];
 const floorOf = (module: string): number => FLOORS.findIndex((floor) => floor.includes(layer(module)));

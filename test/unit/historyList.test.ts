@@ -59,6 +59,8 @@ describe('the history file', () => {
     };
     const text = serializeHistory([full]);
     assert.deepEqual(parseHistory(text), { entries: [full], dropped: 0 });
+    const agent: HistoryEntry = { ...full, id: 'y', origin: 'agent' };
+    assert.deepEqual(parseHistory(serializeHistory([agent])).entries, [agent], "an agent's write survives a reload");
     assert.deepEqual(JSON.parse(text).version, HISTORY_FORMAT_VERSION);
   });
 

@@ -42,8 +42,17 @@ describe('package.nls.json', () => {
 
   it('holds every user-facing string of the manifest: no English text is left inline', () => {
     const prose = new Set(['displayName', 'description', 'title', 'category', 'name', 'contextualTitle', 'contents', 'markdownDescription', 'enumDescriptions', 'aliases', 'altText']);
-    const inline = [...valuesOf({ displayName: manifest.displayName, description: manifest.description }, prose), ...valuesOf(manifest.contributes, prose)]
-      .filter((value) => !/^%[^%]+%$/.test(value));
+    // A language model tool's name is an id, and its modelDescription and inputSchema are read by the model, in
+    // English like VS Code's own tools; its displayName and userDescription are the person's, and translated.
+    const tools = (manifest.contributes['languageModelTools'] ?? []) as Record<string, unknown>[];
+    const { languageModelTools: _models, ...contributes } = manifest.contributes;
+    const toolProse = tools.map(({ displayName, userDescription }) => ({ displayName, userDescription }));
+    const inline = [
+      ...valuesOf({ displayName: manifest.displayName, description: manifest.description }, prose),
+      ...valuesOf(contributes, prose),
+      ...valuesOf(toolProse, new Set(['displayName', 'userDescription'])),
+    ].filter((value) => !/^%[^%]+%$/.test(value));
+    assert.equal(toolProse.length, 4, 'the four tools are checked');
     assert.deepEqual(inline, []);
   });
 

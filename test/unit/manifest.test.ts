@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { COMMANDS, CONTEXT_HAS_GATES, HISTORY_ITEM, HISTORY_VIEW_ID, TREE_ITEM, VIEW_CONTAINER_ID, VIEW_ID } from '../../src/constants';
+import { COMMANDS, CONTEXT_HAS_GATES, HISTORY_ITEM, HISTORY_VIEW_ID, TOOLS, TREE_ITEM, VIEW_CONTAINER_ID, VIEW_ID } from '../../src/constants';
+import { TOOL_INPUT_LIMITS } from '../../src/core/toolInput';
 import { readSettings, SETTINGS, SETTINGS_SECTION } from '../../src/settings';
 
 interface Manifest {
@@ -12,7 +13,12 @@ interface Manifest {
     views: Record<string, { id: string }[]>;
     menus: Record<string, { command: string; when?: string }[]>;
     configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number; enum?: unknown[] }> };
+    languageModelTools: {
+      name: string; toolReferenceName: string; displayName: string; userDescription: string; modelDescription: string;
+      canBeReferencedInPrompt: boolean; when: string; inputSchema: { type: string; properties: Record<string, { maxLength?: number }>; additionalProperties: boolean };
+    }[];
   };
+  activationEvents: string[];
 }
 
 const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Manifest;
@@ -38,6 +44,29 @@ describe('package.json matches the ids in src/constants.ts', () => {
     const items = new Set([...whens.matchAll(/viewItem == ([\w.]+)/g)].map((m) => m[1]));
     const known = [...Object.values(TREE_ITEM), ...Object.values(HISTORY_ITEM)] as string[];
     for (const item of items) assert.ok(known.includes(item!), `viewItem ${item} is a TREE_ITEM or HISTORY_ITEM`);
+  });
+});
+
+describe('language model tools', () => {
+  const tools = manifest.contributes.languageModelTools;
+
+  it('declares exactly the tools the extension registers, each offered only while a gate exists', () => {
+    assert.deepEqual(tools.map((t) => t.name).sort(), Object.values(TOOLS).sort());
+    for (const tool of tools) {
+      assert.equal(tool.when, CONTEXT_HAS_GATES, `${tool.name} needs a gate`);
+      assert.match(tool.toolReferenceName, /^logup[A-Z]\w+$/, `${tool.name} can be written #logup…`);
+      assert.equal(tool.canBeReferencedInPrompt, true);
+      assert.match(tool.displayName, /^%languageModelTools\.\w+\.displayName%$/);
+      assert.match(tool.userDescription, /^%languageModelTools\.\w+\.userDescription%$/);
+      assert.ok(tool.modelDescription.length > 100, `${tool.name} tells the model when to use it`);
+      assert.equal(tool.inputSchema.type, 'object');
+      assert.equal(tool.inputSchema.additionalProperties, false, `${tool.name}: an unknown field is refused (toolInput.ts)`);
+    }
+    assert.equal(tools.find((t) => t.name === TOOLS.findSubscriptions)?.inputSchema.properties['query']?.maxLength, TOOL_INPUT_LIMITS.maxQueryChars);
+  });
+
+  it('the extension is active after start-up, so logup.hasGates is set before chat lists the tools', () => {
+    assert.ok(manifest.activationEvents.includes('onStartupFinished'));
   });
 });
 

@@ -64,6 +64,20 @@ describe('when a write is reviewed (logup.confirmWrites)', () => {
       assert.equal(reviewApplies('never', environment), false, environment);
     }
   });
+
+  it("an agent's proposal (logup_proposeChange) to production is reviewed under every setting, never included", () => {
+    for (const setting of ['production', 'always', 'never'] as const) {
+      assert.equal(reviewApplies(setting, 'production', 'agent'), true, setting);
+      for (const environment of ENVIRONMENTS.filter((e) => e !== 'production')) {
+        assert.equal(reviewApplies(setting, environment, 'agent'), reviewApplies(setting, environment), `${setting} ${environment}`);
+      }
+    }
+  });
+
+  it("the review names an agent's proposal as where the write came from", () => {
+    const { detail } = describeReview(reviewOf({ plan: 'free' }, { plan: 'pro' }, 'agent'), production);
+    assert.match(detail, /^From: an agent's proposal \(logup_proposeChange\)$/m);
+  });
 });
 
 describe('the review says exactly what will be sent', () => {
