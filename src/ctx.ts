@@ -56,17 +56,23 @@ export class Ctx implements vscode.Disposable {
     this.gates = new GateStore(context.globalState, context.secrets);
     this.opened = new OpenedSubscriptions(context.globalState);
     this.clients = new ClientRegistry(this.gates, this.log);
-    this.store = new DbStore(this.clients, this.log);
+    this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
+    const reviewDiff = new ReviewDiff();
+    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.log);
+    // The save path's steps, in the order a save meets them (docs/architecture.md): the client's check GET, the
+    // review, the PUT and DELETE, the history entry.
+    this.store = new DbStore({
+      clients: this.clients,
+      reviewer: this.reviewer,
+      history: { record: (record) => this.history.record(record, this.gates.get(record.ref.idGate)?.environment) },
+      log: this.log,
+    });
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
-    this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
     this.historyTree = new HistoryTreeProvider(this.history);
     this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: this.historyTree });
     this.dbLanguage = new DbLanguage(this.log);
-    const reviewDiff = new ReviewDiff();
-    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.log);
-    this.store.setReviewer(this.reviewer.review);
     this.decorations = new ProductionDecorations(this.gates);
     this.statusBar = new GateStatusBar(this.gates);
     this.disposables.push(
@@ -77,7 +83,6 @@ export class Ctx implements vscode.Disposable {
       watchGateLifecycle(this.gates, this.clients, this.store, this.opened, this.history),
       this.historyView, this.historyTree, this.history,
       vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, new HistoryDocuments(this.history)),
-      this.store.onDidWrite((record) => this.history.record(record, this.gates.get(record.ref.idGate)?.environment)),
       // Another window may have written to the shared history file meanwhile.
       this.historyView.onDidChangeVisibility((e) => {
         if (e.visible) void this.history.reload();

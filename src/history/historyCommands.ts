@@ -96,17 +96,14 @@ async function undoEntry(ctx: Ctx, entry: HistoryEntry, ref: SubscriptionRef, ch
   const result: UndoResult = { restored: keys, skipped, alreadyBack: check.reverted };
   if (keys.length === 0) return result;
   const plan = undoPlan(written, now.db, keys);
-  const settled = ctx.history.expectUndo(ref, entry.id);
   try {
     // The base is the DB just read: a key someone changes between that read and the save's own check is a conflict.
-    await ctx.store.save(ref, { base: now.db, edited: applyPlan(now.db, plan), origin: 'undo', signal });
+    await ctx.store.save(ref, { base: now.db, edited: applyPlan(now.db, plan), origin: 'undo', undoOf: entry.id, signal });
   } catch (error) {
     if (error instanceof ConflictError) {
       throw new Error(vscode.l10n.t('Nothing undone: {0} changed on {1} just now. Undo again to see what it holds.', error.keys.map((k) => JSON.stringify(k)).join(', '), ref.idSubscription));
     }
     throw error;
-  } finally {
-    settled();
   }
   return result;
 }

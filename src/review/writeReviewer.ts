@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Reviewer, SaveReview } from '../db/dbStore';
+import type { SubscriptionRef } from '../db/subscriptionRef';
 import type { GateStore } from '../gates/gateStore';
 import { readSettings, SETTINGS_SECTION } from '../settings';
 import type { ReviewDiff } from './reviewDiff';
@@ -33,7 +34,7 @@ export async function askWithModal(prompt: ReviewPrompt): Promise<ReviewChoice> 
  * around it). It applies on production gates, or on every gate, as the user setting `logup.confirmWrites` says, and
  * runs after the store's check GET, so it shows exactly the requests about to be sent.
  */
-export class WriteReviewer {
+export class WriteReviewer implements Reviewer {
   /**
    * Shows the review and returns the choice. The in-editor tests replace it, since a test cannot click a modal;
    * the e2e run clicks the real one.
@@ -48,12 +49,16 @@ export class WriteReviewer {
     private readonly log: ReviewLog,
   ) {}
 
-  /** The store's reviewer: resolves true to send the write, false to cancel it (nothing is sent). */
-  readonly review: Reviewer = (review) => {
+  /** Resolves true to send the write, false to cancel it (nothing is sent). */
+  review(review: SaveReview): Promise<boolean> {
     const run = this.queue.then(() => this.run(review));
     this.queue = run.catch(() => undefined);
     return run;
-  };
+  }
+
+  applies(ref: SubscriptionRef): boolean {
+    return this.appliesTo(ref.idGate);
+  }
 
   /** True when writes to this gate wait for the review (a command need not ask its own confirmation then). */
   appliesTo(idGate: string): boolean {

@@ -64,7 +64,7 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
   const text = await readImport(file);
 
 
-  // The one request before the confirmation: the server's DB now, which the file is checked and planned against.
+  // The request before the confirmation: the server's DB now, which the file is checked and planned against.
   const server = await withProgress(vscode.l10n.t('Reading the DB of {0}…', ref.idSubscription), (signal) => ctx.store.read(ref, signal));
   const checked = checkImport(text, server.db);
   if (!checked.ok) {
@@ -87,8 +87,10 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
     return { kind: 'cancelled' };
   }
   const result = await withProgress(vscode.l10n.t('Importing {0} into {1}…', name, ref.idSubscription), (signal) =>
-    // base = the server's DB now: the whole difference to the file is the change to send.
-    ctx.store.save(ref, { base: server.db, edited: checked.db, server, origin: 'import', signal }));
+    // base = the DB the confirmation showed: the whole difference to the file is the change to send. The save reads
+    // the server again (the person took their time), so a key someone changed meanwhile is refused as a conflict
+    // rather than overwritten, and the review and the history see the server as it is after the confirmation.
+    ctx.store.save(ref, { base: server.db, edited: checked.db, origin: 'import', signal }));
   announce(ref, name, result.plan);
   return { kind: 'imported', plan: result.plan };
 }

@@ -18,7 +18,7 @@ import { LogUpCancelledError, LogUpTimeoutError } from '../../src/api/errors';
 import { hasKey, sameAt, withEntry, type Db, type DbValue } from '../../src/core/db';
 import { mergeSave } from '../../src/core/merge';
 import { dbEquals } from '../../src/core/savePlan';
-import { DbStore, type Observation } from '../../src/db/dbStore';
+import { DbStore, type Observation, type Reviewer } from '../../src/db/dbStore';
 import { ConflictError, InvalidDbError, SaveFailedError } from '../../src/db/saveErrors';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
@@ -241,12 +241,15 @@ export class World {
       sleep: async () => undefined,
     });
     const client = this.wrappedClient();
-    this.store = new DbStore({ get: async () => client }, quiet);
-    this.store.setReviewer(async (review) => {
-      if (review.plan.putEntries.length > 0 && review.plan.deleteKeys.length > 0) modelStats.twoCallPlans++;
-      if (!this.heldAt(stateOf(review.server), 0)) this.violate(`the review was shown a DB the server never held: ${show(review.server)}`);
-      return true;
-    });
+    const reviewer: Reviewer = {
+      applies: () => true,
+      review: async (review) => {
+        if (review.plan.putEntries.length > 0 && review.plan.deleteKeys.length > 0) modelStats.twoCallPlans++;
+        if (!this.heldAt(stateOf(review.server), 0)) this.violate(`the review was shown a DB the server never held: ${show(review.server)}`);
+        return true;
+      },
+    };
+    this.store = new DbStore({ clients: { get: async () => client }, reviewer, history: { record: () => undefined }, log: quiet });
     this.store.onDidChange(({ ref }) => {
       if (ref.idSubscription !== this.ref.idSubscription) return;
       const current = this.store.current(ref);
