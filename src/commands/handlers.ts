@@ -8,6 +8,7 @@ import { copySnippet } from '../snippets/copySnippet';
 import { exportDb, importDb } from '../transfer/transferCommands';
 import { addKey, deleteKey, editValue } from './entries';
 import { findSubscription } from './find';
+import { saveDb } from './saveDb';
 import { addGate, addSandboxGate, removeGate, setGateEnvironment } from './gates';
 import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
@@ -43,6 +44,7 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
   [COMMANDS.addKey]: addKey,
   [COMMANDS.deleteKey]: deleteKey,
   [COMMANDS.revertToServer]: revertToServer,
+  [COMMANDS.saveDb]: saveDb,
   [COMMANDS.showLog]: (c: Ctx) => c.log.show(true),
   [COMMANDS.showHistory]: showHistory,
   [COMMANDS.clearHistory]: clearHistory,
