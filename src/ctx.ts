@@ -41,11 +41,11 @@ export class Ctx implements vscode.Disposable {
   readonly historyView: vscode.TreeView<HistoryNode>;
   /** Keeps `logup:` documents in the logup-db language, out of auto-save's reach. */
   readonly dbLanguage: DbLanguage;
-  /** The one review every write passes; its `ask` is the seam the in-editor tests replace. */
+  /** The one review every write passes (its modal goes through `modal`). */
   readonly reviewer: WriteReviewer;
   readonly decorations: ProductionDecorations;
   readonly statusBar: GateStatusBar;
-  /** The modal dialogs of links and import (the in-editor tests answer them). */
+  /** Every modal question the extension asks (the in-editor tests answer them here). */
   readonly modal = new Modal();
   readonly importDiagnostics = new ImportDiagnostics();
   /** The last error shown to the user (read by the in-editor tests). */
@@ -58,7 +58,7 @@ export class Ctx implements vscode.Disposable {
     this.clients = new ClientRegistry(this.gates, this.log);
     this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
     const reviewDiff = new ReviewDiff();
-    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.log);
+    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.modal, this.log);
     // The save path's steps, in the order a save meets them (docs/architecture.md): the client's check GET, the
     // review, the PUT and DELETE, the history entry.
     this.store = new DbStore({

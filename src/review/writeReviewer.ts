@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Reviewer, SaveReview } from '../db/dbStore';
+import type { Modal } from '../dialogs/modal';
 import type { SubscriptionRef } from '../db/subscriptionRef';
 import type { GateStore } from '../gates/gateStore';
 import { readSettings, SETTINGS_SECTION } from '../settings';
@@ -7,26 +8,12 @@ import type { ReviewDiff } from './reviewDiff';
 import { describeReview, reviewApplies, type ReviewedGate, type ReviewText } from './reviewText';
 
 /** What the user chose in the review. */
-export type ReviewChoice = 'save' | 'diff' | 'cancel';
-
-/** One showing of the review: what the modal says, and what it is about. */
-export interface ReviewPrompt extends ReviewText {
-  readonly review: SaveReview;
-  readonly gate: ReviewedGate;
-}
+type ReviewChoice = 'save' | 'diff' | 'cancel';
 
 /** What the reviewer logs (the LogUp output channel). */
 interface ReviewLog {
   info(message: string): void;
   warn(message: string): void;
-}
-
-/** The review as a person meets it: a modal with Save, Show Diff and Cancel (VS Code adds Cancel to every modal). */
-export async function askWithModal(prompt: ReviewPrompt): Promise<ReviewChoice> {
-  const save = vscode.l10n.t('Save');
-  const showDiff = vscode.l10n.t('Show Diff');
-  const answer = await vscode.window.showWarningMessage(prompt.message, { modal: true, detail: prompt.detail }, save, showDiff);
-  return answer === save ? 'save' : answer === showDiff ? 'diff' : 'cancel';
 }
 
 /**
@@ -35,17 +22,14 @@ export async function askWithModal(prompt: ReviewPrompt): Promise<ReviewChoice> 
  * runs after the store's check GET, so it shows exactly the requests about to be sent.
  */
 export class WriteReviewer implements Reviewer {
-  /**
-   * Shows the review and returns the choice. The in-editor tests replace it, since a test cannot click a modal;
-   * the e2e run clicks the real one.
-   */
-  ask: (prompt: ReviewPrompt) => Promise<ReviewChoice> = askWithModal;
   /** One review at a time: a save-all of several production documents asks about each in turn. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly gates: GateStore,
     private readonly diff: ReviewDiff,
+    /** The review is a modal question like any other: the in-editor tests answer it there (id 'review'). */
+    private readonly modal: Modal,
     private readonly log: ReviewLog,
   ) {}
 
@@ -67,6 +51,14 @@ export class WriteReviewer implements Reviewer {
   }
 
   /** A gate removed meanwhile is unknown: treated as production, the safe side. */
+  /** The review as a person meets it: a modal with Save, Show Diff and Cancel (VS Code adds Cancel to every modal). */
+  private async ask(prompt: ReviewText): Promise<ReviewChoice> {
+    const save = vscode.l10n.t('Save');
+    const showDiff = vscode.l10n.t('Show Diff');
+    const answer = await this.modal.ask({ id: 'review', severity: 'warning', message: prompt.message, detail: prompt.detail, actions: [save, showDiff] });
+    return answer === save ? 'save' : answer === showDiff ? 'diff' : 'cancel';
+  }
+
   private gateOf(idGate: string): ReviewedGate {
     return this.gates.get(idGate) ?? { idGate, label: idGate, baseUrl: '', environment: 'production' };
   }
@@ -75,7 +67,7 @@ export class WriteReviewer implements Reviewer {
     const { ref } = review;
     const gate = this.gateOf(ref.idGate);
     if (!this.appliesTo(ref.idGate)) return true;
-    const prompt: ReviewPrompt = { review, gate, ...describeReview(review, gate) };
+    const prompt = describeReview(review, gate);
     this.log.info(`${ref.idSubscription}: write to ${gate.idGate} (${gate.environment}) shown for review`);
     for (;;) {
       const choice = await this.ask(prompt);

@@ -78,6 +78,7 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
     return { kind: 'unchanged' };
   }
   const confirmed = await ctx.modal.confirm(
+    'importReplace',
     vscode.l10n.t('Replace the DB of {0} with the content of {1}?', ref.idSubscription, name),
     [vscode.l10n.t("The DB becomes exactly the file's content: keys the file does not have are deleted on the server."), '', ...describeImport(server.db, checked.db)].join('\n'),
     vscode.l10n.t('Import'),
@@ -110,7 +111,7 @@ async function showProblems(ctx: Ctx, file: vscode.Uri, problems: readonly Place
     ? vscode.l10n.t('Nothing was imported: {0} has a problem.', name)
     : vscode.l10n.t('Nothing was imported: {0} has {1} problems.', name, problems.length);
   const openFile = vscode.l10n.t('Open File');
-  const choice = await ctx.modal.ask({ severity: 'error', message, detail: listProblems(name, problems), actions: [openFile] });
+  const choice = await ctx.modal.ask({ id: 'importProblems', severity: 'error', message, detail: listProblems(name, problems), actions: [openFile] });
   const [first] = problems;
   if (choice !== openFile || !first) return;
   const editor = await vscode.window.showTextDocument(file, { preview: false });

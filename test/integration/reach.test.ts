@@ -17,7 +17,7 @@ import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { SnippetCall, SnippetLanguage } from '../../src/snippets/snippets';
 import type { ImportOutcome } from '../../src/transfer/transferCommands';
-import { calls, closeAllEditors, extensionCtx, waitFor } from './helpers';
+import { calls, closeAllEditors, extensionCtx, removeGate, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 const [ALPHA, BETA, GAMMA] = DEMO_LOGUP_TOKENS as [typeof DEMO_LOGUP_TOKENS[0], typeof DEMO_LOGUP_TOKENS[0], typeof DEMO_LOGUP_TOKENS[0]];
@@ -39,7 +39,7 @@ suite('reach: the LogUp view, links, snippets, export/import and Find', () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
     originalAsk = ctx.modal.ask;
-    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
     const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, label: GATE_LABEL });
     assert.ok(added, 'the sandbox gate is added');
     folder = mkdtempSync(join(tmpdir(), 'logup-reach-'));
@@ -62,7 +62,7 @@ suite('reach: the LogUp view, links, snippets, export/import and Find', () => {
 
   suiteTeardown(async () => {
     await closeAllEditors();
-    await vscode.commands.executeCommand('logup.removeGate', { idGate, confirmed: true });
+    await removeGate(ctx, idGate);
     await sandbox?.close();
     if (folder) rmSync(folder, { recursive: true, force: true });
   });

@@ -8,10 +8,10 @@ import { COMMANDS } from '../../src/constants';
 import type { Ctx } from '../../src/ctx';
 import type { Db } from '../../src/core/db';
 import { serializeDb } from '../../src/core/dbDocument';
-import type { ReviewChoice, ReviewPrompt } from '../../src/review/writeReviewer';
+import type { ModalQuestion } from '../../src/dialogs/modal';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, replaceText } from './helpers';
+import { calls, closeAllEditors, extensionCtx, openDbEditor, removeGate, replaceText, ReviewAnswer, reviewButton } from './helpers';
 
 const LIVE = 'gate_liveSave';
 const START: Db = { country: 'italy', plan: 'pro', visits: 3 };
@@ -25,10 +25,10 @@ const GET = { route: 'getDb', status: 200 };
 suite('Ctrl+S reviews before the save', () => {
   let sandbox: SandboxHandle;
   let ctx: Ctx;
-  let realAsk: Ctx['reviewer']['ask'];
-  let prompts: ReviewPrompt[];
+  let realAsk: Ctx['modal']['ask'];
+  let prompts: ModalQuestion[];
   /** Scripted answers, each run when its review is shown; an unscripted review is cancelled. */
-  let answers: (ReviewChoice | (() => ReviewChoice))[];
+  let answers: (ReviewAnswer | (() => ReviewAnswer))[];
   /** Saves VS Code started (onWillSaveTextDocument): a save that did not start cannot fail. */
   let savesStarted: string[];
   let saveListener: vscode.Disposable;
@@ -39,7 +39,7 @@ suite('Ctrl+S reviews before the save', () => {
     sandbox = await startSandbox();
     sandbox.addGate(LIVE, DEMO_GATE.secretKey);
     ctx = await extensionCtx();
-    realAsk = ctx.reviewer.ask;
+    realAsk = ctx.modal.ask;
     await vscode.commands.executeCommand(COMMANDS.addGate, { idGate: LIVE, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'production' });
     saveListener = vscode.workspace.onWillSaveTextDocument((e) => savesStarted.push(e.document.uri.toString()));
   });
@@ -48,8 +48,8 @@ suite('Ctrl+S reviews before the save', () => {
     saveListener?.dispose();
     await closeAllEditors();
     if (ctx) {
-      ctx.reviewer.ask = realAsk;
-      if (ctx.gates.get(LIVE)) await vscode.commands.executeCommand(COMMANDS.removeGate, { idGate: LIVE, confirmed: true });
+      ctx.modal.ask = realAsk;
+      if (ctx.gates.get(LIVE)) await removeGate(ctx, LIVE);
     }
     await sandbox?.close();
   });
@@ -59,10 +59,11 @@ suite('Ctrl+S reviews before the save', () => {
     answers = [];
     savesStarted = [];
     ctx.lastError = undefined;
-    ctx.reviewer.ask = async (prompt) => {
+    ctx.modal.ask = async (prompt) => {
+      if (prompt.id !== 'review') return undefined;
       prompts.push(prompt);
       const next = answers.shift() ?? 'cancel';
-      return typeof next === 'function' ? next() : next;
+      return reviewButton(typeof next === 'function' ? next() : next);
     };
     live = { idGate: LIVE, idSubscription: `sub_ctrlS${++n}` };
     sandbox.setDb(LIVE, live.idSubscription, START);
