@@ -35,9 +35,10 @@ async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValu
       const now = valueAt(error.server.db, key);
       const overwrite = await ctx.modal.confirm('overwriteKey', vscode.l10n.t('"{0}" changed on the server since it was shown.', key), conflictDetail(now, next), vscode.l10n.t('Overwrite'));
       if (!overwrite) throw new Error(vscode.l10n.t('Nothing saved: "{0}" changed on the server. The tree now shows its current value.', key));
-      // Overwriting means: the change is made on what the server holds now.
+      // Overwriting means: the change is made on what the server held when the person chose. The save reads again
+      // (the question took human time): a change made during it is a new conflict, never overwritten unseen.
       const server = error.server.db;
-      return (await ctx.store.save(ref, { base: server, edited: withEntry(server, key, next), server: error.server, origin: 'tree', signal })).observation.db;
+      return (await ctx.store.save(ref, { base: server, edited: withEntry(server, key, next), origin: 'tree', signal })).observation.db;
     }
   });
 }

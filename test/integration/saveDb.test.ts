@@ -1,7 +1,7 @@
 // Ctrl+S on a LogUp DB document of a production gate, in a real VS Code: the review comes before VS Code's save
 // starts (logup.saveDb, bound to Ctrl+S / Cmd+S in package.json), so Cancel sends nothing, leaves the tab dirty and
 // starts no save at all, hence no "Failed to save" notification; Save writes once, without asking twice. Anything
-// that changes between the review and the write is reviewed again. test/e2e/quietCancel.e2e.mjs presses the real keys.
+// that changes between the review and the write is reviewed again. test/e2e/production.e2e.mjs presses the real keys.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { COMMANDS } from '../../src/constants';
