@@ -9,7 +9,7 @@ import { refOfUri } from '../db/subscriptionFileSystem';
  * that reaches the file system can only end in success or failure). On Save the document is saved as usual; the
  * store recognises the plan just approved (same plan, same server version) and does not ask again, and anything
  * that changed in between is reviewed again inside the save (db/dbStore.ts, `reviewAhead`). Save All, File › Save
- * and saves started elsewhere keep the review inside the save. Resolves true when the document was saved.
+ * and saves started elsewhere keep the review inside the save (docs/harness.md, H23). Resolves true when saved.
  */
 export async function saveDb(ctx: Ctx, uri?: vscode.Uri): Promise<boolean> {
   const target = uri ?? vscode.window.activeTextEditor?.document.uri;
