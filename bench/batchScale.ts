@@ -4,7 +4,7 @@
 // rate of 429 answers: nothing lost, nothing written twice. The batch runner and DbStore as they ship (no vscode).
 import { LogUpClient } from '../src/api/logUpClient';
 import { dryRunBatch, runBatch } from '../src/db/batchRunner';
-import { DbStore } from '../src/db/dbStore';
+import { DbStore, NO_REVIEW } from '../src/db/dbStore';
 import { DEMO_GATE } from '../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../src/sandbox/sandbox';
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const sb = await startSandbox({ subscriptions: SUBSCRIPTIONS, latencyMs: BATCH_RTT_MS });
   const ids = Array.from({ length: SUBSCRIPTIONS }, (_, i) => `sub_${String(i + 1).padStart(Math.max(5, String(SUBSCRIPTIONS).length), '0')}`);
   const c = client(sb);
-  const store = new DbStore({ get: async () => c }, quiet);
+  const store = new DbStore({ clients: { get: async () => c }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet });
   const change = { kind: 'edit' as const, set: [{ key: 'plan', value: 'team' }], delete: [] };
   await c.checkCredentials(); // the token, outside the timed part
   gc();
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   // Under a 20 % rate of 429 (Retry-After: 1), fewer subscriptions: each refusal waits a second.
   const fsb = await startSandbox({ subscriptions: FAULTY_SUBSCRIPTIONS });
   const fc = client(fsb);
-  const fstore = new DbStore({ get: async () => fc }, quiet);
+  const fstore = new DbStore({ clients: { get: async () => fc }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet });
   const fids = ids.slice(0, FAULTY_SUBSCRIPTIONS);
   await fc.checkCredentials();
   fsb.setPressure(undefined, { percent: 20, status: 429 });

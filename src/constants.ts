@@ -23,6 +23,7 @@ export const COMMANDS = {
   addKey: 'logup.addKey',
   deleteKey: 'logup.deleteKey',
   revertToServer: 'logup.revertToServer',
+  saveDb: 'logup.saveDb',
   showLog: 'logup.showLog',
   showHistory: 'logup.showHistory',
   clearHistory: 'logup.clearHistory',

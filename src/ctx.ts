@@ -44,11 +44,11 @@ export class Ctx implements vscode.Disposable {
   readonly historyView: vscode.TreeView<HistoryNode>;
   /** Keeps `logup:` documents in the logup-db language, out of auto-save's reach. */
   readonly dbLanguage: DbLanguage;
-  /** The one review every write passes; its `ask` is the seam the in-editor tests replace. */
+  /** The one review every write passes (its modal goes through `modal`). */
   readonly reviewer: WriteReviewer;
   readonly decorations: ProductionDecorations;
   readonly statusBar: GateStatusBar;
-  /** The modal dialogs of links and import (the in-editor tests answer them). */
+  /** Every modal question the extension asks (the in-editor tests answer them here). */
   readonly modal = new Modal();
   readonly importDiagnostics = new ImportDiagnostics();
   /** The last error shown to the user (read by the in-editor tests). */
@@ -59,21 +59,27 @@ export class Ctx implements vscode.Disposable {
     this.gates = new GateStore(context.globalState, context.secrets);
     this.opened = new OpenedSubscriptions(context.globalState);
     this.clients = new ClientRegistry(this.gates, this.settings, this.log);
-    this.store = new DbStore(this.clients, this.log);
-    this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
-    this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
-    this.fileSystem = new SubscriptionFileSystem(this.store);
     const historyLimits = (): { maxEntries: number; maxDays: number } => {
       const { historyMaxEntries, historyMaxDays } = this.settings.current;
       return { maxEntries: historyMaxEntries, maxDays: historyMaxDays };
     };
     this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
+    const reviewDiff = new ReviewDiff();
+    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.modal, this.log);
+    // The save path's steps, in the order a save meets them (docs/architecture.md): the client's check GET, the
+    // review, the PUT and DELETE, the history entry.
+    this.store = new DbStore({
+      clients: this.clients,
+      reviewer: this.reviewer,
+      history: { record: (record) => this.history.record(record, this.gates.get(record.ref.idGate)?.environment) },
+      log: this.log,
+    });
+    this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
+    this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
+    this.fileSystem = new SubscriptionFileSystem(this.store);
     this.historyTree = new HistoryTreeProvider(this.history);
     this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: this.historyTree });
     this.dbLanguage = new DbLanguage(this.log);
-    const reviewDiff = new ReviewDiff();
-    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.log);
-    this.store.setReviewer(this.reviewer.review);
     this.decorations = new ProductionDecorations(this.gates);
     this.statusBar = new GateStatusBar(this.gates, this.settings);
     this.disposables.push(
@@ -85,7 +91,6 @@ export class Ctx implements vscode.Disposable {
       watchGateLifecycle(this.gates, this.clients, this.store, this.opened, this.history),
       this.historyView, this.historyTree, this.history,
       vscode.workspace.registerTextDocumentContentProvider(HISTORY_SCHEME, new HistoryDocuments(this.history)),
-      this.store.onDidWrite((record) => this.history.record(record, this.gates.get(record.ref.idGate)?.environment)),
       // Another window may have written to the shared history file meanwhile.
       this.historyView.onDidChangeVisibility((e) => {
         if (e.visible) void this.history.reload();

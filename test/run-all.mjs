@@ -106,7 +106,8 @@ async function runIntegrationLayer(state) {
 }
 
 async function runE2eLayer(state) {
-  const outcome = await runE2e({ toolchain: state.toolchain });
+  // LOGUP_E2E_FILES=<part of a name> runs only the matching test/e2e/*.e2e.mjs (as LOGUP_TEST_FILES for the suite).
+  const outcome = await runE2e({ toolchain: state.toolchain, filter: process.env.LOGUP_E2E_FILES || undefined });
   for (const r of outcome.results.filter((x) => !x.ok)) harnessLog(`✘ e2e ${r.name}: ${r.error}`);
   harnessLog(`e2e: ${outcome.passed} passed, ${outcome.failed} failed; screenshots in ${join(outcome.runDir, 'screenshots')}`);
   return outcome;

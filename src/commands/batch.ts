@@ -170,7 +170,7 @@ async function reviewBatch(ctx: Ctx, gate: Gate, journal: BatchJournal, summary:
   const apply = vscode.l10n.t('Apply');
   const show = vscode.l10n.t('Show Summary');
   for (;;) {
-    const choice = await ctx.modal.ask({ severity: 'warning', message, detail, actions: [apply, show] });
+    const choice = await ctx.modal.ask({ id: 'batchReview', severity: 'warning', message, detail, actions: [apply, show] });
     if (choice !== show) return choice === apply;
     await vscode.window.showTextDocument(summary, { preview: false });
   }

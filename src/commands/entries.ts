@@ -30,16 +30,12 @@ async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValu
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       const now = valueAt(error.server.db, key);
-      const overwrite = vscode.l10n.t('Overwrite');
-      const answer = await vscode.window.showWarningMessage(
-        vscode.l10n.t('"{0}" changed on the server since it was shown.', key),
-        { modal: true, detail: conflictDetail(now, next) },
-        overwrite,
-      );
-      if (answer !== overwrite) throw new Error(vscode.l10n.t('Nothing saved: "{0}" changed on the server. The tree now shows its current value.', key));
-      // Overwriting means: the change is made on what the server holds now.
+      const overwrite = await ctx.modal.confirm('overwriteKey', vscode.l10n.t('"{0}" changed on the server since it was shown.', key), conflictDetail(now, next), vscode.l10n.t('Overwrite'));
+      if (!overwrite) throw new Error(vscode.l10n.t('Nothing saved: "{0}" changed on the server. The tree now shows its current value.', key));
+      // Overwriting means: the change is made on what the server held when the person chose. The save reads again
+      // (the question took human time): a change made during it is a new conflict, never overwritten unseen.
       const server = error.server.db;
-      return (await ctx.store.save(ref, { base: server, edited: withEntry(server, key, next), server: error.server, origin: 'tree', signal })).observation.db;
+      return (await ctx.store.save(ref, { base: server, edited: withEntry(server, key, next), origin: 'tree', signal })).observation.db;
     }
   });
 }
@@ -89,19 +85,14 @@ export async function addKey(ctx: Ctx, arg: SubscriptionArg, key?: string, value
 }
 
 /**
- * "Delete Key" on a DB entry, after a confirmation (skipped when `confirmed`, and where the write review will show
- * the deletion anyway: one question per write is enough).
+ * "Delete Key" on a DB entry, after a confirmation (skipped where the write review will show the deletion anyway:
+ * one question per write is enough).
  */
-export async function deleteKey(ctx: Ctx, arg: KeyArg, confirmed = false): Promise<Db | undefined> {
+export async function deleteKey(ctx: Ctx, arg: KeyArg): Promise<Db | undefined> {
   const ref = keyOf(arg);
-  if (!confirmed && !ctx.reviewer.appliesTo(ref.idGate)) {
-    const del = vscode.l10n.t('Delete');
-    const answer = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Delete "{0}" from {1}?', ref.key, ref.idSubscription),
-      { modal: true, detail: vscode.l10n.t('The key is deleted on the LogUp server now.') },
-      del,
-    );
-    if (answer !== del) return undefined;
+  if (!ctx.reviewer.appliesTo(ref.idGate)) {
+    const message = vscode.l10n.t('Delete "{0}" from {1}?', ref.key, ref.idSubscription);
+    if (!(await ctx.modal.confirm('deleteKey', message, vscode.l10n.t('The key is deleted on the LogUp server now.'), vscode.l10n.t('Delete')))) return undefined;
   }
   return editKey(ctx, ref, ref.key, undefined);
 }

@@ -112,17 +112,13 @@ async function askBaseUrl(): Promise<string> {
 }
 
 /** "LogUp: Remove Gate": forgets its secret, cached token and opened subscriptions after a confirmation. */
-export async function removeGate(ctx: Ctx, arg?: GateArg & { confirmed?: boolean }): Promise<boolean> {
+export async function removeGate(ctx: Ctx, arg?: GateArg): Promise<boolean> {
   const gate = await pickGate(ctx, gateIdOf(arg), vscode.l10n.t('Remove which gate?'));
   const opened = ctx.opened.list(gate.idGate).length;
-  if (!(arg && 'confirmed' in arg && arg.confirmed)) {
-    const remove = vscode.l10n.t('Remove');
-    const detail = opened === 1
-      ? vscode.l10n.t("Its secret key is deleted from VS Code's secret storage and 1 opened subscription leaves the view; its write history is deleted. Nothing changes on the LogUp server.")
-      : vscode.l10n.t("Its secret key is deleted from VS Code's secret storage and {0} opened subscriptions leave the view; its write history is deleted. Nothing changes on the LogUp server.", opened);
-    const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Remove gate {0}?', gate.label), { modal: true, detail }, remove);
-    if (answer !== remove) return false;
-  }
+  const detail = opened === 1
+    ? vscode.l10n.t("Its secret key is deleted from VS Code's secret storage and 1 opened subscription leaves the view; its write history is deleted. Nothing changes on the LogUp server.")
+    : vscode.l10n.t("Its secret key is deleted from VS Code's secret storage and {0} opened subscriptions leave the view; its write history is deleted. Nothing changes on the LogUp server.", opened);
+  if (!(await ctx.modal.confirm('removeGate', vscode.l10n.t('Remove gate {0}?', gate.label), detail, vscode.l10n.t('Remove')))) return false;
   // What follows (client, cached DBs, opened subscriptions, context key) is watchGateLifecycle's job.
   await ctx.gates.remove(gate.idGate);
   ctx.log.info(`Gate ${gate.idGate} removed`);

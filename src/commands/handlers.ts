@@ -9,6 +9,7 @@ import { exportDb, importDb } from './transfer';
 import { applyChange, resumeBatch, undoBatch } from './batch';
 import { addKey, deleteKey, editValue } from './entries';
 import { findSubscription } from './find';
+import { saveDb } from './saveDb';
 import { addGate, addSandboxGate, removeGate, setGateEnvironment } from './gates';
 import {
   copyActorId, copySubscriptionId, openDb, openSubscriptionById, refresh, refreshSubscription, removeSubscription, revertToServer,
@@ -45,6 +46,7 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
   [COMMANDS.addKey]: addKey,
   [COMMANDS.deleteKey]: deleteKey,
   [COMMANDS.revertToServer]: revertToServer,
+  [COMMANDS.saveDb]: saveDb,
   [COMMANDS.showLog]: (c: Ctx) => c.log.show(true),
   [COMMANDS.showHistory]: showHistory,
   [COMMANDS.clearHistory]: clearHistory,

@@ -14,7 +14,7 @@ import { writeTime } from '../history/historyView';
 import { writeOf, type WriteArg } from './targets';
 
 /** What undo asks when keys the write touched have changed on the server since. */
-export interface UndoQuestion {
+interface UndoQuestion {
   readonly ref: SubscriptionRef;
   /** Each changed key: what the server holds now and what the write left (undefined: absent). */
   readonly changed: readonly { readonly key: string; readonly now: DbValue | undefined; readonly left: DbValue | undefined }[];
@@ -23,9 +23,7 @@ export interface UndoQuestion {
 }
 
 /** skip: undo only the safe keys; overwrite: undo the changed keys too; undefined: undo nothing. */
-export type UndoChoice = 'skip' | 'overwrite' | undefined;
-
-export type UndoChooser = (question: UndoQuestion) => Promise<UndoChoice>;
+type UndoChoice = 'skip' | 'overwrite' | undefined;
 
 /** What an undo did, by key. */
 export interface UndoResult {
@@ -41,17 +39,13 @@ export async function showHistory(): Promise<void> {
   await vscode.commands.executeCommand(`${HISTORY_VIEW_ID}.focus`);
 }
 
-/** "LogUp: Clear Write History", after a confirmation (skipped when `confirmed`). */
-export async function clearHistory(ctx: Ctx, arg?: { confirmed?: boolean }): Promise<boolean> {
+/** "LogUp: Clear Write History", after a confirmation. */
+export async function clearHistory(ctx: Ctx): Promise<boolean> {
   const count = (await ctx.history.load()).length;
-  if (!(arg && typeof arg === 'object' && arg.confirmed === true)) {
-    const clear = vscode.l10n.t('Clear');
-    const detail = count === 1
-      ? vscode.l10n.t('1 recorded write of every gate is deleted from this computer and can no longer be undone from here. Nothing changes on the LogUp server.')
-      : vscode.l10n.t('{0} recorded writes of every gate are deleted from this computer and can no longer be undone from here. Nothing changes on the LogUp server.', count);
-    const answer = await vscode.window.showWarningMessage(vscode.l10n.t('Clear the write history?'), { modal: true, detail }, clear);
-    if (answer !== clear) return false;
-  }
+  const detail = count === 1
+    ? vscode.l10n.t('1 recorded write of every gate is deleted from this computer and can no longer be undone from here. Nothing changes on the LogUp server.')
+    : vscode.l10n.t('{0} recorded writes of every gate are deleted from this computer and can no longer be undone from here. Nothing changes on the LogUp server.', count);
+  if (!(await ctx.modal.confirm('clearHistory', vscode.l10n.t('Clear the write history?'), detail, vscode.l10n.t('Clear')))) return false;
   await ctx.history.clear();
   ctx.log.info('Write history cleared');
   return true;
@@ -66,28 +60,27 @@ export async function openWriteDiff(ctx: Ctx, arg: WriteArg): Promise<void> {
 
 /**
  * "Undo This Write": puts back what the write changed, only where the server still holds what the write left.
- * Keys someone changed since are shown and the user chooses (`choose` replaces the dialog in tests). The inverse goes
+ * Keys someone changed since are shown and the user chooses. The inverse goes
  * through the same save as any edit (limits, review, partial failures) and is recorded in the history itself.
  */
-export async function undoWrite(ctx: Ctx, arg: WriteArg, choose?: UndoChooser): Promise<UndoResult | undefined> {
+export async function undoWrite(ctx: Ctx, arg: WriteArg): Promise<UndoResult | undefined> {
   const entry = writeOf(ctx, arg);
   if (!isUndoable(entry)) throw new Error(vscode.l10n.t('This write changed nothing on the server, so there is nothing to undo.'));
   const ref: SubscriptionRef = { idGate: entry.idGate, idSubscription: entry.idSubscription };
-  const result = await withProgress(vscode.l10n.t('Undoing the write to {0}…', ref.idSubscription), (signal) => undoEntry(ctx, entry, ref, choose, signal));
+  const result = await withProgress(vscode.l10n.t('Undoing the write to {0}…', ref.idSubscription), (signal) => undoEntry(ctx, entry, ref, signal));
   const headline = result.restored.length > 0 ? vscode.l10n.t('Undone on {0}.', ref.idSubscription) : vscode.l10n.t('Nothing to undo on {0}.', ref.idSubscription);
   void vscode.window.showInformationMessage([headline, ...undoneSentences(result)].join(' '));
   return result;
 }
 
-async function undoEntry(ctx: Ctx, entry: HistoryEntry, ref: SubscriptionRef, choose: UndoChooser | undefined, signal: AbortSignal): Promise<UndoResult> {
+async function undoEntry(ctx: Ctx, entry: HistoryEntry, ref: SubscriptionRef, signal: AbortSignal): Promise<UndoResult> {
   const written = writtenChange(entry);
   const now = await ctx.store.read(ref, signal);
   const check = undoCheck(written, now.db);
   let keys = [...check.safe];
   let skipped: string[] = [];
   if (check.changed.length > 0) {
-    const ask = typeof choose === 'function' ? choose : askAboutChangedKeys;
-    const choice = await ask({ ref, safe: check.safe, changed: check.changed.map((key) => ({ key, now: valueAt(now.db, key), left: valueAt(written.after, key) })) });
+    const choice = await askAboutChangedKeys(ctx, { ref, safe: check.safe, changed: check.changed.map((key) => ({ key, now: valueAt(now.db, key), left: valueAt(written.after, key) })) });
     if (choice === undefined) throw new vscode.CancellationError();
     if (choice === 'overwrite') keys = [...keys, ...check.changed].sort();
     else skipped = [...check.changed];
@@ -95,17 +88,14 @@ async function undoEntry(ctx: Ctx, entry: HistoryEntry, ref: SubscriptionRef, ch
   const result: UndoResult = { restored: keys, skipped, alreadyBack: check.reverted };
   if (keys.length === 0) return result;
   const plan = undoPlan(written, now.db, keys);
-  const settled = ctx.history.expectUndo(ref, entry.id);
   try {
     // The base is the DB just read: a key someone changes between that read and the save's own check is a conflict.
-    await ctx.store.save(ref, { base: now.db, edited: applyPlan(now.db, plan), origin: 'undo', signal });
+    await ctx.store.save(ref, { base: now.db, edited: applyPlan(now.db, plan), origin: 'undo', undoOf: entry.id, signal });
   } catch (error) {
     if (error instanceof ConflictError) {
       throw new Error(vscode.l10n.t('Nothing undone: {0} changed on {1} just now. Undo again to see what it holds.', error.keys.map((k) => JSON.stringify(k)).join(', '), ref.idSubscription));
     }
     throw error;
-  } finally {
-    settled();
   }
   return result;
 }
@@ -136,7 +126,7 @@ function changedLine(key: string, now: DbValue | undefined, left: DbValue | unde
 }
 
 /** The modal: which keys changed since, what they hold now against what the write left, and the two ways on. */
-async function askAboutChangedKeys(question: UndoQuestion): Promise<UndoChoice> {
+async function askAboutChangedKeys(ctx: Ctx, question: UndoQuestion): Promise<UndoChoice> {
   const { changed, safe, ref } = question;
   const shown = 8;
   const lines = changed.slice(0, shown).map(({ key, now, left }) => changedLine(key, now, left));
@@ -151,7 +141,7 @@ async function askAboutChangedKeys(question: UndoQuestion): Promise<UndoChoice> 
   const message = changed.length === 1
     ? vscode.l10n.t('1 key of {0} changed since this write.', ref.idSubscription)
     : vscode.l10n.t('{0} keys of {1} changed since this write.', changed.length, ref.idSubscription);
-  const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, ...(skip ? [skip] : []), writeAnyway);
+  const answer = await ctx.modal.ask({ id: 'undoChangedKeys', severity: 'warning', message, detail, actions: [...(skip ? [skip] : []), writeAnyway] });
   if (answer === writeAnyway) return 'overwrite';
   return answer !== undefined && answer === skip ? 'skip' : undefined;
 }

@@ -34,6 +34,7 @@ export class LinkHandler implements vscode.UriHandler {
     }
     const gate = await this.gateForVerify(link.idGate);
     const confirmed = await this.ctx.modal.confirm(
+      'verifyLink',
       vscode.l10n.t('Verify the logupToken of this link with {0}?', gate.label),
       vscode.l10n.t('A link asks VS Code to verify a logupToken with the LogUp gate {0} ({1}). Verifying shows who logged up and adds their subscription to the LogUp view; it changes nothing on the server. Continue only if you opened this link yourself.', gate.idGate, gate.baseUrl),
       vscode.l10n.t('Verify'),

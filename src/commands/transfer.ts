@@ -63,7 +63,7 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
   const text = await readImport(file);
 
 
-  // The one request before the confirmation: the server's DB now, which the file is checked and planned against.
+  // The request before the confirmation: the server's DB now, which the file is checked and planned against.
   const server = await withProgress(vscode.l10n.t('Reading the DB of {0}…', ref.idSubscription), (signal) => ctx.store.read(ref, signal));
   const checked = checkImport(text, server.db);
   if (!checked.ok) {
@@ -77,6 +77,7 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
     return { kind: 'unchanged' };
   }
   const confirmed = await ctx.modal.confirm(
+    'importReplace',
     vscode.l10n.t('Replace the DB of {0} with the content of {1}?', ref.idSubscription, name),
     [vscode.l10n.t("The DB becomes exactly the file's content: keys the file does not have are deleted on the server."), '', ...describeImport(server.db, checked.db)].join('\n'),
     vscode.l10n.t('Import'),
@@ -86,8 +87,10 @@ export async function importDb(ctx: Ctx, arg?: SubscriptionArg, source?: vscode.
     return { kind: 'cancelled' };
   }
   const result = await withProgress(vscode.l10n.t('Importing {0} into {1}…', name, ref.idSubscription), (signal) =>
-    // base = the server's DB now: the whole difference to the file is the change to send.
-    ctx.store.save(ref, { base: server.db, edited: checked.db, server, origin: 'import', signal }));
+    // base = the DB the confirmation showed: the whole difference to the file is the change to send. The save reads
+    // the server again (the person took their time), so a key someone changed meanwhile is refused as a conflict
+    // rather than overwritten, and the review and the history see the server as it is after the confirmation.
+    ctx.store.save(ref, { base: server.db, edited: checked.db, origin: 'import', signal }));
   announce(ref, name, result.plan);
   return { kind: 'imported', plan: result.plan };
 }
@@ -110,7 +113,7 @@ async function showProblems(ctx: Ctx, file: vscode.Uri, problems: readonly Place
     ? vscode.l10n.t('Nothing was imported: {0} has a problem.', name)
     : vscode.l10n.t('Nothing was imported: {0} has {1} problems.', name, total);
   const openFile = vscode.l10n.t('Open File');
-  const choice = await ctx.modal.ask({ severity: 'error', message, detail: listProblems(name, problems, 8, total), actions: [openFile] });
+  const choice = await ctx.modal.ask({ id: 'importProblems', severity: 'error', message, detail: listProblems(name, problems, 8, total), actions: [openFile] });
   const [first] = problems;
   if (choice !== openFile || !first) return;
   const editor = await vscode.window.showTextDocument(file, { preview: false });

@@ -31,6 +31,13 @@ export function planSave(base: Db, edited: Db): SavePlan {
   return { deleteKeys, putEntries, deleteFirst };
 }
 
+/** The same calls with the same keys and values (type-sensitive), in the same order. */
+export function samePlan(a: SavePlan, b: SavePlan): boolean {
+  return a.deleteFirst === b.deleteFirst
+    && a.deleteKeys.length === b.deleteKeys.length && a.deleteKeys.every((k, i) => b.deleteKeys[i] === k)
+    && a.putEntries.length === b.putEntries.length && a.putEntries.every((e, i) => b.putEntries[i]?.key === e.key && b.putEntries[i]?.value === e.value);
+}
+
 /** True when the plan sends no write call at all. */
 export function isEmptyPlan(plan: SavePlan): boolean {
   return plan.deleteKeys.length === 0 && plan.putEntries.length === 0;

@@ -1,100 +1,18 @@
 import { isCancellation, isNotFound, userMessage } from '../api/failures';
-import type { Db } from '../core/db';
+import { sameAt, type Db } from '../core/db';
 import * as l10n from '@vscode/l10n';
 import { mergeSave } from '../core/merge';
-import { dbEquals, describePlan, isEmptyPlan, planProblems, planSave, type SavePlan } from '../core/savePlan';
+import { dbEquals, describePlan, isEmptyPlan, planProblems, planSave, samePlan, type SavePlan } from '../core/savePlan';
 import { serializeDb } from '../core/dbDocument';
-import type { LogUpClient } from '../api/logUpClient';
 import type { Observation, Version } from './observation';
 import { ConflictError, InvalidDbError, SaveCancelledError, SaveFailedError } from './saveErrors';
+import type { AheadVerdict, ClientSource, DbChange, Reviewer, SaveRequest, SaveResult, SaveReview, StoreLog, StoreWiring, WriteRecord, WriteRecorder } from './saveTypes';
 import { refKey, type SubscriptionRef } from './subscriptionRef';
-import { connectionBack, sendPlan, type CallOutcome, type WriteResult } from './writeCalls';
+import { connectionBack, sendPlan, type WriteResult } from './writeCalls';
 
 export type { CallOutcome } from './writeCalls';
-
 export type { Observation, Version } from './observation';
-
-/**
- * Who asked for a write: recorded in the write history and shown in the review. `agent`: a language model tool
- * (logup_proposeChange), whose writes the review always shows on production (src/review/reviewText.ts).
- */
-export type SaveOrigin = 'editor' | 'tree' | 'undo' | 'import' | 'batch' | 'agent';
-
-
-/** What a write will do, shown before any write request leaves (when the review applies). */
-export interface SaveReview {
-  readonly ref: SubscriptionRef;
-  readonly origin: SaveOrigin;
-  /** The server's DB now, as the check read it. */
-  readonly server: Db;
-  readonly plan: SavePlan;
-  /** What the server will hold after the plan. */
-  readonly result: Db;
-}
-
-/** Decides, for every write, whether it may be sent; resolves false to cancel. Installed once on the store. */
-export type Reviewer = (review: SaveReview) => Promise<boolean>;
-
-/** One write the store made, whatever its outcome: the write history's entry. */
-export interface WriteRecord {
-  readonly ref: SubscriptionRef;
-  readonly origin: SaveOrigin;
-  /** When the first write call was sent (ms since the epoch). */
-  readonly at: number;
-  /** The server's DB just before the write, as the check read it. */
-  readonly before: Db;
-  readonly plan: SavePlan;
-  /** done: every call succeeded; partial: one succeeded and a later one failed; failed: none is known to have landed. */
-  readonly outcome: 'done' | 'partial' | 'failed';
-  /** The DB the server holds after the write, as far as the store knows. */
-  readonly after: Db;
-  /** For partial and failed writes: which call failed and why (redacted like every error). */
-  readonly failure?: string;
-  /** The failed call may still have been applied (a timeout, a dropped connection, a 5xx). */
-  readonly uncertain?: boolean;
-  /**
-   * Each call the plan has, and how far it got (always set by DbStore). A PUT and a DELETE that the key cap lets go
-   * in any order are sent together, so one may have landed although the other failed, whichever comes first.
-   */
-  readonly calls?: { readonly put?: CallOutcome; readonly delete?: CallOutcome };
-}
-
-export interface SaveRequest {
-  /**
-   * The precondition: the DB the caller's change was made on (what its editor last loaded or saved, what the tree
-   * showed). The save sends only the change from `base` to `edited`; a key the server changed since `base` that the
-   * caller changed too is a conflict. Keys only the server changed are left as the server has them.
-   */
-  readonly base: Db;
-  readonly edited: Db;
-  /** A GET made just now by the caller (the editor's pre-save check), to spare a second one. */
-  readonly server?: Observation;
-  readonly origin: SaveOrigin;
-  /** Cancels the save until its first write request is sent; from then on the write runs to its outcome. */
-  readonly signal?: AbortSignal;
-}
-
-export interface SaveResult {
-  /** What was sent (empty: nothing needed sending). */
-  readonly plan: SavePlan;
-  /** The server's DB after the save, with its version: `edited` plus whatever others changed meanwhile. */
-  readonly observation: Observation;
-}
-
-export interface DbChange {
-  readonly ref: SubscriptionRef;
-}
-
-/** Where the store gets a gate's client (the ClientRegistry). */
-export interface ClientSource {
-  get(idGate: string): Promise<LogUpClient>;
-}
-
-/** What the store logs (the LogUp output channel). */
-export interface StoreLog {
-  info(message: string): void;
-  warn(message: string): void;
-}
+export * from './saveTypes';
 
 /** Per subscription: what was seen, and the order of requests, so a late answer can never undo a newer one. */
 interface Entry {
@@ -107,6 +25,21 @@ interface Entry {
   queue: Promise<unknown>;
   /** A GET under way that started after the last write, which readers may join. */
   shared: { epoch: number; promise: Promise<Observation> } | undefined;
+  /** A review the person chose Save in before the editor's save started (reviewAhead); used once. */
+  approved: Approval | undefined;
+}
+
+/** A save checked against the server: the read, and the plan and result of the merge with it. */
+interface Checked {
+  readonly server: Observation;
+  readonly plan: SavePlan;
+  readonly result: Db;
+}
+
+/** What a person approved ahead of a save: that plan, on that version of the server's DB. */
+interface Approval {
+  readonly review: SaveReview;
+  readonly server: Version;
 }
 
 /**
@@ -120,29 +53,19 @@ export class DbStore {
   /** Bumped whenever a write starts or ends on any subscription. */
   private writesAnywhere = 0;
   private readonly listeners = new Set<(change: DbChange) => void>();
-  private readonly writeListeners = new Set<(record: WriteRecord) => void>();
-  private reviewer: Reviewer | undefined;
+  private readonly clients: ClientSource;
+  private readonly reviewer: Reviewer;
+  private readonly history: WriteRecorder;
+  private readonly log: StoreLog;
 
-  constructor(
-    private readonly clients: ClientSource,
-    private readonly log: StoreLog,
-  ) {}
+  constructor(wiring: StoreWiring) {
+    ({ clients: this.clients, reviewer: this.reviewer, history: this.history, log: this.log } = wiring);
+  }
 
   /** Calls `listener` whenever the DB the store holds for a subscription changed, by anyone. */
   onDidChange(listener: (change: DbChange) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
-  }
-
-  /** Calls `listener` after every write the store made (done, partial or failed): the write history. */
-  onDidWrite(listener: (record: WriteRecord) => void): { dispose(): void } {
-    this.writeListeners.add(listener);
-    return { dispose: () => this.writeListeners.delete(listener) };
-  }
-
-  /** Installs the one review every write goes through before any write request is sent. */
-  setReviewer(reviewer: Reviewer | undefined): void {
-    this.reviewer = reviewer;
   }
 
   /** What the store last saw, without asking the server. */
@@ -236,6 +159,37 @@ export class DbStore {
     return run;
   }
 
+  /**
+   * The review of an editor save, shown before the editor's save starts (commands/saveDb.ts, Ctrl+S), so that Cancel
+   * is not a failed save: the same read, merge and review as `save`, and nothing is sent. On Save the approval is
+   * kept for the next save of `ref`: when that save finds the same plan on the same version of the server's DB, it
+   * sends without asking again; anything else (another text, a change on the server) is a new review. Conflicts,
+   * broken limits and empty plans are left to the save, which reports them as it always does.
+   */
+  async reviewAhead(ref: SubscriptionRef, request: SaveRequest): Promise<AheadVerdict> {
+    const entry = this.entry(ref);
+    entry.approved = undefined;
+    if (!this.reviewer.applies(ref, request.origin)) return 'notReviewed';
+    const early = planProblems(request.base, planSave(request.base, request.edited));
+    if (early.length > 0) return 'notReviewed';
+    const server = await this.readBeforeWrite(ref, request.signal);
+    const merged = mergeSave(request.base, server.db, request.edited);
+    if (merged.kind === 'conflict' || isEmptyPlan(merged.plan) || planProblems(server.db, merged.plan).length > 0) return 'notReviewed';
+    const review = this.reviewOf(ref, request, { server, plan: merged.plan, result: merged.result }, undefined);
+    if (!(await this.reviewer.review(review))) {
+      this.log.info(`${ref.idSubscription}: write cancelled in the review before the save, nothing sent`);
+      return 'cancelled';
+    }
+    entry.approved = { review, server: { mtime: server.mtime, size: server.size } };
+    return 'approved';
+  }
+
+  /** Forgets an approval `reviewAhead` kept that no save used (the editor's save ended without writing). */
+  dropApproval(ref: SubscriptionRef): void {
+    const entry = this.entries.get(refKey(ref));
+    if (entry) entry.approved = undefined;
+  }
+
   dispose(): void {
     this.listeners.clear();
   }
@@ -250,7 +204,7 @@ export class DbStore {
     const key = refKey(ref);
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = { observation: undefined, sizesSeen: new Set(), epoch: 0, writing: false, queue: Promise.resolve(), shared: undefined };
+      entry = { observation: undefined, sizesSeen: new Set(), epoch: 0, writing: false, queue: Promise.resolve(), shared: undefined, approved: undefined };
       this.entries.set(key, entry);
     }
     return entry;
@@ -294,30 +248,31 @@ export class DbStore {
     // What the caller's own change would send is checked before any request; the key count again after the GET.
     const early = planProblems(base, planSave(base, edited));
     if (early.length > 0) throw new InvalidDbError(early);
-    const server = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal);
-    const merged = mergeSave(base, server.db, edited);
-    if (merged.kind === 'conflict') {
-      this.log.info(`${ref.idSubscription}: not saved, changed on the server meanwhile (${merged.keys.length} key(s))`);
-      throw new ConflictError(ref, merged.keys, server);
-    }
-    const { plan } = merged;
-    const problems = planProblems(server.db, plan);
-    if (problems.length > 0) throw new InvalidDbError(problems);
-    if (isEmptyPlan(plan)) {
+    const approval = entry.approved;
+    entry.approved = undefined;
+    const read = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal);
+    let checked = this.check(ref, request, read);
+    if (isEmptyPlan(checked.plan)) {
       this.log.info(`${ref.idSubscription}: no change to save`);
-      return { plan, observation: server };
+      return { plan: checked.plan, observation: checked.server };
     }
-    if (this.reviewer && !(await this.reviewer({ ref, origin: request.origin, server: server.db, plan, result: merged.result }))) {
-      this.log.info(`${ref.idSubscription}: write cancelled in the review, nothing sent`);
-      throw new SaveCancelledError(ref);
+    if (approval && sameVersion(approval.server, checked.server) && samePlan(approval.review.plan, checked.plan)) {
+      this.log.info(`${ref.idSubscription}: sending the write approved in the review just before the save`);
+    } else if (this.reviewer.applies(ref, request.origin, checked.plan)) {
+      checked = await this.reviewUntilSettled(ref, request, checked, approval?.review);
+      if (isEmptyPlan(checked.plan)) {
+        this.log.info(`${ref.idSubscription}: no change to save any more`);
+        return { plan: checked.plan, observation: checked.server };
+      }
     }
+    const { server, plan } = checked;
     entry.writing = true;
     entry.epoch++;
     this.writesAnywhere++;
     const at = Date.now();
     const record = (fields: Pick<WriteRecord, 'outcome' | 'after' | 'calls'> & Partial<WriteRecord>): void => {
-      const entry: WriteRecord = { ref, origin: request.origin, at, before: server.db, plan, ...fields };
-      for (const listener of [...this.writeListeners]) listener(entry);
+      // `before` is the read made after the person's last choice: what an Undo of this write puts back.
+      this.history.record({ ref, origin: request.origin, at, before: server.db, plan, ...(request.undoOf ? { undoOf: request.undoOf } : {}), ...fields });
     };
     try {
       // A cancel after the first write request left cannot take it back: the server may have applied it, and a
@@ -337,6 +292,45 @@ export class DbStore {
       entry.epoch++;
       this.writesAnywhere++;
     }
+  }
+
+  /** The three-way merge of the request with a read of the server: a conflict or a broken limit is refused here. */
+  private check(ref: SubscriptionRef, request: SaveRequest, server: Observation): Checked {
+    const merged = mergeSave(request.base, server.db, request.edited);
+    if (merged.kind === 'conflict') {
+      this.log.info(`${ref.idSubscription}: not saved, changed on the server meanwhile (${merged.keys.length} key(s))`);
+      throw new ConflictError(ref, merged.keys, server);
+    }
+    const problems = planProblems(server.db, merged.plan);
+    if (problems.length > 0) throw new InvalidDbError(problems);
+    return { server, plan: merged.plan, result: merged.result };
+  }
+
+  /**
+   * Shows the review until the person's Save still holds: the modal takes human time, so after Save the server is
+   * read again. A key the person changed that someone else changed meanwhile is a conflict (the merge's rule); any
+   * other change to a key of the plan, or a different plan, is shown again with what changed. What is sent, and what
+   * the history records as `before`, come from the last read.
+   */
+  private async reviewUntilSettled(ref: SubscriptionRef, request: SaveRequest, first: Checked, shownBefore: SaveReview | undefined): Promise<Checked> {
+    let checked = first;
+    let previous = shownBefore;
+    for (;;) {
+      const review = this.reviewOf(ref, request, checked, previous);
+      if (!(await this.reviewer.review(review))) {
+        this.log.info(`${ref.idSubscription}: write cancelled in the review, nothing sent`);
+        throw new SaveCancelledError(ref);
+      }
+      const again = this.check(ref, request, await this.readBeforeWrite(ref, request.signal));
+      if (isEmptyPlan(again.plan) || reviewStands(checked, again)) return again;
+      this.log.info(`${ref.idSubscription}: the server changed during the review; shown again`);
+      previous = review;
+      checked = again;
+    }
+  }
+
+  private reviewOf(ref: SubscriptionRef, request: SaveRequest, checked: Checked, previous: SaveReview | undefined): SaveReview {
+    return { ref, origin: request.origin, server: checked.server.db, plan: checked.plan, result: checked.result, ...(previous ? { previous } : {}) };
   }
 
   /** Sends the plan's write calls (writeCalls.ts); after a failure, records what did land. */
@@ -359,3 +353,13 @@ export class DbStore {
 
 /** Versions never go down, not even across subscriptions re-opened after `forget`. */
 let lastMtime = 0;
+
+function sameVersion(a: Version, b: Version): boolean {
+  return a.mtime === b.mtime && a.size === b.size;
+}
+
+/** A review still stands when the plan is the same and the server holds the same at every key the plan touches. */
+function reviewStands(shown: Checked, now: Checked): boolean {
+  const keys = [...shown.plan.deleteKeys, ...shown.plan.putEntries.map((e) => e.key)];
+  return samePlan(shown.plan, now.plan) && keys.every((key) => sameAt(shown.server.db, now.server.db, key));
+}

@@ -28,8 +28,8 @@ export interface HistoryEntry {
 /** Failure texts are the api's sentences; a bound keeps a pathological one from bloating the file. */
 const MAX_FAILURE_CHARS = 500;
 
-/** The history entry of a write the store made; `environment` and `undoOf` come from outside the store. */
-export function entryFromRecord(record: WriteRecord, extra: { environment?: string | undefined; undoOf?: string | undefined; id?: string } = {}): HistoryEntry {
+/** The history entry of a write the store made; the gate's `environment` comes from outside the store. */
+export function entryFromRecord(record: WriteRecord, extra: { environment?: string | undefined; id?: string } = {}): HistoryEntry {
   const { plan, before, after, outcome } = record;
   const putValue = new Map(plan.putEntries.map((e) => [e.key, e.value] as const));
   const keysOf = { put: plan.putEntries.map((e) => e.key), delete: [...plan.deleteKeys] };
@@ -67,7 +67,7 @@ export function entryFromRecord(record: WriteRecord, extra: { environment?: stri
     outcome,
     changes,
     ...(record.failure !== undefined && outcome !== 'done' ? { failure: record.failure.slice(0, MAX_FAILURE_CHARS) } : {}),
-    ...(extra.undoOf ? { undoOf: extra.undoOf } : {}),
+    ...(record.undoOf ? { undoOf: record.undoOf } : {}),
   };
 }
 

@@ -6,7 +6,6 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Log } from '../core/log';
 import type { WriteRecord } from '../db/dbStore';
-import { refKey, type SubscriptionRef } from '../db/subscriptionRef';
 import { entryFromRecord, type HistoryEntry } from './historyEntry';
 import { boundHistory, parseHistory, serializeHistory, type HistoryLimits } from './historyList';
 
@@ -32,8 +31,6 @@ export class WriteHistory {
   private loaded: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<() => void>();
-  /** Per subscription: the entries undos under way are undoing, in the order their saves were asked for. */
-  private readonly pendingUndos = new Map<string, string[]>();
 
   constructor(
     private readonly file: string,
@@ -66,26 +63,9 @@ export class WriteHistory {
 
   /** Records a write the store made; the entry is returned at once and written to the file in the background. */
   record(record: WriteRecord, environment?: string): HistoryEntry {
-    const undoOf = record.origin === 'undo' ? this.pendingUndos.get(refKey(record.ref))?.shift() : undefined;
-    const entry = entryFromRecord(record, { environment, undoOf });
+    const entry = entryFromRecord(record, { environment });
     void this.update((entries) => [entry, ...entries]).catch(() => undefined);
     return entry;
-  }
-
-  /**
-   * Announces that the next undo write of `ref` undoes `id`, so its entry says so. Call the returned function once
-   * the save is over (whatever its end): an undo that wrote nothing must not label a later one.
-   */
-  expectUndo(ref: SubscriptionRef, id: string): () => void {
-    const key = refKey(ref);
-    const list = this.pendingUndos.get(key) ?? [];
-    list.push(id);
-    this.pendingUndos.set(key, list);
-    return () => {
-      const at = list.indexOf(id);
-      if (at >= 0) list.splice(at, 1);
-      if (list.length === 0 && this.pendingUndos.get(key) === list) this.pendingUndos.delete(key);
-    };
   }
 
   /** Deletes every entry (and the file). */

@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
-import { valueAt, type DbValue } from '../core/db';
+import { sameAt, valueAt, type DbValue } from '../core/db';
+import type { SavePlan } from '../core/savePlan';
 import { showKey } from '../core/limits';
 import type { SaveOrigin, SaveReview } from '../db/dbStore';
 import type { Environment } from '../gates/environment';
@@ -62,6 +63,7 @@ export function describeReview(review: SaveReview, gate: ReviewedGate): ReviewTe
       : l10n.t('Gate: {0} ({1}), {2}, {3}', gate.label, gate.idGate, gate.environment, hostOf(gate.baseUrl)),
     l10n.t('Subscription: {0}', ref.idSubscription),
     originText(review.origin),
+    ...changedSince(review),
   ];
   if (plan.deleteKeys.length > 0) {
     lines.push('', plan.deleteKeys.length === 1 ? l10n.t('Delete 1 key:') : l10n.t('Delete {0} keys:', plan.deleteKeys.length));
@@ -76,6 +78,36 @@ export function describeReview(review: SaveReview, gate: ReviewedGate): ReviewTe
   }
   lines.push('', l10n.t('Nothing is sent until you choose Save.'));
   return { message, detail: lines.join('\n') };
+}
+
+/**
+ * When the review is shown again (a read after Save found the server changed), what changed since the person chose
+ * Save: each key of either plan whose value on the server changed, and each key no longer or newly sent.
+ */
+function changedSince(review: SaveReview): string[] {
+  const { previous } = review;
+  if (!previous) return [];
+  const before = planned(previous.plan);
+  const now = planned(review.plan);
+  const lines: string[] = [];
+  for (const key of [...new Set([...before.keys(), ...now.keys()])].sort()) {
+    if (!sameAt(previous.server, review.server, key)) {
+      lines.push(`  ${l10n.t('{0}: on the server {1} → {2}', quoteKey(key), showValue(valueAt(previous.server, key)), showValue(valueAt(review.server, key)))}`);
+    } else if (!now.has(key)) {
+      lines.push(`  ${l10n.t('{0}: no longer sent', quoteKey(key))}`);
+    } else if (before.get(key) !== now.get(key)) {
+      lines.push(`  ${l10n.t('{0}: now sent as shown below', quoteKey(key))}`);
+    }
+  }
+  return ['', l10n.t('Shown again: the server changed after you chose Save. Since then:'), ...lines];
+}
+
+/** Each key the plan sends, with what it sends ('delete' for a deletion). */
+function planned(plan: SavePlan): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const key of plan.deleteKeys) keys.set(key, 'delete');
+  for (const { key, value } of plan.putEntries) keys.set(key, `put ${JSON.stringify(value)}`);
+  return keys;
 }
 
 function quoteKey(key: string): string {

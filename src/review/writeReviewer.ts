@@ -1,18 +1,15 @@
 import * as vscode from 'vscode';
 import type { Reviewer, SaveOrigin, SaveReview } from '../db/dbStore';
+import type { Modal } from '../dialogs/modal';
+import type { SubscriptionRef } from '../db/subscriptionRef';
+import type { SavePlan } from '../core/savePlan';
 import type { GateStore } from '../gates/gateStore';
 import { readSettings, SETTINGS_SECTION } from '../settings';
 import type { ReviewDiff } from './reviewDiff';
 import { describeReview, reviewApplies, type ReviewedGate, type ReviewText } from './reviewText';
 
 /** What the user chose in the review. */
-export type ReviewChoice = 'save' | 'diff' | 'cancel';
-
-/** One showing of the review: what the modal says, and what it is about. */
-export interface ReviewPrompt extends ReviewText {
-  readonly review: SaveReview;
-  readonly gate: ReviewedGate;
-}
+type ReviewChoice = 'save' | 'diff' | 'cancel';
 
 /**
  * A batch change the person has reviewed as one (src/commands/batch.ts): its own writes need no second review, as
@@ -30,25 +27,12 @@ interface ReviewLog {
   warn(message: string): void;
 }
 
-/** The review as a person meets it: a modal with Save, Show Diff and Cancel (VS Code adds Cancel to every modal). */
-export async function askWithModal(prompt: ReviewPrompt): Promise<ReviewChoice> {
-  const save = vscode.l10n.t('Save');
-  const showDiff = vscode.l10n.t('Show Diff');
-  const answer = await vscode.window.showWarningMessage(prompt.message, { modal: true, detail: prompt.detail }, save, showDiff);
-  return answer === save ? 'save' : answer === showDiff ? 'diff' : 'cancel';
-}
-
 /**
  * The one review every write passes (installed on the DbStore, so the editor, the tree and any later writer cannot go
  * around it). It applies on production gates, or on every gate, as the user setting `logup.confirmWrites` says, and
  * runs after the store's check GET, so it shows exactly the requests about to be sent.
  */
-export class WriteReviewer {
-  /**
-   * Shows the review and returns the choice. The in-editor tests replace it, since a test cannot click a modal;
-   * the e2e run clicks the real one.
-   */
-  ask: (prompt: ReviewPrompt) => Promise<ReviewChoice> = askWithModal;
+export class WriteReviewer implements Reviewer {
   /** One review at a time: a save-all of several production documents asks about each in turn. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly approvals = new Set<BatchApproval>();
@@ -56,15 +40,23 @@ export class WriteReviewer {
   constructor(
     private readonly gates: GateStore,
     private readonly diff: ReviewDiff,
+    /** The review is a modal question like any other: the in-editor tests answer it there (id 'review'). */
+    private readonly modal: Modal,
     private readonly log: ReviewLog,
   ) {}
 
-  /** The store's reviewer: resolves true to send the write, false to cancel it (nothing is sent). */
-  readonly review: Reviewer = (review) => {
+  /** Resolves true to send the write, false to cancel it (nothing is sent). */
+  review(review: SaveReview): Promise<boolean> {
     const run = this.queue.then(() => this.run(review));
     this.queue = run.catch(() => undefined);
     return run;
-  };
+  }
+
+  /** A write of a batch the person approved as one (with `plan`, its keys) needs no review of its own. */
+  applies(ref: SubscriptionRef, origin: SaveOrigin, plan?: SavePlan): boolean {
+    if (plan && this.approvedInBatch(ref, origin, plan)) return false;
+    return this.appliesTo(ref.idGate, origin);
+  }
 
   /** Lets the writes of a reviewed batch through until the returned function is called. */
   approveBatch(approval: BatchApproval): () => void {
@@ -73,7 +65,7 @@ export class WriteReviewer {
   }
 
   /** True when the write belongs to a batch the person approved: its origin, gate, subscription and keys. */
-  private approvedInBatch({ ref, origin, plan }: SaveReview): boolean {
+  private approvedInBatch(ref: SubscriptionRef, origin: SaveOrigin, plan: SavePlan): boolean {
     if (origin !== 'batch') return false;
     const keys = [...plan.deleteKeys, ...plan.putEntries.map((e) => e.key)];
     return [...this.approvals].some((a) => a.idGate === ref.idGate && a.idSubscriptions.has(ref.idSubscription) && keys.every((k) => a.keys.has(k)));
@@ -89,6 +81,14 @@ export class WriteReviewer {
   }
 
   /** A gate removed meanwhile is unknown: treated as production, the safe side. */
+  /** The review as a person meets it: a modal with Save, Show Diff and Cancel (VS Code adds Cancel to every modal). */
+  private async ask(prompt: ReviewText): Promise<ReviewChoice> {
+    const save = vscode.l10n.t('Save');
+    const showDiff = vscode.l10n.t('Show Diff');
+    const answer = await this.modal.ask({ id: 'review', severity: 'warning', message: prompt.message, detail: prompt.detail, actions: [save, showDiff] });
+    return answer === save ? 'save' : answer === showDiff ? 'diff' : 'cancel';
+  }
+
   private gateOf(idGate: string): ReviewedGate {
     return this.gates.get(idGate) ?? { idGate, label: idGate, baseUrl: '', environment: 'production' };
   }
@@ -96,8 +96,8 @@ export class WriteReviewer {
   private async run(review: SaveReview): Promise<boolean> {
     const { ref } = review;
     const gate = this.gateOf(ref.idGate);
-    if (!this.appliesTo(ref.idGate, review.origin) || this.approvedInBatch(review)) return true;
-    const prompt: ReviewPrompt = { review, gate, ...describeReview(review, gate) };
+    if (!this.applies(ref, review.origin, review.plan)) return true;
+    const prompt = describeReview(review, gate);
     this.log.info(`${ref.idSubscription}: write to ${gate.idGate} (${gate.environment}) shown for review`);
     for (;;) {
       const choice = await this.ask(prompt);

@@ -1,7 +1,8 @@
 // A production gate, driven as a person would: Add Gate with the environment chosen, the gate marked in the tree,
 // the tab and the status bar, and the real review modal on Ctrl+S: the plan shown before any write, Show Diff,
-// Cancel (nothing sent, the tab stays dirty), then Save (exactly the plan). Every request is checked in the journal.
-// Screenshots for the README: production-tab, review, review-diff.
+// Cancel (nothing sent, the tab stays dirty, no "Failed to save": the review comes before VS Code's save starts),
+// then Save (exactly the plan, asked once). Every request is checked in the journal.
+// Screenshots for the README: production-tab, review, review-diff; review-cancelled for the run's record.
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET } from './secrets.mjs';
 import { addGateByTyping, answer, clearNotifications, pick, readmeShot, retype, serialize, treeRow, writes } from './workbenchUi.mjs';
@@ -88,13 +89,19 @@ export async function run(ctx) {
   });
   await readmeShot(ctx, 'review-diff');
 
-  await ctx.step('Cancel: nothing is sent and the edit stays dirty', async () => {
+  await ctx.step('Cancel: nothing is sent, the edit stays dirty, and nothing says the save failed', async () => {
     await clickDialogButton(page, 'Cancel');
-    await ctx.waitForNotification('cancelled');
+    await dialog(page).waitFor({ state: 'detached', timeout: 15_000 });
+    // Ctrl+S on a LogUp DB document reviews before VS Code's save starts (logup.saveDb): Cancel is no failed save.
+    // Give a "Failed to save" toast the time it took to appear before (well under a second).
+    await page.waitForTimeout(2000);
+    const toasts = await page.locator('.notifications-toasts .notification-toast').allInnerTexts();
+    assert.deepEqual(toasts, [], 'no notification at all, in particular no "Failed to save"');
     assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 1, 'the tab stays dirty');
     assert.deepEqual(writes(sandbox), []);
     assert.deepEqual(sandbox.getDb(GATE, SUB), START_DB, 'the server is untouched');
   });
+  await ctx.screenshot('review-cancelled');
 
   await ctx.step('Ctrl+S again, Save: exactly the plan is sent', async () => {
     await clearNotifications(ctx);
@@ -105,6 +112,9 @@ export async function run(ctx) {
     await dialog(page).waitFor({ state: 'visible', timeout: 15_000 });
     await clickDialogButton(page, 'Save');
     await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
+    assert.equal(await dialog(page).count(), 0, 'asked once: the save sent the plan approved in the review');
+    // the review's read, the save's own check after the choice, then the writes
+    assert.deepEqual(sandbox.journal.filter((e) => e.route === 'getDb').length, 2);
     // the PUT and the DELETE go together, in either order
     assert.deepEqual(writes(sandbox).sort((a, b) => a.route.localeCompare(b.route)), [
       { route: 'deleteDb', body: { keys: ['plan'] } },

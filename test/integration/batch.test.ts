@@ -11,7 +11,7 @@ import type { Ctx } from '../../src/ctx';
 import type { ModalQuestion } from '../../src/dialogs/modal';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { TreeNode } from '../../src/views/treeNodes';
-import { closeAllEditors, extensionCtx } from './helpers';
+import { closeAllEditors, extensionCtx, removeGate } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const idGate = 'gate_batch';
@@ -20,7 +20,6 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
   let sandbox: SandboxHandle;
   let ctx: Ctx;
   let realModal: Ctx['modal']['ask'];
-  let realReview: Ctx['reviewer']['ask'];
   let questions: ModalQuestion[];
   let writeReviews: number;
   let answer: string | undefined;
@@ -30,20 +29,18 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     sandbox = await startSandbox();
     sandbox.addGate(idGate, TRUST_TEST_SECRET);
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
     assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url }));
     await vscode.commands.executeCommand('logup.setGateEnvironment', { idGate, environment: 'production' });
     realModal = ctx.modal.ask;
-    realReview = ctx.reviewer.ask;
     dir = await mkdtemp(join(tmpdir(), 'logup-batch-it-'));
   });
 
   suiteTeardown(async () => {
     ctx.modal.ask = realModal;
-    ctx.reviewer.ask = realReview;
     await vscode.workspace.getConfiguration('logup').update('batch.concurrency', undefined, vscode.ConfigurationTarget.Global);
     await closeAllEditors();
-    if (ctx?.gates.get(idGate)) await vscode.commands.executeCommand('logup.removeGate', { idGate, confirmed: true });
+    if (ctx?.gates.get(idGate)) await removeGate(ctx, idGate);
     await sandbox?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -53,13 +50,13 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     writeReviews = 0;
     answer = 'Apply';
     ctx.modal.ask = async (q) => {
+      // The per-write review must not be asked: the batch was reviewed once.
+      if (q.id === 'review') {
+        writeReviews++;
+        return undefined;
+      }
       questions.push(q);
       return answer;
-    };
-    // The per-write review must not be asked: the batch was reviewed once.
-    ctx.reviewer.ask = async () => {
-      writeReviews++;
-      return 'cancel';
     };
   });
 

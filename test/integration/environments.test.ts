@@ -1,7 +1,7 @@
 // Safe edits of production data, in a real VS Code: each gate has an environment (and old gates get one), production
 // is marked on the tree, the tab and the status bar, every write to production waits for a review that shows exactly
 // what will be sent, and VS Code's auto-save never writes a logup: document.
-// A test cannot click a modal, so the review's `ask` is replaced by a scripted one; test/e2e/production.e2e.mjs
+// A test cannot click a modal, so the modal seam (ctx.modal) answers from a script; test/e2e/production.e2e.mjs
 // clicks the real modal.
 import * as assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -13,11 +13,11 @@ import { COLOR_PRODUCTION, DB_LANGUAGE_ID, DIAGNOSTIC_SOURCE, REVIEW_SCHEME, STA
 import type { Ctx } from '../../src/ctx';
 import type { Db } from '../../src/core/db';
 import { serializeDb } from '../../src/core/dbDocument';
-import type { ReviewChoice, ReviewPrompt } from '../../src/review/writeReviewer';
+import type { ModalQuestion } from '../../src/dialogs/modal';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { GateNode } from '../../src/views/treeNodes';
-import { calls, captureWarnings, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { calls, closeAllEditors, extensionCtx, openDbEditor, removeGate, replaceText, ReviewAnswer, reviewButton, waitFor } from './helpers';
 
 /** A gate the user marks as production (it runs on the local sandbox, as every server a test starts). */
 const LIVE = 'gate_liveShop';
@@ -34,11 +34,13 @@ const WRITES = [
 suite('Environments, the write review and auto-save', () => {
   let sandbox: SandboxHandle;
   let ctx: Ctx;
-  let realAsk: Ctx['reviewer']['ask'];
+  let realAsk: Ctx['modal']['ask'];
   /** Every review shown, with what the journal held when it was shown. */
-  let prompts: { prompt: ReviewPrompt; sentBefore: ReturnType<typeof calls> }[];
-  /** The scripted answers, in order; an unscripted review is cancelled. */
-  let answers: ReviewChoice[];
+  let prompts: { prompt: ModalQuestion; sentBefore: ReturnType<typeof calls> }[];
+  /** Every modal question asked, reviews included. */
+  let questions: ModalQuestion[];
+  /** The scripted answers to the reviews, in order; an unscripted review is cancelled, any other question too. */
+  let answers: ReviewAnswer[];
   // Each test has its own subscription: a document closed by the previous test may still be open in VS Code's model.
   let n = 0;
   let SUB: string;
@@ -49,25 +51,28 @@ suite('Environments, the write review and auto-save', () => {
     sandbox = await startSandbox();
     sandbox.addGate(LIVE, DEMO_GATE.secretKey);
     ctx = await extensionCtx();
-    realAsk = ctx.reviewer.ask;
-    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+    realAsk = ctx.modal.ask;
+    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
   });
 
   suiteTeardown(async () => {
     await closeAllEditors();
     if (ctx) {
-      ctx.reviewer.ask = realAsk;
-      for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+      ctx.modal.ask = realAsk;
+      for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
     }
     await sandbox?.close();
   });
 
   setup(() => {
     prompts = [];
+    questions = [];
     answers = [];
-    ctx.reviewer.ask = async (prompt) => {
+    ctx.modal.ask = async (prompt) => {
+      questions.push(prompt);
+      if (prompt.id !== 'review') return undefined;
       prompts.push({ prompt, sentBefore: calls(sandbox) });
-      return answers.shift() ?? 'cancel';
+      return reviewButton(answers.shift() ?? 'cancel');
     };
     SUB = `sub_env${++n}`;
     live = { idGate: LIVE, idSubscription: SUB };
@@ -87,7 +92,7 @@ suite('Environments, the write review and auto-save', () => {
     sandbox.addGate('gate_tunnel', DEMO_GATE.secretKey);
     const tunnel = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: 'gate_tunnel', secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url });
     assert.equal(tunnel?.environment, 'production');
-    await vscode.commands.executeCommand('logup.removeGate', { idGate: 'gate_tunnel', confirmed: true });
+    await removeGate(ctx, 'gate_tunnel');
     const devGate = await vscode.commands.executeCommand<{ environment: string } | undefined>('logup.addGate', { idGate: DEV, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'development' });
     assert.equal(devGate?.environment, 'development');
 
@@ -242,13 +247,13 @@ suite('Environments, the write review and auto-save', () => {
     const { prompt, sentBefore } = prompts[0]!;
     assert.deepEqual(sentBefore, [{ route: 'getDb', status: 200 }], 'only the check was sent before the review');
     assert.match(prompt.message, /PRODUCTION/);
-    assert.equal(prompt.gate.environment, 'production');
     const lines = prompt.detail.split('\n');
     for (const line of [`Subscription: ${SUB}`, 'Delete 1 key:', '  "plan": "pro"', 'Set 2 keys:', '  "country": "italy" → "spain"', '  "score": new → 7']) {
       assert.ok(lines.includes(line), `the review says ${JSON.stringify(line)}:\n${prompt.detail}`);
     }
     assert.ok(lines.some((l) => l.startsWith(`Gate: ${LIVE}, production`)), prompt.detail);
-    assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, ...WRITES], 'after Save: exactly the plan');
+    // After Save the server is read again (the person took their time), then exactly the plan is sent.
+    assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, { route: 'getDb', status: 200 }, ...WRITES], 'after Save: a fresh read, then exactly the plan');
     assert.deepEqual(sandbox.getDb(LIVE, SUB), EDITED);
   });
 
@@ -300,8 +305,8 @@ suite('Environments, the write review and auto-save', () => {
     await vscode.commands.executeCommand('logup.editValue', { ...live, key: 'country' }, 'germany');
     await vscode.commands.executeCommand('logup.addKey', live, 'vip', true);
     // Delete Key asks nothing of its own where the review shows the deletion: one question per write.
-    const confirmations = await captureWarnings(() => vscode.commands.executeCommand('logup.deleteKey', { ...live, key: 'plan' }));
-    assert.deepEqual(confirmations, [], 'no second confirmation before the review');
+    await vscode.commands.executeCommand('logup.deleteKey', { ...live, key: 'plan' });
+    assert.deepEqual(questions.map((q) => q.id), ['review', 'review', 'review', 'review'], 'no second confirmation before the review');
     assert.equal(prompts.length, 4, 'each tree action was reviewed');
     assert.match(prompts[3]!.prompt.detail, /Delete 1 key:\n {2}"plan": "pro"/);
     assert.deepEqual(sandbox.getDb(LIVE, SUB), { country: 'germany', name: 'Ada Lovelace', visits: 3, vip: true });

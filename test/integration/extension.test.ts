@@ -8,7 +8,7 @@ import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_INVALID_LOGUP_TOKEN } from '../../sr
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { VerifyTokenResult } from '../../src/commands/verifyToken';
 import type { TreeNode } from '../../src/views/treeNodes';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { answering, calls, closeAllEditors, confirm, extensionCtx, openDbEditor, removeGate, replaceText, waitFor } from './helpers';
 
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
 const idGate = DEMO_GATE.idGate;
@@ -21,7 +21,7 @@ suite('LogUp extension in a real VS Code', () => {
   suiteSetup(async () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
   });
 
   suiteTeardown(async () => {
@@ -218,7 +218,8 @@ suite('LogUp extension in a real VS Code', () => {
     await vscode.commands.executeCommand('logup.addKey', { idGate, idSubscription: 'sub_beta' }, 'vip', true);
     assert.equal(sandbox.getDb(idGate, 'sub_beta')?.vip, true);
     sandbox.clearJournal();
-    await vscode.commands.executeCommand('logup.deleteKey', { idGate, idSubscription: 'sub_beta', key: 'vip' }, true);
+    const asked = await answering(ctx, confirm, () => vscode.commands.executeCommand('logup.deleteKey', { idGate, idSubscription: 'sub_beta', key: 'vip' }));
+    assert.deepEqual(asked.map((q) => q.message), ['Delete "vip" from sub_beta?'], 'asked first where no review follows');
     assert.equal(sandbox.getDb(idGate, 'sub_beta')?.vip, undefined);
     assert.deepEqual(calls(sandbox).filter((c) => c.route !== 'getDb'), [{ route: 'deleteDb', status: 204, body: { keys: ['vip'] } }]);
   });
@@ -244,7 +245,7 @@ suite('LogUp extension in a real VS Code', () => {
 
   test('Remove Gate leaves no secret, no gate and no opened subscription behind', async () => {
     assert.ok(ctx.gates.get(idGate));
-    await vscode.commands.executeCommand('logup.removeGate', { idGate, confirmed: true });
+    await removeGate(ctx, idGate);
     assert.equal(await ctx.gates.secretKey(idGate), undefined);
     assert.equal(ctx.gates.get(idGate), undefined);
     assert.deepEqual(ctx.opened.list(idGate), []);

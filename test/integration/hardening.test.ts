@@ -10,7 +10,7 @@ import type { Db } from '../../src/core/db';
 import type { VerifyTokenResult } from '../../src/commands/verifyToken';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { calls, captureWarnings, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { answering, calls, captureWarnings, closeAllEditors, confirm, extensionCtx, openDbEditor, removeGate, replaceText, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
@@ -28,13 +28,13 @@ suite('Hardening: what an adversarial review found', () => {
   suiteSetup(async () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand(COMMANDS.removeGate, { idGate: gate.idGate, confirmed: true });
+    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
     assert.ok(await vscode.commands.executeCommand(COMMANDS.addGate, { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' }));
   });
 
   suiteTeardown(async () => {
     await closeAllEditors();
-    if (ctx) await vscode.commands.executeCommand(COMMANDS.removeGate, { idGate, confirmed: true });
+    if (ctx) await removeGate(ctx, idGate);
     await sandbox?.close();
   });
 
@@ -142,7 +142,7 @@ suite('Hardening: what an adversarial review found', () => {
     const ref = fresh(over);
     await vscode.commands.executeCommand(COMMANDS.openSubscriptionById, ref);
     ctx.lastError = undefined;
-    await vscode.commands.executeCommand(COMMANDS.deleteKey, { ...ref, key: 'k22' }, true);
+    await answering(ctx, confirm, () => vscode.commands.executeCommand(COMMANDS.deleteKey, { ...ref, key: 'k22' }));
     assert.equal(ctx.lastError, undefined, `no error: ${ctx.lastError ?? ''}`);
     assert.equal(Object.keys(sandbox.getDb(idGate, ref.idSubscription)!).length, 21);
 

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXTENSION_ID } from '../../src/constants';
+import { COMMANDS, EXTENSION_ID } from '../../src/constants';
 import type { Ctx } from '../../src/ctx';
+import type { ModalQuestion } from '../../src/dialogs/modal';
 import type { JournalEntry, SandboxHandle } from '../../src/sandbox/sandbox';
 import { dbUri } from '../../src/db/subscriptionFileSystem';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
@@ -104,4 +105,40 @@ export async function removeWorkspaceSettings(): Promise<void> {
     return; // never written
   }
   await waitFor('the workspace settings to be dropped', () => (vscode.workspace.getConfiguration('editor').get('tabSize') !== 7 ? true : undefined));
+}
+
+/**
+ * Runs `work` with every modal question answered by `answer` through the one seam the extension asks them by
+ * (ctx.modal, src/dialogs/modal.ts), then puts back whatever answered before. Returns the questions asked, in order.
+ */
+export async function answering(ctx: Ctx, answer: (q: ModalQuestion) => string | undefined, work: () => Thenable<unknown> | Promise<unknown>): Promise<ModalQuestion[]> {
+  const asked: ModalQuestion[] = [];
+  const before = ctx.modal.ask;
+  ctx.modal.ask = async (q) => {
+    asked.push(q);
+    return answer(q);
+  };
+  try {
+    await work();
+  } finally {
+    ctx.modal.ask = before;
+  }
+  return asked;
+}
+
+/** The button of the question's one action: what a person who confirms clicks. */
+export const confirm = (q: ModalQuestion): string | undefined => q.actions[0];
+
+/** "LogUp: Remove Gate" of `idGate`, confirmed. */
+export async function removeGate(ctx: Ctx, idGate: string): Promise<void> {
+  const asked = await answering(ctx, (q) => (q.id === 'removeGate' ? confirm(q) : undefined), () => vscode.commands.executeCommand(COMMANDS.removeGate, { idGate }));
+  assert.deepEqual(asked.map((q) => q.id), ['removeGate'], 'Remove Gate asks once');
+}
+
+/** What a person chooses in the write review. */
+export type ReviewAnswer = 'save' | 'diff' | 'cancel';
+
+/** The review's button for `answer` (the suite runs in English), or undefined for Cancel. */
+export function reviewButton(answer: ReviewAnswer): string | undefined {
+  return answer === 'save' ? 'Save' : answer === 'diff' ? 'Show Diff' : undefined;
 }

@@ -9,11 +9,12 @@ import type { Ctx } from '../../src/ctx';
 import type { Db } from '../../src/core/db';
 import { serializeDb } from '../../src/core/dbDocument';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
-import type { UndoChoice, UndoQuestion, UndoResult } from '../../src/commands/history';
+import type { ModalQuestion } from '../../src/dialogs/modal';
+import type { UndoResult } from '../../src/commands/history';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import type { HistoryNode } from '../../src/history/historyView';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { answering, closeAllEditors, confirm, extensionCtx, openDbEditor, removeGate, replaceText, waitFor } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const idGate = 'gate_history';
@@ -33,18 +34,18 @@ suite('Write history, undo and the merge', () => {
     sandbox = await startSandbox();
     sandbox.addGate(idGate, TRUST_TEST_SECRET);
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
     assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url, environment: 'sandbox' }));
     // A logupToken passes through the extension too, so the file check below means something.
     sandbox.setDb(idGate, 'sub_verified', { seen: true });
     sandbox.addLogupToken(idGate, LOGUP_TOKEN, { idSubscription: 'sub_verified', idActor: 'acr_verified' });
     await vscode.commands.executeCommand('logup.verifyToken', { input: LOGUP_TOKEN, idGate });
-    assert.ok(await vscode.commands.executeCommand('logup.clearHistory', { confirmed: true }));
+    await clearHistory();
   });
 
   suiteTeardown(async () => {
     await closeAllEditors();
-    if (ctx?.gates.get(idGate)) await vscode.commands.executeCommand('logup.removeGate', { idGate, confirmed: true });
+    if (ctx?.gates.get(idGate)) await removeGate(ctx, idGate);
     await sandbox?.close();
   });
 
@@ -84,8 +85,21 @@ suite('Write history, undo and the merge', () => {
     return ctx.historyTree.getChildren(node);
   }
 
-  function undo(entry: HistoryEntry, choose?: (q: UndoQuestion) => Promise<UndoChoice>): Thenable<UndoResult | undefined> {
-    return vscode.commands.executeCommand<UndoResult | undefined>('logup.undoWrite', { id: entry.id }, choose);
+  /** Undo of `entry`; `button` answers the question Undo asks when keys changed since (undefined: Cancel). */
+  async function undo(entry: HistoryEntry, button?: string, asked: ModalQuestion[] = []): Promise<UndoResult | undefined> {
+    let result: UndoResult | undefined;
+    asked.push(...await answering(ctx, (q) => (q.id === 'undoChangedKeys' ? button : undefined), async () => {
+      result = await vscode.commands.executeCommand<UndoResult | undefined>('logup.undoWrite', { id: entry.id });
+    }));
+    return result;
+  }
+
+  async function clearHistory(): Promise<void> {
+    let cleared: unknown;
+    await answering(ctx, (q) => (q.id === 'clearHistory' ? confirm(q) : undefined), async () => {
+      cleared = await vscode.commands.executeCommand('logup.clearHistory');
+    });
+    assert.equal(cleared, true, 'the history was cleared');
   }
 
   test('after a save, the History view lists the write with each key old → new, and opens it as a diff', async () => {
@@ -149,15 +163,17 @@ suite('Write history, undo and the merge', () => {
     await saveInEditor(ref, EDITED);
     const entry = await newestOf(ref);
     sandbox.patchDb(idGate, ref.idSubscription, { age: 40, other: 'someone' });
-    const questions: UndoQuestion[] = [];
+    const questions: ModalQuestion[] = [];
 
     sandbox.clearJournal();
-    assert.equal(await undo(entry, async (q) => (questions.push(q), undefined)), undefined, 'cancelled quietly');
+    assert.equal(await undo(entry, undefined, questions), undefined, 'cancelled quietly');
     assert.deepEqual(writes(), [], 'cancelling the question writes nothing');
-    assert.deepEqual(questions[0]?.changed, [{ key: 'age', now: 40, left: 37 }], 'the question shows the key, now vs what the write left');
-    assert.deepEqual(questions[0]?.safe, ['plan', 'score']);
+    assert.deepEqual(questions.map((q) => q.id), ['undoChangedKeys']);
+    assert.match(questions[0]!.detail, /^"age": now 40, this write left 37$/m, 'the question shows the key, now vs what the write left');
+    assert.match(questions[0]!.detail, /Skip It: undo only the other 2 keys\./);
+    assert.deepEqual(questions[0]!.actions, ['Skip It', 'Write Anyway']);
 
-    const skipped = await undo(entry, async () => 'skip');
+    const skipped = await undo(entry, 'Skip It');
     assert.deepEqual(skipped, { restored: ['plan', 'score'], skipped: ['age'], alreadyBack: [] });
     assert.deepEqual(writes(), [
       { route: 'putDb', body: { data: [{ key: 'plan', value: 'pro' }] } },
@@ -166,7 +182,7 @@ suite('Write history, undo and the merge', () => {
     assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { name: 'Ada', age: 40, plan: 'pro', other: 'someone' }, 'their change is kept');
 
     sandbox.clearJournal();
-    const overwritten = await undo(entry, async () => 'overwrite');
+    const overwritten = await undo(entry, 'Write Anyway');
     assert.deepEqual(overwritten, { restored: ['age'], skipped: [], alreadyBack: ['plan', 'score'] });
     assert.deepEqual(writes(), [{ route: 'putDb', body: { data: [{ key: 'age', value: 36 }] } }]);
     assert.deepEqual(sandbox.getDb(idGate, ref.idSubscription), { name: 'Ada', age: 36, plan: 'pro', other: 'someone' }, 'a key the write never touched stays');
@@ -241,7 +257,7 @@ suite('Write history, undo and the merge', () => {
 
   test('Clear empties the history and deletes the file; removing a gate removes its history', async () => {
     assert.ok(ctx.history.list().length > 0);
-    assert.ok(await vscode.commands.executeCommand('logup.clearHistory', { confirmed: true }));
+    await clearHistory();
     assert.deepEqual(ctx.history.list(), []);
     assert.deepEqual(await viewNodes(), [], 'the view shows its welcome text');
     const file = join(ctx.context.globalStorageUri.fsPath, HISTORY_FILE);
@@ -250,7 +266,7 @@ suite('Write history, undo and the merge', () => {
     const ref = fresh({ a: 1 });
     await vscode.commands.executeCommand('logup.editValue', { ...ref, key: 'a' }, 2);
     await newestOf(ref);
-    await vscode.commands.executeCommand('logup.removeGate', { idGate, confirmed: true });
+    await removeGate(ctx, idGate);
     await waitFor('the gate\'s history to go', () => (ctx.history.list().some((e) => e.idGate === idGate) ? undefined : true));
     await ctx.history.flush();
     await assert.rejects(stat(file), /ENOENT/, 'nothing of it left on disk');

@@ -5,7 +5,7 @@ import type { Db } from '../../src/core/db';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { VerifyTokenResult } from '../../src/commands/verifyToken';
-import { closeAllEditors, extensionCtx, openDbEditor, replaceText } from './helpers';
+import { closeAllEditors, extensionCtx, openDbEditor, removeGate, replaceText } from './helpers';
 
 // Runs only in the harness's restricted-mode run (workspace trust on, folder untrusted): the manifest declares
 // untrustedWorkspaces.supported = true, so everything must work there, and nothing may come from the workspace.
@@ -47,7 +47,7 @@ suite('Restricted Mode (an untrusted workspace)', () => {
     await replaceText(editor, serializeDb(edited));
     assert.equal(await editor.document.save(), true);
     assert.deepEqual(sandbox.getDb(ref.idGate, ref.idSubscription), edited);
-    await vscode.commands.executeCommand('logup.removeGate', { idGate: DEMO_GATE.idGate, confirmed: true });
+    await removeGate(ctx, DEMO_GATE.idGate);
     assert.equal(await ctx.gates.secretKey(DEMO_GATE.idGate), undefined);
   });
 });

@@ -2,7 +2,7 @@
 // Outside a chat request VS Code asks a tool's confirmation with the workbench's dialog service, which in a test run
 // confirms without showing anything (docs/harness.md, H24): what the confirmation says is checked through the tool
 // objects the registration makes (createTools, src/tools/registry.ts), and the person's choice a test controls is
-// LogUp's review (ctx.reviewer.ask). Every write goes through the review and the history.
+// LogUp's review (its modal, ctx.modal.ask). Every write goes through the review and the history.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { TOOLS, type ToolName } from '../../src/constants';
@@ -10,10 +10,10 @@ import type { Ctx } from '../../src/ctx';
 import type { Db } from '../../src/core/db';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import type { HistoryEntry } from '../../src/history/historyEntry';
-import type { ReviewChoice, ReviewPrompt } from '../../src/review/writeReviewer';
+import type { ModalQuestion } from '../../src/dialogs/modal';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { createTools } from '../../src/tools/registry';
-import { calls, closeAllEditors, extensionCtx, waitFor } from './helpers';
+import { calls, closeAllEditors, extensionCtx, removeGate, reviewButton, waitFor, type ReviewAnswer } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const STAGING = 'gate_agentStaging';
@@ -25,9 +25,9 @@ const ALL = Object.values(TOOLS);
 suite('Language model tools (LogUp for agents)', () => {
   let sandbox: SandboxHandle;
   let ctx: Ctx;
-  let realAsk: Ctx['reviewer']['ask'];
-  let prompts: ReviewPrompt[];
-  let answers: ReviewChoice[];
+  let realAsk: Ctx['modal']['ask'];
+  let prompts: ModalQuestion[];
+  let answers: ReviewAnswer[];
   let n = 0;
 
   suiteSetup(async () => {
@@ -35,15 +35,15 @@ suite('Language model tools (LogUp for agents)', () => {
     sandbox.addGate(STAGING, TRUST_TEST_SECRET);
     sandbox.addGate(LIVE, TRUST_TEST_SECRET);
     ctx = await extensionCtx();
-    realAsk = ctx.reviewer.ask;
-    for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+    realAsk = ctx.modal.ask;
+    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
   });
 
   suiteTeardown(async () => {
     await closeAllEditors();
     if (ctx) {
-      ctx.reviewer.ask = realAsk;
-      for (const gate of ctx.gates.list()) await vscode.commands.executeCommand('logup.removeGate', { idGate: gate.idGate, confirmed: true });
+      ctx.modal.ask = realAsk;
+      for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
     }
     await vscode.workspace.getConfiguration('logup').update('confirmWrites', undefined, vscode.ConfigurationTarget.Global);
     await sandbox?.close();
@@ -52,9 +52,10 @@ suite('Language model tools (LogUp for agents)', () => {
   setup(() => {
     prompts = [];
     answers = [];
-    ctx.reviewer.ask = async (prompt) => {
-      prompts.push(prompt);
-      return answers.shift() ?? 'cancel';
+    ctx.modal.ask = async (question) => {
+      if (question.id !== 'review') return question.actions[0];
+      prompts.push(question);
+      return reviewButton(answers.shift() ?? 'cancel');
     };
   });
 

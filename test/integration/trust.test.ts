@@ -10,7 +10,7 @@ import { EXTENSION_ID } from '../../src/constants';
 import type { Ctx } from '../../src/ctx';
 import { DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { extensionCtx, waitFor } from './helpers';
+import { extensionCtx, removeGate, waitFor } from './helpers';
 import { TRUST_TEST_GATE, TRUST_TEST_SECRET } from './secrets';
 
 // Not resolvable: requests to it either go through a proxy (which records them) or fail to resolve.
@@ -36,7 +36,7 @@ suite('trust: workspaces cannot redirect secrets', () => {
   suiteTeardown(async () => {
     await removeWorkspaceSettings();
     await vscode.workspace.getConfiguration('http').update('proxy', undefined, vscode.ConfigurationTarget.Global);
-    if (ctx.gates.get(TRUST_TEST_GATE)) await vscode.commands.executeCommand('logup.removeGate', { idGate: TRUST_TEST_GATE, confirmed: true });
+    if (ctx.gates.get(TRUST_TEST_GATE)) await removeGate(ctx, TRUST_TEST_GATE);
     await proxy?.close();
     await sandbox?.close();
   });

@@ -11,7 +11,7 @@ import type { BatchState } from '../../src/core/batchReport';
 import { hasKey, type Db, type DbValue } from '../../src/core/db';
 import { isPending, parseJournal, serializeJournal, type BatchJournal } from '../../src/db/batchJournal';
 import { dryRunBatch, runBatch, type BatchStore } from '../../src/db/batchRunner';
-import { DbStore } from '../../src/db/dbStore';
+import { DbStore, NO_REVIEW } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import type { SandboxHandle, SandboxRoute } from '../../src/sandbox/sandbox';
 
@@ -109,7 +109,7 @@ export async function runBatchScenario(sandbox: SandboxHandle, client: LogUpClie
     }
   };
 
-  const dryStore = new DbStore({ get: async () => client }, quiet);
+  const dryStore = new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet });
   const journal = await dryRunBatch(dryStore, idGate, ids, s.change, { concurrency: s.concurrency, sleep: fastSleep });
   for (const e of s.external) if (e.when === 'beforeRun') external(e.sub, e.patch);
   sandbox.clearJournal();
@@ -137,7 +137,7 @@ export async function runBatchScenario(sandbox: SandboxHandle, client: LogUpClie
   });
   const snapshots: string[] = [];
   const options = { concurrency: s.concurrency, sleep: fastSleep, busyRetries: 3, persist: async (j: BatchJournal) => void snapshots.push(serializeJournal(j)) };
-  await runBatch(storeFor(new DbStore({ get: async () => client }, quiet)), journal, { ...options, signal: controller.signal });
+  await runBatch(storeFor(new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet })), journal, { ...options, signal: controller.signal });
   const firstRunEnd = sandbox.journal.length;
   if (controller.signal.aborted) count('cancelled');
 
@@ -152,7 +152,7 @@ export async function runBatchScenario(sandbox: SandboxHandle, client: LogUpClie
   const decidedByResume = new Set(resumed.items.filter(isPending).map((i) => i.idSubscription));
   if (decidedByResume.size > 0) count('resumed');
   sandbox.clearFaults();
-  await runBatch(storeFor(new DbStore({ get: async () => client }, quiet)), resumed, options);
+  await runBatch(storeFor(new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet })), resumed, options);
 
   // Invariant 3: each subscription once, in one final state.
   const final: readonly BatchState[] = ['done', 'already', 'partial', 'conflict', 'refused', 'notFound', 'failed'];

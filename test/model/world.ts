@@ -19,7 +19,7 @@ import { hasKey, sameAt, withEntry, type Db, type DbValue } from '../../src/core
 import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
 import { dbEquals } from '../../src/core/savePlan';
 import { DbDocuments, DocumentNotSavedError, type DocumentStore, type EditorText } from '../../src/db/dbDocuments';
-import { DbStore, type Observation, type SaveResult, type Version } from '../../src/db/dbStore';
+import { DbStore, type Observation, type Reviewer, type SaveResult, type Version } from '../../src/db/dbStore';
 import { ConflictError, InvalidDbError, SaveFailedError } from '../../src/db/saveErrors';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
@@ -271,15 +271,18 @@ export class World {
       sleep: async () => undefined,
     });
     const client = this.wrappedClient();
-    this.store = new DbStore({ get: async () => client }, quiet);
+    const reviewer: Reviewer = {
+      applies: () => true,
+      review: async (review) => {
+        if (review.plan.putEntries.length > 0 && review.plan.deleteKeys.length > 0) modelStats.twoCallPlans++;
+        if (review.plan.deleteFirst) modelStats.deleteFirstPlans++;
+        if (!this.heldAt(stateOf(review.server), 0)) this.violate(`the review was shown a DB the server never held: ${show(review.server)}`);
+        return true;
+      },
+    };
+    this.store = new DbStore({ clients: { get: async () => client }, reviewer, history: { record: () => undefined }, log: quiet });
     this.key = `logup:/${idGate}/${this.ref.idSubscription}.json`;
     this.docs = this.newDocuments();
-    this.store.setReviewer(async (review) => {
-      if (review.plan.putEntries.length > 0 && review.plan.deleteKeys.length > 0) modelStats.twoCallPlans++;
-      if (review.plan.deleteFirst) modelStats.deleteFirstPlans++;
-      if (!this.heldAt(stateOf(review.server), 0)) this.violate(`the review was shown a DB the server never held: ${show(review.server)}`);
-      return true;
-    });
     this.store.onDidChange(({ ref }) => {
       if (ref.idSubscription !== this.ref.idSubscription) return;
       const current = this.store.current(ref);

@@ -155,6 +155,12 @@ describe('architecture', () => {
     assert.match(readFileSync(join(src, 'gates/clientRegistry.ts'), 'utf8'), /await import\('\.\.\/api'\);\s*useTranslations\(vscode\.l10n\.bundle\);/);
   });
 
+  it('every modal question goes through the one seam tests answer (src/dialogs/modal.ts)', () => {
+    const seam = join(src, 'dialogs', 'modal.ts');
+    const elsewhere = files(src).filter((file) => file !== seam && /modal:\s*true/.test(readFileSync(file, 'utf8')));
+    assert.deepEqual(elsewhere.map((file) => relative(root, file)), [], 'a modal shown directly cannot be answered by a test');
+  });
+
   it('no source file is one a newcomer has to scroll through', () => {
     for (const file of files(src)) {
       const lines = readFileSync(file, 'utf8').split('\n').length;

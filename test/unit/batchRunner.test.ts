@@ -11,7 +11,7 @@ import type { BatchChange } from '../../src/core/batchChange';
 import type { Db } from '../../src/core/db';
 import { BatchJournalFile, isResumable, parseJournal, serializeJournal, undoJournal, type BatchJournal } from '../../src/db/batchJournal';
 import { dryRunBatch, runBatch, type BatchOptions } from '../../src/db/batchRunner';
-import { DbStore } from '../../src/db/dbStore';
+import { DbStore, NO_REVIEW } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { fastSleep, sandboxClient } from './support';
@@ -37,7 +37,7 @@ describe('batch runner', () => {
     await sandbox.close();
   });
   beforeEach(() => {
-    store = new DbStore({ get: async () => client }, quiet);
+    store = new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet });
     n++;
     ids = [0, 1, 2, 3, 4].map((i) => `sub_b${n}_${i}`);
     ids.forEach((id, i) => sandbox.setDb(idGate, id, { plan: 'free', trial: true, n: i }));
@@ -118,7 +118,7 @@ describe('batch runner', () => {
       const file = new BatchJournalFile(join(dir, 'batch.json'));
       await file.write(journal);
       const reloaded = (await file.read()) as BatchJournal;
-      await runBatch(new DbStore({ get: async () => client }, quiet), reloaded, options);
+      await runBatch(new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet }), reloaded, options);
       assert.deepEqual(reloaded.items.map((i) => i.state), ['done', 'done', 'done', 'done', 'done']);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -134,7 +134,7 @@ describe('batch runner', () => {
     const crashed = snapshots.map((s) => parseJournal(s)!).filter((j) => j.items.every((i) => i.started && i.state === 'change')).at(-1);
     assert.ok(crashed, 'a journal was saved with both saves started and neither decided');
     assert.equal(crashed.items[0]!.started, true);
-    await runBatch(new DbStore({ get: async () => client }, quiet), crashed, options);
+    await runBatch(new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet }), crashed, options);
     assert.deepEqual(crashed.items.map((i) => i.state), ['done', 'done']);
     assert.match(crashed.items[0]!.detail ?? '', /already held these values/);
     assert.deepEqual(ids.slice(0, 2).map(writes), [2, 2]);

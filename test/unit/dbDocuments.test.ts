@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Db } from '../../src/core/db';
 import { serializeDb } from '../../src/core/dbDocument';
 import { DbDocuments, DocumentNotSavedError, type EditorText } from '../../src/db/dbDocuments';
-import { DbStore, type Version } from '../../src/db/dbStore';
+import { DbStore, NO_REVIEW, type Version } from '../../src/db/dbStore';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
@@ -104,7 +104,7 @@ describe('DbDocuments: the base of a save is what the editor holds', () => {
     sandbox.setDb(idGate, ref.idSubscription, db);
     const client = sandboxClient(sandbox);
     clients.push(client);
-    const store = new DbStore({ get: async () => client }, quiet);
+    const store = new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet });
     const editor = new Editor(new DbDocuments(store), ref, `logup:/${idGate}/${ref.idSubscription}.json`);
     await editor.open();
     return { editor, store, server: () => sandbox.getDb(idGate, ref.idSubscription), colleague: (next) => sandbox.setDb(idGate, ref.idSubscription, next) };

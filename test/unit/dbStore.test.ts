@@ -10,11 +10,12 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { LogUpCancelledError } from '../../src/api/errors';
 import { LogUpClient } from '../../src/api/logUpClient';
 import type { Db } from '../../src/core/db';
-import { DbStore, type Observation, type SaveResult, type WriteRecord } from '../../src/db/dbStore';
+import type { DbStore, Observation, SaveResult, WriteRecord } from '../../src/db/dbStore';
 import { ConflictError, InvalidDbError, SaveFailedError } from '../../src/db/saveErrors';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
+import { storeOn } from './support';
 
 type Method = 'getDb' | 'putDb' | 'deleteDb';
 
@@ -59,7 +60,6 @@ class HeldClient {
 }
 
 const idGate = DEMO_GATE.idGate;
-const quiet = { info: () => undefined, warn: () => undefined };
 
 describe('DbStore: order, versions and the merge rule', () => {
   let sandbox: SandboxHandle;
@@ -80,7 +80,7 @@ describe('DbStore: order, versions and the merge rule', () => {
     await held?.client.close();
     held = new HeldClient(new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey }));
     const client = held.asClient();
-    store = new DbStore({ get: async () => client }, quiet);
+    store = storeOn(client);
     ref = { idGate, idSubscription: `sub_order${++n}` };
     versions.length = 0;
     store.onDidChange(() => versions.push(store.current(ref)?.mtime ?? 0));
@@ -251,8 +251,7 @@ describe('DbStore: the write calls of a save', () => {
     sandbox.clearFaults();
     sandbox.setVariants({ deleteStatus: 204 });
     client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
-    store = new DbStore({ get: async () => client }, quiet);
-    store.onDidWrite((r) => records.push(r));
+    store = storeOn(client, { records });
     ref = { idGate, idSubscription: `sub_write${++n}` };
     records.length = 0;
   });
@@ -430,7 +429,7 @@ describe('DbStore: no wait the network does not impose', () => {
   beforeEach(async () => {
     await client?.close();
     client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
-    store = new DbStore({ get: async () => client }, quiet);
+    store = storeOn(client);
   });
 
   const settles = async (promise: Promise<unknown>, ms: number): Promise<boolean> =>
@@ -478,7 +477,7 @@ describe('DbStore: no wait the network does not impose', () => {
     assert.equal(connections > 0, true, 'the probe sees connections');
     await client.close(); // an empty pool, as after a pause longer than the keep-alive timeout
     client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
-    store = new DbStore({ get: async () => client }, quiet);
+    store = storeOn(client);
     connections = 0;
     await store.save(a, { base, edited: { a: 2 }, origin: 'tree' }); // token, GET, PUT, one after the other
     assert.equal(connections, 1, 'each request reused the connection of the one before');
@@ -489,7 +488,7 @@ describe('DbStore: no wait the network does not impose', () => {
     sandbox.setDb(idGate, a.idSubscription, { a: 1, b: 2 });
     await client.close();
     client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
-    store = new DbStore({ get: async () => client }, quiet);
+    store = storeOn(client);
     connections = 0;
     const base = (await store.read(a)).db;
     // Each later action comes after the connection went back to the pool (a person is slower than one event-loop turn).

@@ -12,6 +12,7 @@ interface Manifest {
     viewsContainers: { activitybar: { id: string }[] };
     views: Record<string, { id: string }[]>;
     menus: Record<string, { command: string; when?: string }[]>;
+    keybindings: { command: string; key: string; mac?: string; when?: string }[];
     configuration: { properties: Record<string, { default: unknown; minimum?: number; maximum?: number; enum?: unknown[] }> };
     languageModelTools: {
       name: string; toolReferenceName: string; displayName: string; userDescription: string; modelDescription: string;
@@ -26,6 +27,10 @@ const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.me
 describe('package.json matches the ids in src/constants.ts', () => {
   it('declares exactly the commands the extension registers', () => {
     assert.deepEqual(manifest.contributes.commands.map((c) => c.command).sort(), Object.values(COMMANDS).sort());
+  });
+
+  it('Ctrl+S / Cmd+S on a LogUp DB document reviews before the save (logup.saveDb), and only there', () => {
+    assert.deepEqual(manifest.contributes.keybindings, [{ command: COMMANDS.saveDb, key: 'ctrl+s', mac: 'cmd+s', when: 'editorLangId == logup-db' }]);
   });
 
   it('every menu entry names a declared command', () => {

@@ -122,6 +122,21 @@ describe('the review says exactly what will be sent', () => {
     assert.ok(detail.includes('"admin\\u202Eeurt"'), detail);
     assert.ok(!detail.includes('\u202E'), 'no raw right-to-left override');
   });
+
+  it('a review shown again after the server changed during the first says what changed since Save', () => {
+    const first = reviewOf({ a: 1, b: 1, c: 1 }, { a: 2, b: 2, c: 1 });
+    // Meanwhile a colleague set a: 2 (the plan no longer needs it) and c: 9 (not in the plan: not listed).
+    const server: Db = { a: 2, b: 1, c: 9 };
+    const merged = mergeSave({ a: 1, b: 1, c: 1 }, server, { a: 2, b: 2, c: 1 });
+    if (merged.kind !== 'merged') throw new Error('unreachable');
+    const again: SaveReview = { ...first, server, plan: merged.plan, result: merged.result, previous: first };
+    const lines = describeReview(again, production).detail.split('\n');
+    assert.ok(lines.includes('Shown again: the server changed after you chose Save. Since then:'), lines.join('\n'));
+    assert.ok(lines.includes('  "a": on the server 1 → 2'), lines.join('\n'));
+    assert.ok(!lines.some((l) => l.includes('"c"')), 'a key outside both plans is not listed');
+    assert.ok(lines.includes('Set 1 key:') && lines.includes('  "b": 1 → 2'), lines.join('\n'));
+    assert.ok(!describeReview(first, production).detail.includes('Shown again'), 'a first review says nothing of the kind');
+  });
 });
 
 describe('manifest: auto-save never reaches logup: documents (docs/harness.md, H18–H20, H23)', () => {

@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import { Agent, type Dispatcher } from 'undici';
 import type { LogUpClientOptions } from '../../src/api/clientOptions';
 import { LogUpClient } from '../../src/api/logUpClient';
+import { DbStore, NO_REVIEW, type StoreWiring, type WriteRecord } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 
@@ -94,4 +95,19 @@ export async function assertAnswersRefused(
     errors.push(e);
   }
   return errors;
+}
+
+/**
+ * A DbStore on `client` with no review and a history that records into `records` (the wiring ctx.ts gives it in the
+ * extension, with the sandbox's client instead of the gate's).
+ */
+export function storeOn(client: LogUpClient, wiring: Partial<Omit<StoreWiring, 'clients'>> & { records?: WriteRecord[] } = {}): DbStore {
+  const { records, ...rest } = wiring;
+  return new DbStore({
+    clients: { get: async () => client },
+    reviewer: NO_REVIEW,
+    history: { record: (record) => records?.push(record) },
+    log: { info: () => undefined, warn: () => undefined },
+    ...rest,
+  });
 }

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { LogUpClient } from '../../src/api/logUpClient';
-import { DbStore, type WriteRecord } from '../../src/db/dbStore';
+import type { DbStore, WriteRecord } from '../../src/db/dbStore';
 import { SaveFailedError } from '../../src/db/saveErrors';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { parseHistory } from '../../src/history/historyList';
 import type { Log } from '../../src/core/log';
 import { WriteHistory } from '../../src/history/writeHistory';
+import { storeOn } from './support';
 
 const idGate = DEMO_GATE.idGate;
 const DAY = 24 * 60 * 60 * 1000;
@@ -40,7 +41,7 @@ describe('WriteHistory', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'logup-history-'));
     file = join(dir, 'globalStorage', 'write-history.json');
-    store = new DbStore({ get: async () => client }, { info: () => undefined, warn: () => undefined });
+    store = storeOn(client, { history: { record: (record) => made.forEach((h) => h.record(record, 'production')) } });
     limits = { maxEntries: 500, maxDays: 30 };
     warnings.length = 0;
   });
@@ -52,7 +53,6 @@ describe('WriteHistory', () => {
   function historyOn(path = file, now?: () => number): WriteHistory {
     const history = new WriteHistory(path, () => limits, log, now);
     made.push(history);
-    store.onDidWrite((record) => history.record(record, 'production'));
     return history;
   }
 
@@ -182,16 +182,18 @@ describe('WriteHistory', () => {
     assert.equal(await readFile(file, 'utf8'), text, 'the file is as it was');
   });
 
-  it('an undo\'s entry names the write it undid; an undo that wrote nothing labels nothing', async () => {
+  it('an undo\'s entry names the write it undid (the save request says which); an undo that wrote nothing labels nothing', async () => {
     const history = historyOn();
     const ref = await fresh({ a: 1 });
-    const original = history.record(fakeRecord(ref, 1));
-    history.expectUndo(ref, 'cancelled-undo')();
-    const settled = history.expectUndo(ref, original.id);
-    const undo = history.record({ ...fakeRecord(ref, 2), origin: 'undo' });
-    settled();
-    assert.equal(undo.undoOf, original.id);
-    assert.equal(history.record({ ...fakeRecord(ref, 3), origin: 'undo' }).undoOf, undefined);
+    await store.save(ref, { base: { a: 1 }, edited: { a: 2 }, origin: 'editor' });
+    await history.flush();
+    const [original] = history.list();
+    assert.ok(original);
+    // An undo whose plan is empty writes nothing, so nothing is recorded and nothing is labelled.
+    await store.save(ref, { base: { a: 2 }, edited: { a: 2 }, origin: 'undo', undoOf: 'nothing-to-undo' });
+    await store.save(ref, { base: { a: 2 }, edited: { a: 1 }, origin: 'undo', undoOf: original.id });
+    await history.flush();
+    assert.deepEqual(history.list().map((e) => [e.origin, e.undoOf]), [['undo', original.id], ['editor', undefined]]);
   });
 });
 
