@@ -50,7 +50,8 @@ export async function run(ctx) {
   });
 
   await ctx.step('a colleague changes another key; Ctrl+S shows Compare / Overwrite and writes nothing', async () => {
-    const theirs = { name: 'Ada', plan: 'pro' };
+    // The same length as before: VS Code's own check then sees the same size and would let a write through (H15).
+    const theirs = { name: 'Ada', plan: 'gold' };
     sandbox.setDb(GATE, SUB, theirs);
     await clearNotifications(ctx);
     sandbox.clearJournal();
