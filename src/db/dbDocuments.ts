@@ -101,24 +101,21 @@ export class DbDocuments {
   /**
    * The document was opened or changed (its text or its dirty flag). A clean document holds what VS Code loaded or
    * saved: when that is the text of a read, the read becomes the base. (During Revert VS Code reports the document
-   * dirty until the read is in; the event that then calls it clean adopts it.) A clean document the provider knows
-   * nothing about (opened by an extension host before this one) is its own base.
+   * dirty until the read is in; the event that then calls it clean adopts it.) A clean text that no read of this
+   * provider returned is never taken as a base: a document VS Code restores from its backup after a window reload
+   * reaches a new extension host as clean first, then dirty (test/e2e/reload.e2e.mjs).
    */
   documentChanged(key: string, editor: EditorText): void {
     if (editor.dirty) return;
-    const state = this.state(key);
-    const read = state.candidates.get(editor.text);
-    if (read) {
-      // The document took this read: older reads are history, newer ones may still come.
-      for (const text of [...state.candidates.keys()]) {
-        state.candidates.delete(text);
-        if (text === editor.text) break;
-      }
-      this.setBase(key, state, read);
-    } else if (state.base === undefined) {
-      const analysis = analyzeDbDocument(editor.text);
-      if (analysis.ok) this.setBase(key, state, analysis.db);
+    const state = this.documents.get(key);
+    const read = state?.candidates.get(editor.text);
+    if (!state || !read) return;
+    // The document took this read: older reads are history, newer ones may still come.
+    for (const text of [...state.candidates.keys()]) {
+      state.candidates.delete(text);
+      if (text === editor.text) break;
     }
+    this.setBase(key, state, read);
   }
 
   documentClosed(key: string): void {

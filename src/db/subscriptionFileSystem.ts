@@ -55,8 +55,6 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
         if (ours(document) && document.isClosed) this.documents.documentClosed(document.uri.toString());
       }),
     );
-    // Documents this extension host did not load (after Restart Extension Host) get what can be known of them.
-    for (const document of vscode.workspace.textDocuments) changedText(document);
   }
 
   /** The base of an open document's next save, for diagnostics that only matter for what a save would send. */

@@ -82,7 +82,7 @@ export async function run(ctx) {
   });
   await readmeShot(ctx, 'invalid-document');
 
-  await ctx.step('a change on the server meanwhile is not overwritten until the user chooses', async () => {
+  await ctx.step('a change on the server meanwhile is not overwritten until the user chooses, and then only that key', async () => {
     await page.keyboard.press('Escape');
     await ctx.runCommand('LogUp: Revert to Server');
     await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
@@ -102,8 +102,10 @@ export async function run(ctx) {
     await toast.locator('.monaco-button', { hasText: 'Overwrite' }).click();
     await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
     assert.deepEqual(writes(sandbox), [
-      { route: 'putDb', body: { data: [{ key: 'name', value: 'Grace B. Hopper' }, { key: 'visits', value: edited.visits }] } },
-    ], 'Overwrite sends exactly what makes the server equal the editor');
-    assert.deepEqual(sandbox.getDb(GATE, SUB), mine, 'Overwrite makes the server hold the editor\'s text');
+      { route: 'putDb', body: { data: [{ key: 'name', value: 'Grace B. Hopper' }] } },
+    ], 'Overwrite sends my version of the key in conflict, and nothing else');
+    assert.deepEqual(sandbox.getDb(GATE, SUB), { ...theirs, name: 'Grace B. Hopper' }, "my name; the colleague's visits stays");
+    // The editor then shows what the server holds.
+    await page.locator('.view-lines', { hasText: '"visits": 4' }).first().waitFor({ state: 'visible', timeout: 15_000 });
   });
 }

@@ -451,9 +451,11 @@ export class World {
     modelStats.restarts++;
     this.docs = this.newDocuments();
     if (!e.open) return;
+    // A document restored from VS Code's backup reaches the new host as clean first, then dirty.
+    if (e.dirty) this.docs.documentChanged(this.key, { ...this.openText(), dirty: false });
     this.docs.documentChanged(this.key, this.openText());
-    // A clean document is its own base; a dirty one has none until it takes a read or is saved.
-    e.knowsBase = !e.dirty;
+    // No base until the document takes a read or is saved, clean or not.
+    e.knowsBase = false;
   }
 
   editEditor(key: string, value: DbValue | null): void {

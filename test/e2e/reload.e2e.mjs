@@ -1,0 +1,66 @@
+// A LogUp document still dirty when the window reloads (hot exit): VS Code restores the text, but the new extension
+// host never loaded it, so it knows no base. Saving must then show VS Code's Compare / Overwrite for every key where
+// the document and the server differ, never replace the DB (issue 18). Driven as a person would, against the
+// packaged extension in code-server and the in-process sandbox (its demo gate, preconfigured by LOGUP_SANDBOX_URL).
+import assert from 'node:assert/strict';
+import { clearNotifications, serialize, writes } from './workbenchUi.mjs';
+
+const GATE = 'gate_sandboxDemo';
+const SUB = 'sub_reload';
+
+function logupContainer(page) {
+  return page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="LogUp"]') }).first();
+}
+
+function viewRow(page, view, text) {
+  const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: view }) });
+  return pane.locator('.monaco-list-row', { hasText: text }).first();
+}
+
+export async function run(ctx) {
+  const { page, sandbox } = ctx;
+  sandbox.setDb(GATE, SUB, { name: 'Ada', plan: 'free' });
+  const mine = { name: 'Ada L.', plan: 'free' };
+
+  await ctx.step('open the DB and change a key, without saving', async () => {
+    await logupContainer(page).waitFor({ state: 'visible', timeout: 60_000 });
+    await logupContainer(page).click();
+    await viewRow(page, 'Subscriptions', GATE).waitFor({ state: 'visible', timeout: 30_000 });
+    await ctx.runCommand('LogUp: Open Subscription by ID…');
+    await page.locator('.quick-input-widget', { hasText: 'subscription id' }).waitFor({ state: 'visible', timeout: 15_000 });
+    await page.keyboard.type(SUB);
+    await page.keyboard.press('Enter');
+    const row = viewRow(page, 'Subscriptions', SUB);
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.hover();
+    await row.locator('.action-label[aria-label="Open DB as JSON"]').click();
+    await page.locator('.view-lines', { hasText: 'Ada' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(serialize(mine));
+    await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'visible', timeout: 15_000 });
+  });
+
+  await ctx.step('reload the window: the dirty text comes back', async () => {
+    // Let the workbench write its backup of the dirty document before the reload.
+    await page.waitForTimeout(2000);
+    await ctx.runCommand('Developer: Reload Window');
+    await page.locator('.tabs-container .tab.dirty', { hasText: `${SUB}.json` }).waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.view-lines', { hasText: 'Ada L.' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  });
+
+  await ctx.step('a colleague changes another key; Ctrl+S shows Compare / Overwrite and writes nothing', async () => {
+    // The same length as before: VS Code's own check then sees the same size and would let a write through (H15).
+    const theirs = { name: 'Ada', plan: 'gold' };
+    sandbox.setDb(GATE, SUB, theirs);
+    await clearNotifications(ctx);
+    sandbox.clearJournal();
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+S');
+    await ctx.waitForNotification('newer', { timeoutMs: 30_000 });
+    assert.deepEqual(writes(sandbox), [], 'nothing written before the person chooses');
+    assert.deepEqual(sandbox.getDb(GATE, SUB), theirs, "the colleague's plan is still there");
+    assert.equal(await page.locator('.tabs-container .tab.dirty').count(), 1, 'the tab stays dirty');
+  });
+  await ctx.screenshot('reload-conflict');
+}
