@@ -8,7 +8,7 @@ import type { LogUpClient } from '../api/logUpClient';
 import type { Observation, Version } from './observation';
 import { ConflictError, InvalidDbError, SaveCancelledError, SaveFailedError } from './saveErrors';
 import { refKey, type SubscriptionRef } from './subscriptionRef';
-import { connectionBack, sendPlan, type CallOutcome, type WriteResult } from './writeCalls';
+import { connectionBack, connectionsFor, sendPlan, type CallOutcome, type WriteResult } from './writeCalls';
 
 export type { CallOutcome } from './writeCalls';
 
@@ -173,10 +173,12 @@ export class DbStore {
 
   /**
    * The GET before a write (the editor's pre-save check, a save's own check): always a new request, never one
-   * already under way; when it fails, nothing was sent and the message says so.
+   * already under way; when it fails, nothing was sent and the message says so. `expected` is the plan the
+   * caller's change makes, so the connections its writes will use are opened beside the GET (writeCalls.ts).
    */
-  async readBeforeWrite(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
+  async readBeforeWrite(ref: SubscriptionRef, signal?: AbortSignal, expected?: SavePlan): Promise<Observation> {
     try {
+      if (expected !== undefined && connectionsFor(expected) > 1) (await this.clients.get(ref.idGate)).preconnect(connectionsFor(expected));
       const server = await this.get(ref, this.entry(ref), signal);
       // The write that follows goes on the connection this GET used.
       await connectionBack();
@@ -289,9 +291,10 @@ export class DbStore {
   private async runSave(ref: SubscriptionRef, entry: Entry, request: SaveRequest): Promise<SaveResult> {
     const { base, edited, signal } = request;
     // What the caller's own change would send is checked before any request; the key count again after the GET.
-    const early = planProblems(base, planSave(base, edited));
+    const own = planSave(base, edited);
+    const early = planProblems(base, own);
     if (early.length > 0) throw new InvalidDbError(early);
-    const server = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal);
+    const server = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal, own);
     const merged = mergeSave(base, server.db, edited);
     if (merged.kind === 'conflict') {
       this.log.info(`${ref.idSubscription}: not saved, changed on the server meanwhile (${merged.keys.length} key(s))`);

@@ -5,7 +5,7 @@ import { analyzeDbDocument, serializeDb } from '../core/dbDocument';
 import { dbPath, isSafeId, parseDbPath } from '../core/dbPath';
 import { SCHEME } from '../constants';
 import { mergeSave } from '../core/merge';
-import { dbEquals } from '../core/savePlan';
+import { dbEquals, planSave } from '../core/savePlan';
 import type { DbStore, Observation, Version } from './dbStore';
 import { ConflictError } from './saveErrors';
 import type { SubscriptionRef } from './subscriptionRef';
@@ -168,7 +168,7 @@ export class SubscriptionFileSystem implements vscode.FileSystemProvider, vscode
   private async preSaveCheck(ref: SubscriptionRef, state: DocumentState, text: string): Promise<Version> {
     const analysis = analyzeDbDocument(text, { base: state.base });
     if (!analysis.ok) return NOT_NEWER;
-    const server = await this.guard(() => this.store.readBeforeWrite(ref));
+    const server = await this.guard(() => this.store.readBeforeWrite(ref, undefined, planSave(state.base, analysis.db)));
     const merged = mergeSave(state.base, server.db, analysis.db);
     if (merged.kind === 'conflict') {
       state.conflictWith = server.db;
