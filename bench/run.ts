@@ -108,22 +108,34 @@ function activation(): void {
     { label: 'empty extension (baseline)', path: join(OUT, 'emptyExtension.js') },
     { label: 'dist/extension.js (shipped)', path: resolve(ROOT, 'dist/extension.js') },
   ];
-  const samples = new Map<string, Sample[]>(bundles.map((b) => [b.label, []]));
-  // Interleaved, so a busy moment of the machine lands on every bundle alike.
+  // Two ways to start: with the Node modules VS Code's extension host has loaded before any extension (what the
+  // extension costs there; the goal), and from a bare Node (what it would cost if nothing were loaded yet).
+  const modes = [{ key: 'host', args: [] }, { key: 'bare', args: ['--bare'] }] as const;
+  const samples = new Map<string, Sample[]>(bundles.flatMap((b) => modes.map((m) => [`${b.label}|${m.key}`, []])));
+  // Interleaved, so a busy moment of the machine lands on every bundle and mode alike.
   for (let i = 0; i < ACTIVATION_SAMPLES; i++) {
-    for (const b of bundles) samples.get(b.label)?.push(child<Sample>('activationChild.js', [b.path]));
+    for (const m of modes) for (const b of bundles) samples.get(`${b.label}|${m.key}`)?.push(child<Sample>('activationChild.js', [b.path, ...m.args]));
   }
-  const baseline = median(samples.get(bundles[0]!.label)!.map((s) => s.totalMs));
+  const of = (label: string, mode: string): Sample[] => samples.get(`${label}|${mode}`)!;
+  const totalOf = (label: string, mode: string): number => median(of(label, mode).map((x) => x.totalMs));
   print({
     title: `3. Activation: require() + activate() in a fresh process (median of ${ACTIVATION_SAMPLES})`,
-    head: ['Bundle', 'require', 'activate()', 'Total', 'Minus empty', 'Goal', 'Result'],
+    head: ['Bundle', 'require', 'activate()', 'Total', 'Minus empty', 'Minus empty, bare Node', 'Goal', 'Result'],
     rows: bundles.map((b, i) => {
-      const s = samples.get(b.label)!;
-      const total = median(s.map((x) => x.totalMs));
+      const s = of(b.label, 'host');
+      const total = totalOf(b.label, 'host');
+      const overEmpty = total - totalOf(bundles[0]!.label, 'host');
+      const bare = totalOf(b.label, 'bare') - totalOf(bundles[0]!.label, 'bare');
       const shipped = i === 1;
       return [b.label, ms(median(s.map((x) => x.loadMs))), ms(median(s.map((x) => x.activateMs))), ms(total),
-        i === 0 ? '' : ms(total - baseline), shipped ? `< ${GOALS.activationMs} ms` : '', shipped ? verdict(total - baseline < GOALS.activationMs) : ''];
+        i === 0 ? '' : ms(overEmpty), i === 0 ? ms(totalOf(b.label, 'bare')) : ms(bare),
+        shipped ? `< ${GOALS.activationMs} ms` : '', shipped ? verdict(overEmpty < GOALS.activationMs) : ''];
     }),
+    notes: [
+      'require, activate() and Total: with the Node modules VS Code\'s extension host has loaded before any extension already loaded (net, crypto, fs/promises, stream…; docs/harness.md, H21), '
+        + 'as the extension meets them there; the goal applies to this. "Bare Node": the same bundles in a process that has loaded none of them '
+        + '(the empty extension\'s row shows its total), so the extension pays for them: the figure before that correction of the measurement (2026-12-01).',
+    ],
   });
 
   const probe = child<Probe>('activationChild.js', [join(OUT, 'instrumentedExtension.js'), '--probe']);
