@@ -202,10 +202,8 @@ export class LogUpClient {
   }
 
   /**
-   * Opens connections to the server, sending nothing on them, until `count` are open or opening: called before a
-   * request that `count - 1` others will follow side by side (a save's check GET, then its PUT and DELETE), so
-   * that their connections' handshakes overlap that request instead of following it (BENCHMARKS.md, part 6b).
-   * A connection is not a request; a dispatcher that cannot do this (a proxy's) ignores it.
+   * Opens connections, sending nothing on them, until `count` are open or opening: before a request that others will
+   * follow side by side, so their handshakes overlap it (spareConnections.ts). A proxy's dispatcher ignores it.
    */
   preconnect(count: number): void {
     (this.dispatcher as Partial<Preconnecting>).preconnect?.(this.origin, count);

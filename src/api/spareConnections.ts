@@ -14,9 +14,9 @@ const SPARE_IDLE_MS = 4000;
 /** What a dispatcher that can open connections ahead of its requests offers (the direct agent; see preconnect). */
 export interface Preconnecting {
   /**
-   * Opens connections to `origin`, sending nothing on them, until `count` are open or opening (one HTTP/2
-   * connection counts for all, as it carries requests side by side). The next requests that need a new
-   * connection take these first.
+   * Opens connections to `origin`, sending nothing on them, until `count` are open or opening (the direct agent
+   * speaks HTTP/1.1: one request at a time per connection). The next requests that need a new connection take
+   * these first.
    */
   preconnect(origin: string, count: number): void;
 }
@@ -66,10 +66,9 @@ export class SpareConnections {
   preconnect(origin: string, count: number): void {
     const options = connectOptionsOf(origin);
     const key = keyOf(options);
-    const live = [...(this.live.get(key) ?? [])];
-    if (live.some((socket) => (socket as Socket & { alpnProtocol?: string | false }).alpnProtocol === 'h2')) return;
+    const live = this.live.get(key)?.size ?? 0;
     const spares = this.spares.get(key) ?? [];
-    for (let n = live.length + spares.length; n < count; n++) spares.push(this.open(key, options));
+    for (let n = live + spares.length; n < count; n++) spares.push(this.open(key, options));
     if (spares.length > 0) this.spares.set(key, spares);
   }
 
