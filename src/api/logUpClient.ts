@@ -201,10 +201,7 @@ export class LogUpClient {
     );
   }
 
-  /**
-   * Opens connections, sending nothing on them, until `count` are open or opening: before a request that others will
-   * follow side by side, so their handshakes overlap it (spareConnections.ts). A proxy's dispatcher ignores it.
-   */
+  /** Opens connections (no request) until `count` are open or opening: spareConnections.ts; a proxy ignores it. */
   preconnect(count: number): void {
     (this.dispatcher as Partial<Preconnecting>).preconnect?.(this.origin, count);
   }
