@@ -101,7 +101,7 @@ function clientOverhead(): void {
 // ---- 3. activation -------------------------------------------------------------------------------------------
 
 interface Sample { loadMs: number; activateMs: number; totalMs: number }
-interface Probe { afterActivate: string[]; afterDocumentCheck: string[]; afterFirstClient: string[]; afterFirstCommand: string[] }
+interface Probe { afterActivate: string[]; afterDocumentCheck: string[]; afterFirstClient: string[] }
 
 function activation(): void {
   const bundles: { label: string; path: string }[] = [
@@ -142,23 +142,15 @@ function activation(): void {
   const packages = (list: string[]): string => list.filter((m) => !m.startsWith('src/')).join(', ') || 'none';
   const apiModules = (list: string[]): string => String(list.filter((m) => m.startsWith('src/api/')).length);
   const heavy = (list: string[]): boolean => list.includes('undici') || list.includes('zod');
-  // dist/commands.js in the shipped build: loaded by the first command or link, never by activation
-  const handlers = (list: string[]): boolean => list.includes('src/commands/handlers.ts');
-  const yesNo = (b: boolean): string => (b ? 'loaded' : 'no');
   print({
     title: '3b. What is evaluated when (the same bundle with a marker in every module)',
-    head: ['Moment', 'Packages evaluated', 'src/api modules', 'Command handlers', 'Goal', 'Result'],
+    head: ['Moment', 'Packages evaluated', 'src/api modules', 'Goal', 'Result'],
     rows: [
-      ['After activate()', packages(probe.afterActivate), apiModules(probe.afterActivate), yesNo(handlers(probe.afterActivate)),
-        'no undici, no zod, no handlers', verdict(!heavy(probe.afterActivate) && !handlers(probe.afterActivate))],
-      ['After a document check', packages(probe.afterDocumentCheck), apiModules(probe.afterDocumentCheck), yesNo(handlers(probe.afterDocumentCheck)),
-        'no undici, no zod, no handlers', verdict(!heavy(probe.afterDocumentCheck) && !handlers(probe.afterDocumentCheck))],
-      ['After the first client is made', packages(probe.afterFirstClient), apiModules(probe.afterFirstClient), yesNo(handlers(probe.afterFirstClient)),
-        'undici, zod now', verdict(heavy(probe.afterFirstClient))],
-      ['After the first command', packages(probe.afterFirstCommand), apiModules(probe.afterFirstCommand), yesNo(handlers(probe.afterFirstCommand)),
-        'handlers now', verdict(handlers(probe.afterFirstCommand))],
+      ['After activate()', packages(probe.afterActivate), apiModules(probe.afterActivate), 'no undici, no zod', verdict(!heavy(probe.afterActivate))],
+      ['After a document check', packages(probe.afterDocumentCheck), apiModules(probe.afterDocumentCheck), 'no undici, no zod', verdict(!heavy(probe.afterDocumentCheck))],
+      ['After the first client is made', packages(probe.afterFirstClient), apiModules(probe.afterFirstClient), 'undici, zod now', verdict(heavy(probe.afterFirstClient))],
     ],
-    notes: ['The last two rows show the probe can see a module load. "Developer: Show Running Extensions" (code-server) is not read: it needs a second editor run.'],
+    notes: ['The last row shows the probe can see a module load. "Developer: Show Running Extensions" (code-server) is not read: it needs a second editor run.'],
   });
 }
 

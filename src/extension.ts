@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
-import { loadHandlers, registerCommands } from './commands/registry';
+import { ensureSandboxDemoGate, LinkHandler } from './commands/handlers';
+import { registerCommands } from './commands/registry';
 import { useTranslations } from './api/translations';
 
 /** Builds the one owner object and registers everything it made; activation does no network or disk work. */
@@ -10,9 +11,9 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
   context.subscriptions.push(
     ctx,
     ...registerCommands(ctx),
-    vscode.window.registerUriHandler({ handleUri: async (uri) => new (await loadHandlers()).LinkHandler(ctx).handleUri(uri) }),
+    vscode.window.registerUriHandler({ handleUri: (uri) => new LinkHandler(ctx).handleUri(uri) }),
   );
-  if (process.env.LOGUP_SANDBOX_URL) void loadHandlers().then((h) => h.ensureSandboxDemoGate(ctx)).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
+  if (process.env.LOGUP_SANDBOX_URL) void ensureSandboxDemoGate(ctx).catch((e: unknown) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
   // Internals are handed out only to the in-editor tests, never to other extensions (the gate store reads secrets).
   return context.extensionMode === vscode.ExtensionMode.Test ? ctx : undefined;
 }
