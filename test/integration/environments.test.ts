@@ -15,7 +15,7 @@ import type { ReviewChoice, ReviewPrompt } from '../../src/review/writeReviewer'
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { GateNode } from '../../src/views/treeNodes';
-import { calls, captureWarnings, closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { calls, captureWarnings, closeAllEditors, extensionCtx, openDbEditor, putThenDelete, replaceText, waitFor } from './helpers';
 
 /** A gate the user marks as production (it runs on the local sandbox, as every server a test starts). */
 const LIVE = 'gate_liveShop';
@@ -138,7 +138,7 @@ suite('Environments, the write review and auto-save', () => {
       assert.deepEqual(calls(sandbox), [], 'no request at all');
 
       assert.equal(await editor.document.save(), true);
-      assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, ...WRITES], 'the save the user asked for writes');
+      assert.deepEqual(putThenDelete(calls(sandbox)), [{ route: 'getDb', status: 200 }, ...WRITES], 'the save the user asked for writes');
       assert.deepEqual(sandbox.getDb(DEV, SUB), EDITED);
 
       // The control: a plain JSON file in the same window is auto-saved after the same pause, so the setting is live.
@@ -200,7 +200,7 @@ suite('Environments, the write review and auto-save', () => {
     sandbox.clearJournal();
     assert.equal(await editor.document.save(), true);
     assert.equal(prompts.length, 0, 'no review');
-    assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, ...WRITES]);
+    assert.deepEqual(putThenDelete(calls(sandbox)), [{ route: 'getDb', status: 200 }, ...WRITES]);
   });
 
   test('a save to production shows the exact plan and sends nothing until Save', async () => {
@@ -219,7 +219,7 @@ suite('Environments, the write review and auto-save', () => {
       assert.ok(lines.includes(line), `the review says ${JSON.stringify(line)}:\n${prompt.detail}`);
     }
     assert.ok(lines.some((l) => l.startsWith(`Gate: ${LIVE}, production`)), prompt.detail);
-    assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, ...WRITES], 'after Save: exactly the plan');
+    assert.deepEqual(putThenDelete(calls(sandbox)), [{ route: 'getDb', status: 200 }, ...WRITES], 'after Save: exactly the plan');
     assert.deepEqual(sandbox.getDb(LIVE, SUB), EDITED);
   });
 

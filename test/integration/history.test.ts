@@ -13,7 +13,7 @@ import type { UndoChoice, UndoQuestion, UndoResult } from '../../src/history/his
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import type { HistoryNode } from '../../src/history/historyView';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { closeAllEditors, extensionCtx, openDbEditor, replaceText, waitFor } from './helpers';
+import { closeAllEditors, extensionCtx, openDbEditor, putThenDelete, replaceText, waitFor } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const idGate = 'gate_history';
@@ -77,7 +77,7 @@ suite('Write history, undo and the merge', () => {
   }
 
   function writes(): { route: string; body: unknown }[] {
-    return sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body }));
+    return putThenDelete(sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body })));
   }
 
   async function viewNodes(node?: HistoryNode): Promise<HistoryNode[]> {
