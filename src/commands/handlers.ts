@@ -12,7 +12,7 @@ import {
 } from './subscriptions';
 import { verifyToken } from './verifyToken';
 
-/** Every command's handler, by command id, and the following of a link: registered by src/commands/registry.ts. */
+// Every command's handler, by command id (registered by src/commands/registry.ts), and the following of a link.
 export { LinkHandler } from '../links/linkHandler';
 export { ensureSandboxDemoGate } from './gates';
 

@@ -6,7 +6,6 @@ import { SaveCancelledError } from '../db/saveErrors';
 import { HANDLERS } from './handlers';
 import { reportError } from './reportError';
 
-
 /**
  * Registers every command at activation through one wrapper: this is where users meet errors, as one sentence with
  * a "Show Log" button; a cancelled prompt or request ends quietly. The handler's result is returned (tests use it).

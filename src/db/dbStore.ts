@@ -178,7 +178,8 @@ export class DbStore {
    */
   async readBeforeWrite(ref: SubscriptionRef, signal?: AbortSignal, expected?: SavePlan): Promise<Observation> {
     try {
-      if (expected !== undefined && connectionsFor(expected) > 1) (await this.clients.get(ref.idGate)).preconnect(connectionsFor(expected));
+      const connections = expected === undefined ? 1 : connectionsFor(expected);
+      if (connections > 1) (await this.clients.get(ref.idGate)).preconnect(connections);
       const server = await this.get(ref, this.entry(ref), signal);
       // The write that follows goes on the connection this GET used.
       await connectionBack();
