@@ -46,15 +46,13 @@ const integrationTests = readdirSync('test/integration')
   .map((f) => `test/integration/${f}`);
 
 /**
- * The lazily loaded bundles: a dynamic `import()` of one of these, from that folder, is left as a require() of the
- * bundle's file at run time, so activation does not parse it. The api (undici, zod) is read when the first client is
- * made; the command handlers (and the link handler) at the first command or link. Anything else imported lazily is
- * bundled as usual. test/unit/architecture.test.ts keeps the list of lazy imports equal to this one.
+ * The lazily loaded bundle: a dynamic `import()` of it, from that folder, is left as a require() of the bundle's file
+ * at run time, so activation does not parse it. The api (undici, zod, 365 KB) is read when the first client is made.
+ * The command handlers are in dist/extension.js: a bundle of their own saved about 2 ms of activation and cost a
+ * copy of every module both bundles imported (BENCHMARKS.md, 2026-12-05). Anything else imported lazily is bundled
+ * as usual. test/unit/architecture.test.ts keeps the list of lazy imports equal to this one.
  */
-const LAZY = [
-  { from: 'src/gates', request: '../api', file: './api.js' },
-  { from: 'src/commands', request: './handlers', file: './commands.js' },
-];
+const LAZY = [{ from: 'src/gates', request: '../api', file: './api.js' }];
 const lazyBundles = {
   name: 'lazy-bundles',
   setup(build) {
@@ -84,7 +82,7 @@ const oneVscodeNamespace = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', commands: 'src/commands/handlers.ts' },
+    entryPoints: { extension: 'src/extension.ts' },
     outdir: 'dist',
     external: ['vscode'],
     metafile: true,

@@ -109,52 +109,56 @@ function clientOverhead(): void {
 // ---- 3. activation -------------------------------------------------------------------------------------------
 
 interface Sample { loadMs: number; activateMs: number; totalMs: number }
-interface Probe { afterActivate: string[]; afterDocumentCheck: string[]; afterFirstClient: string[]; afterFirstCommand: string[] }
+interface Probe { afterActivate: string[]; afterDocumentCheck: string[]; afterFirstClient: string[] }
 
 function activation(): void {
   const bundles: { label: string; path: string }[] = [
     { label: 'empty extension (baseline)', path: join(OUT, 'emptyExtension.js') },
     { label: 'dist/extension.js (shipped)', path: resolve(ROOT, 'dist/extension.js') },
   ];
-  const samples = new Map<string, Sample[]>(bundles.map((b) => [b.label, []]));
-  // Interleaved, so a busy moment of the machine lands on every bundle alike.
+  // Two ways to start: with the Node modules VS Code's extension host has loaded before any extension (what the
+  // extension costs there; the goal), and from a bare Node (what it would cost if nothing were loaded yet).
+  const modes = [{ key: 'host', args: [] }, { key: 'bare', args: ['--bare'] }] as const;
+  const samples = new Map<string, Sample[]>(bundles.flatMap((b) => modes.map((m) => [`${b.label}|${m.key}`, []])));
+  // Interleaved, so a busy moment of the machine lands on every bundle and mode alike.
   for (let i = 0; i < ACTIVATION_SAMPLES; i++) {
-    for (const b of bundles) samples.get(b.label)?.push(child<Sample>('activationChild.js', [b.path]));
+    for (const m of modes) for (const b of bundles) samples.get(`${b.label}|${m.key}`)?.push(child<Sample>('activationChild.js', [b.path, ...m.args]));
   }
-  const baseline = median(samples.get(bundles[0]!.label)!.map((s) => s.totalMs));
+  const of = (label: string, mode: string): Sample[] => samples.get(`${label}|${mode}`)!;
+  const totalOf = (label: string, mode: string): number => median(of(label, mode).map((x) => x.totalMs));
   print({
     title: `3. Activation: require() + activate() in a fresh process (median of ${ACTIVATION_SAMPLES})`,
-    head: ['Bundle', 'require', 'activate()', 'Total', 'Minus empty', 'Goal', 'Result'],
+    head: ['Bundle', 'require', 'activate()', 'Total', 'Minus empty', 'Minus empty, bare Node', 'Goal', 'Result'],
     rows: bundles.map((b, i) => {
-      const s = samples.get(b.label)!;
-      const total = median(s.map((x) => x.totalMs));
+      const s = of(b.label, 'host');
+      const total = totalOf(b.label, 'host');
+      const overEmpty = total - totalOf(bundles[0]!.label, 'host');
+      const bare = totalOf(b.label, 'bare') - totalOf(bundles[0]!.label, 'bare');
       const shipped = i === 1;
       return [b.label, ms(median(s.map((x) => x.loadMs))), ms(median(s.map((x) => x.activateMs))), ms(total),
-        i === 0 ? '' : ms(total - baseline), shipped ? `< ${GOALS.activationMs} ms` : '', shipped ? verdict(total - baseline < GOALS.activationMs) : ''];
+        i === 0 ? '' : ms(overEmpty), i === 0 ? ms(totalOf(b.label, 'bare')) : ms(bare),
+        shipped ? `< ${GOALS.activationMs} ms` : '', shipped ? verdict(overEmpty < GOALS.activationMs) : ''];
     }),
+    notes: [
+      'require, activate() and Total: with the Node modules VS Code\'s extension host has loaded before any extension already loaded (net, crypto, fs/promises, stream…; docs/harness.md, H21), '
+        + 'as the extension meets them there; the goal applies to this. "Bare Node": the same bundles in a process that has loaded none of them '
+        + '(the empty extension\'s row shows its total), so the extension pays for them: the figure before that correction of the measurement (2026-12-01).',
+    ],
   });
 
   const probe = child<Probe>('activationChild.js', [join(OUT, 'instrumentedExtension.js'), '--probe']);
   const packages = (list: string[]): string => list.filter((m) => !m.startsWith('src/')).join(', ') || 'none';
   const apiModules = (list: string[]): string => String(list.filter((m) => m.startsWith('src/api/')).length);
   const heavy = (list: string[]): boolean => list.includes('undici') || list.includes('zod');
-  // dist/commands.js in the shipped build: loaded by the first command or link, never by activation
-  const handlers = (list: string[]): boolean => list.includes('src/commands/handlers.ts');
-  const yesNo = (b: boolean): string => (b ? 'loaded' : 'no');
   print({
     title: '3b. What is evaluated when (the same bundle with a marker in every module)',
-    head: ['Moment', 'Packages evaluated', 'src/api modules', 'Command handlers', 'Goal', 'Result'],
+    head: ['Moment', 'Packages evaluated', 'src/api modules', 'Goal', 'Result'],
     rows: [
-      ['After activate()', packages(probe.afterActivate), apiModules(probe.afterActivate), yesNo(handlers(probe.afterActivate)),
-        'no undici, no zod, no handlers', verdict(!heavy(probe.afterActivate) && !handlers(probe.afterActivate))],
-      ['After a document check', packages(probe.afterDocumentCheck), apiModules(probe.afterDocumentCheck), yesNo(handlers(probe.afterDocumentCheck)),
-        'no undici, no zod, no handlers', verdict(!heavy(probe.afterDocumentCheck) && !handlers(probe.afterDocumentCheck))],
-      ['After the first client is made', packages(probe.afterFirstClient), apiModules(probe.afterFirstClient), yesNo(handlers(probe.afterFirstClient)),
-        'undici, zod now', verdict(heavy(probe.afterFirstClient))],
-      ['After the first command', packages(probe.afterFirstCommand), apiModules(probe.afterFirstCommand), yesNo(handlers(probe.afterFirstCommand)),
-        'handlers now', verdict(handlers(probe.afterFirstCommand))],
+      ['After activate()', packages(probe.afterActivate), apiModules(probe.afterActivate), 'no undici, no zod', verdict(!heavy(probe.afterActivate))],
+      ['After a document check', packages(probe.afterDocumentCheck), apiModules(probe.afterDocumentCheck), 'no undici, no zod', verdict(!heavy(probe.afterDocumentCheck))],
+      ['After the first client is made', packages(probe.afterFirstClient), apiModules(probe.afterFirstClient), 'undici, zod now', verdict(heavy(probe.afterFirstClient))],
     ],
-    notes: ['The last two rows show the probe can see a module load. "Developer: Show Running Extensions" (code-server) is not read: it needs a second editor run.'],
+    notes: ['The last row shows the probe can see a module load. "Developer: Show Running Extensions" (code-server) is not read: it needs a second editor run.'],
   });
 }
 
@@ -250,18 +254,23 @@ function latency(): void {
         + 'Window reload: a new activation with 3 gates and 50 opened subscriptions, the view drawn with its gates expanded, then 3 RTTs of watching; goal: no request.',
     ],
   });
+  const handshakes = r.setupMs / rtt;
   print({
-    title: `6b. The same from an empty connection pool over HTTPS: each new connection costs ${r.setupMs / rtt} more round trips (TCP + TLS 1.3)`,
-    head: ['Action', 'New connections', 'Median', 'Fastest', 'Round trips', 'Fewest on one connection (HTTP/1.1)'],
+    title: `6b. The same from an empty connection pool over HTTPS: each new connection costs ${handshakes} more round trips (TCP + TLS 1.3)`,
+    head: ['Action', 'New connections', 'Median', 'Fastest', 'Round trips', 'On one connection (HTTP/1.1)', 'Goal', 'Result'],
     rows: r.rows.filter((row) => row.minimum > 0).map((row) => {
       const best = fastest(row.cold);
+      const goal = row.minimum + handshakes;
       return [row.action, String(median(row.cold.map((x) => x.connections))), ms(medianMs(row.cold)), ms(best), rounds(best / rtt),
-        String((row.serial ?? row.minimum) + r.setupMs / rtt)];
+        String((row.serial ?? row.minimum) + handshakes), String(goal), verdict(best / rtt < goal + GOALS.extraRoundTrips)];
     }),
     notes: [
-      'Not a goal table: it shows what the loopback sandbox cannot. A relay in front of the sandbox holds the first bytes of every new connection for the handshakes, '
-        + 'and closes all connections before each action, as a server does after a pause longer than its keep-alive timeout (undici keeps idle connections 4 s). '
-        + 'Over HTTP/1.1 two requests in flight need two connections: the DELETE sent beside the PUT opens a second one unless one is idle, which costs more than the round trip it saves (see the findings).',
+      'A relay in front of the sandbox holds the first bytes of every new connection for the handshakes, and closes all connections before each action, '
+        + 'as a server does after a pause longer than its keep-alive timeout (undici keeps idle connections 4 s). '
+        + `Goal: the minimum of part 6 plus the ${handshakes} round trips of one connection's handshakes, less than ${GOALS.extraRoundTrips} round trip above it: `
+        + 'handshakes of a second connection must overlap a request, never follow one. Over HTTP/1.1 two requests in flight need two connections, '
+        + 'so a save that sends its DELETE beside its PUT opens the second one while its check GET is on its way (a connection, not a request). '
+        + '"On one connection": the fewest if every request went on one connection, one after the other.',
     ],
   });
 }

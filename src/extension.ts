@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
-import { followLink, loadHandlers, registerCommands } from './commands/registry';
+import { ensureSandboxDemoGate } from './commands/handlers';
+import { followLink, registerCommands } from './commands/registry';
 import { useTranslations } from './api/translations';
 import { createTools, registerTools } from './tools/registry';
 
@@ -14,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): Ctx | undefined {
     ...registerTools(createTools(ctx)),
     vscode.window.registerUriHandler({ handleUri: (uri) => followLink(ctx, uri) }),
   );
-  if (process.env.LOGUP_SANDBOX_URL) void loadHandlers().then((h) => h.ensureSandboxDemoGate(ctx)).catch((e) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
+  if (process.env.LOGUP_SANDBOX_URL) void ensureSandboxDemoGate(ctx).catch((e: unknown) => ctx.log.warn(`Sandbox demo gate not added: ${String(e)}`));
   // Internals are handed out only to the in-editor tests, never to other extensions (the gate store reads secrets).
   return context.extensionMode === vscode.ExtensionMode.Test ? ctx : undefined;
 }

@@ -1,5 +1,6 @@
 // `npm test`: every layer of checks, in order, each one run even when an earlier one failed (so one run tells
-// everything), then a summary table and the line `tests: N passed, N failed`.
+// everything), then a summary table and the line `tests: N passed, N failed, N skipped` (skipped: tests that could
+// not run here, e.g. the proxy tests without openssl; they are counted, so a run that skipped some says so).
 //
 //   lint → check-types → unit → build → package → toolchain → integration → e2e (code-server)
 //
@@ -74,11 +75,12 @@ async function runUnit() {
   if (files.length === 0) return { ok: false, passed: 0, failed: 0, reason: 'no test/unit/*.test.ts' };
   // a per-test cap keeps one hung test from eating CI's time budget; it fails that test, not the run
   const result = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=60000', ...files], { capture: true });
-  // the spec reporter ends with "ℹ pass N" / "ℹ fail N"
+  // the spec reporter ends with "ℹ pass N" / "ℹ fail N" / "ℹ skipped N" / "ℹ todo N"
   const count = (label) => Number(new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(result.output)?.[1] ?? 0);
   const passed = count('pass');
   const failed = count('fail') + count('cancelled');
-  return { ok: result.code === 0, passed, failed, reason: result.code === 0 ? undefined : `node --test exited with ${result.code}` };
+  const skipped = count('skipped') + count('todo');
+  return { ok: result.code === 0, passed, failed, skipped, reason: result.code === 0 ? undefined : `node --test exited with ${result.code}` };
 }
 
 async function runToolchain(state) {
@@ -145,15 +147,18 @@ async function main() {
     }
     let status = outcome.ok ? 'ok' : 'FAILED';
     if (outcome.ok && layer.tests && (outcome.passed ?? 0) + (outcome.failed ?? 0) === 0) status = 'FAILED (no tests ran)';
-    rows.push({ name: layer.name, status, ms: Date.now() - t0, tests: layer.tests, passed: outcome.passed, failed: outcome.failed });
+    // mocha calls a skipped test "pending" (the in-editor suites)
+    const skipped = outcome.skipped ?? outcome.pending;
+    rows.push({ name: layer.name, status, ms: Date.now() - t0, tests: layer.tests, passed: outcome.passed, failed: outcome.failed, skipped });
   }
   await runCleanups();
 
   const passed = rows.reduce((sum, r) => sum + (r.passed ?? 0), 0);
   const failed = rows.reduce((sum, r) => sum + (r.failed ?? 0), 0);
+  const skipped = rows.reduce((sum, r) => sum + (r.skipped ?? 0), 0);
   console.log(`\n[run-all] summary (${((Date.now() - t00) / 1000).toFixed(1)} s)`);
   console.log(formatTable(rows));
-  console.log(`tests: ${passed} passed, ${failed} failed`);
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   return rows.every((r) => r.status === 'ok') ? 0 : 1;
 }
 
@@ -163,9 +168,10 @@ async function runCommand(layer) {
 }
 
 function formatTable(rows) {
-  const lines = [['layer', 'result', 'duration', 'passed', 'failed']];
+  const lines = [['layer', 'result', 'duration', 'passed', 'failed', 'skipped']];
   for (const r of rows) {
-    lines.push([r.name, r.status, r.status.startsWith('skipped') ? '-' : `${(r.ms / 1000).toFixed(1)} s`, r.tests ? String(r.passed ?? 0) : '-', r.tests ? String(r.failed ?? 0) : '-']);
+    const n = (x) => (r.tests ? String(x ?? 0) : '-');
+    lines.push([r.name, r.status, r.status.startsWith('skipped') ? '-' : `${(r.ms / 1000).toFixed(1)} s`, n(r.passed), n(r.failed), n(r.skipped)]);
   }
   const widths = lines[0].map((_, col) => Math.max(...lines.map((line) => line[col].length)));
   return lines.map((line) => line.map((cell, col) => (col >= 2 ? cell.padStart(widths[col]) : cell.padEnd(widths[col]))).join('  ')).join('\n');

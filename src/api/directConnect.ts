@@ -4,15 +4,46 @@ import type { buildConnector as BuildConnector } from 'undici';
 import { Agent, buildConnector } from './undici';
 import { isLoopbackAddress } from './baseUrl';
 import { LogUpConfigError } from './errors';
+import { SpareConnections, type Preconnecting } from './spareConnections';
 
 /** Resolves a host name to its addresses, as `dns.promises.lookup(name, { all: true })` does. */
 export type HostResolver = (hostname: string) => Promise<readonly { address: string; family: number }[]>;
 
 const systemResolver: HostResolver = (hostname) => lookup(hostname, { all: true });
 
-/** A keep-alive pool for direct connections; see directConnector. */
-export function createDirectAgent(connectTimeoutMs: number, resolveHost?: HostResolver): Agent {
-  return new Agent({ connect: directConnector(connectTimeoutMs, resolveHost) });
+/** A keep-alive pool for direct connections (see directConnector) that can open connections ahead of requests. */
+export function createDirectAgent(connectTimeoutMs: number, resolveHost?: HostResolver): DirectAgent {
+  return new DirectAgent(new SpareConnections(directConnector(connectTimeoutMs, resolveHost)));
+}
+
+/** undici's Agent on a connector that can open connections ahead (spareConnections.ts). */
+export class DirectAgent extends Agent implements Preconnecting {
+  constructor(private readonly spares: SpareConnections) {
+    super({ connect: spares.connector });
+  }
+
+  preconnect(origin: string, count: number): void {
+    if (this.closed || this.destroyed) return;
+    this.spares.preconnect(origin, count);
+  }
+
+  override close(): Promise<void>;
+  override close(callback: () => void): void;
+  override close(callback?: () => void): Promise<void> | void {
+    this.spares.close();
+    return callback ? super.close(callback) : super.close();
+  }
+
+  override destroy(err: Error | null, callback: () => void): void;
+  override destroy(callback: () => void): void;
+  override destroy(err: Error | null): Promise<void>;
+  override destroy(): Promise<void>;
+  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
+    this.spares.close();
+    if (typeof a === 'function') return super.destroy(a);
+    if (b) return super.destroy(a ?? null, b);
+    return super.destroy(a ?? null);
+  }
 }
 
 /**

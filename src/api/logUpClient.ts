@@ -24,6 +24,7 @@ import { Redactor } from './redact';
 import { rememberRetryAfter, retryDelay } from './retryPolicy';
 import { TokenResponseSchema, type Verification } from './schemas';
 import { serverMessage } from './serverMessage';
+import type { Preconnecting } from './spareConnections';
 import { request } from './undici';
 import { parseDb, requireBody, safeVerification, validate } from './validate';
 
@@ -198,6 +199,11 @@ export class LogUpClient {
       },
       opts?.signal,
     );
+  }
+
+  /** Opens connections (no request) until `count` are open or opening: spareConnections.ts; a proxy ignores it. */
+  preconnect(count: number): void {
+    (this.dispatcher as Partial<Preconnecting>).preconnect?.(this.origin, count);
   }
 
   /** Drops the cached access token and any refresh in progress (e.g. the secret changed). */

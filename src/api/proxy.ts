@@ -1,9 +1,9 @@
-import type { Agent } from 'undici';
 import { Dispatcher, EnvHttpProxyAgent, Pool } from './undici';
 import { isLoopbackHost } from './baseUrl';
 import { MAX_CONNECT_TIMEOUT_MS } from './clientDefaults';
-import { createDirectAgent, directConnector, type HostResolver } from './directConnect';
+import { createDirectAgent, directConnector, type DirectAgent, type HostResolver } from './directConnect';
 import { LogUpConfigError } from './errors';
+import type { Preconnecting } from './spareConnections';
 
 /** How one client reaches the network: VS Code's proxy settings and the process environment. */
 export interface DispatcherOptions {
@@ -52,12 +52,17 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
 }
 
 /** Sends loopback requests to the direct pool and everything else to the proxy routing. */
-class LoopbackDirect extends Dispatcher {
+class LoopbackDirect extends Dispatcher implements Preconnecting {
   constructor(
-    private readonly direct: Agent,
+    private readonly direct: DirectAgent,
     private readonly proxied: EnvHttpProxyAgent,
   ) {
     super();
+  }
+
+  /** Only the direct pool opens connections ahead; a proxy's tunnels are left to the proxy agent. */
+  preconnect(origin: string, count: number): void {
+    if (isLoopbackHost(new URL(origin).hostname)) this.direct.preconnect(origin, count);
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

@@ -1,5 +1,3 @@
-import * as vscode from 'vscode';
-import { useTranslations } from '../api/translations';
 import { COMMANDS, type CommandId } from '../constants';
 import type { Ctx } from '../ctx';
 import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history';
@@ -16,16 +14,9 @@ import {
 } from './subscriptions';
 import { verifyToken } from './verifyToken';
 
-/*
- * What runs only when the person does something: every command's handler and the following of a link. It ships as
- * its own bundle, dist/commands.js, loaded by the first command or link (src/commands/registry.ts), so activation
- * parses only what the views and the `logup:` file system need (BENCHMARKS.md, part 3).
- */
-useTranslations(vscode.l10n.bundle);
-
+// Every command's handler, by command id (registered by src/commands/registry.ts), and the following of a link.
 export { followLink } from './links';
 export { ensureSandboxDemoGate } from './gates';
-export { prepareTool, runTool } from '../tools/handlers';
 
 export type CommandHandler = (ctx: Ctx, ...args: never[]) => unknown;
 

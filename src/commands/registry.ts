@@ -1,18 +1,8 @@
 import * as vscode from 'vscode';
 import { COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
+import { followLink as follow, HANDLERS } from './handlers';
 import { withErrorBoundary } from './reportError';
-
-type Handlers = typeof import('./handlers');
-let handlers: Promise<Handlers> | undefined;
-
-/**
- * The command handlers and the link handler, loaded once, at the first command or link: they are their own bundle
- * (dist/commands.js, see esbuild.mjs), so activation does not parse them.
- */
-export function loadHandlers(): Promise<Handlers> {
-  return (handlers ??= import('./handlers'));
-}
 
 /**
  * Registers every command at activation, each through the one error boundary (reportError.ts). The handler's result
@@ -21,7 +11,7 @@ export function loadHandlers(): Promise<Handlers> {
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   return Object.values(COMMANDS).map((id) =>
     vscode.commands.registerCommand(id, (...args: unknown[]) => withErrorBoundary(ctx, async () => {
-      const handler = (await loadHandlers()).HANDLERS[id] as (ctx: Ctx, ...a: unknown[]) => unknown;
+      const handler = HANDLERS[id] as (ctx: Ctx, ...a: unknown[]) => unknown;
       return handler(ctx, ...args);
     })),
   );
@@ -29,5 +19,5 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
 
 /** Follows a link (`vscode.window.registerUriHandler`) through the same error boundary as a command. */
 export function followLink(ctx: Ctx, uri: vscode.Uri): Promise<void> {
-  return withErrorBoundary(ctx, async () => (await loadHandlers()).followLink(ctx, uri));
+  return withErrorBoundary(ctx, () => follow(ctx, uri));
 }

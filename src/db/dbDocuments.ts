@@ -3,7 +3,7 @@ import { BrandedError } from '../api/errors';
 import { hasKey, sameAt, type Db } from '../core/db';
 import { analyzeDbDocument, serializeDb } from '../core/dbDocument';
 import { mergeSave } from '../core/merge';
-import { dbEquals } from '../core/savePlan';
+import { dbEquals, planSave } from '../core/savePlan';
 import type { DbStore, Observation, Version } from './dbStore';
 import { ConflictError } from './saveErrors';
 import type { SubscriptionRef } from './subscriptionRef';
@@ -234,7 +234,8 @@ export class DbDocuments {
     const { base } = state;
     const analysis = analyzeDbDocument(text, base ? { base } : {});
     if (!analysis.ok) return NOT_NEWER;
-    const server = await this.store.readBeforeWrite(ref);
+    // With the plan the person's change makes, the connections its writes need open beside this GET (writeCalls.ts).
+    const server = await this.store.readBeforeWrite(ref, undefined, base ? planSave(base, analysis.db) : undefined);
     const keys = base ? conflictKeys(base, server.db, analysis.db) : differingKeys(server.db, analysis.db);
     if (keys.length === 0) {
       state.conflict = undefined;

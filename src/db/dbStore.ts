@@ -8,7 +8,7 @@ import type { Observation, Version } from './observation';
 import { ConflictError, InvalidDbError, SaveCancelledError, SaveFailedError } from './saveErrors';
 import type { AheadVerdict, ClientSource, DbChange, Reviewer, SaveRequest, SaveResult, SaveReview, StoreLog, StoreWiring, WriteRecord, WriteRecorder } from './saveTypes';
 import { refKey, type SubscriptionRef } from './subscriptionRef';
-import { connectionBack, sendPlan, type WriteResult } from './writeCalls';
+import { connectionBack, connectionsFor, sendPlan, type WriteResult } from './writeCalls';
 
 export type { CallOutcome } from './writeCalls';
 export type { Observation, Version } from './observation';
@@ -99,10 +99,13 @@ export class DbStore {
 
   /**
    * The GET before a write (the editor's pre-save check, a save's own check): always a new request, never one
-   * already under way; when it fails, nothing was sent and the message says so.
+   * already under way; when it fails, nothing was sent and the message says so. `expected` is the plan the
+   * caller's change makes, so the connections its writes will use are opened beside the GET (writeCalls.ts).
    */
-  async readBeforeWrite(ref: SubscriptionRef, signal?: AbortSignal): Promise<Observation> {
+  async readBeforeWrite(ref: SubscriptionRef, signal?: AbortSignal, expected?: SavePlan): Promise<Observation> {
     try {
+      const connections = expected === undefined ? 1 : connectionsFor(expected);
+      if (connections > 1) (await this.clients.get(ref.idGate)).preconnect(connections);
       const server = await this.get(ref, this.entry(ref), signal);
       // The write that follows goes on the connection this GET used.
       await connectionBack();
@@ -246,11 +249,12 @@ export class DbStore {
   private async runSave(ref: SubscriptionRef, entry: Entry, request: SaveRequest): Promise<SaveResult> {
     const { base, edited, signal } = request;
     // What the caller's own change would send is checked before any request; the key count again after the GET.
-    const early = planProblems(base, planSave(base, edited));
+    const own = planSave(base, edited);
+    const early = planProblems(base, own);
     if (early.length > 0) throw new InvalidDbError(early);
     const approval = entry.approved;
     entry.approved = undefined;
-    const read = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal);
+    const read = request.server && request.server === entry.observation ? request.server : await this.readBeforeWrite(ref, signal, own);
     let checked = this.check(ref, request, read);
     if (isEmptyPlan(checked.plan)) {
       this.log.info(`${ref.idSubscription}: no change to save`);
@@ -321,7 +325,7 @@ export class DbStore {
         this.log.info(`${ref.idSubscription}: write cancelled in the review, nothing sent`);
         throw new SaveCancelledError(ref);
       }
-      const again = this.check(ref, request, await this.readBeforeWrite(ref, request.signal));
+      const again = this.check(ref, request, await this.readBeforeWrite(ref, request.signal, checked.plan));
       if (isEmptyPlan(again.plan) || reviewStands(checked, again)) return again;
       this.log.info(`${ref.idSubscription}: the server changed during the review; shown again`);
       previous = review;

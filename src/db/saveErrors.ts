@@ -5,9 +5,9 @@ import type { Observation } from './observation';
 import type { SubscriptionRef } from './subscriptionRef';
 
 /*
- * What a save can end with, other than success. Two bundles hold a copy of these classes (dist/extension.js, where
- * DbStore throws them, and dist/commands.js, whose commands catch them), so they are branded errors: `instanceof`
- * checks a registered symbol every copy puts on its instances, not the prototype chain (see src/api/errors.ts).
+ * What a save can end with, other than success. Branded errors like the api's (src/api/errors.ts): named after their
+ * class, and `instanceof` checks a registered symbol rather than the prototype chain, so it holds whichever bundle
+ * made them.
  */
 
 /** The edit breaks a DB limit. Nothing was sent. */

@@ -83,6 +83,17 @@ export async function sendPlan(
 }
 
 /**
+ * The connections a plan's writes use at once: two when a PUT and a DELETE go side by side (over HTTP/1.1 each
+ * needs its own), else one. The save's check GET asks for them (`LogUpClient.preconnect`) before it is sent, with
+ * the plan the caller's own change makes, so that from an empty pool both connections' handshakes overlap the GET
+ * and the writes wait for none (4 round trips over HTTPS instead of 6; BENCHMARKS.md, part 6b). If the server's
+ * answer changes the plan, the worst is a connection opened for nothing: never a request.
+ */
+export function connectionsFor(plan: SavePlan): number {
+  return plan.putEntries.length > 0 && plan.deleteKeys.length > 0 && !plan.deleteFirst ? 2 : 1;
+}
+
+/**
  * Resolves once the connection of the answer just read is back in the client's pool. undici puts it back a moment
  * after the answer was read, and a request sent before then opens a second connection: two more round trips of
  * handshakes on HTTPS. One turn of the event loop is enough.

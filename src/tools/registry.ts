@@ -1,22 +1,21 @@
 import * as vscode from 'vscode';
 import { isCancellation } from '../api/failures';
-import { loadHandlers } from '../commands/registry';
 import { TOOLS, type ToolName } from '../constants';
 import type { Ctx } from '../ctx';
+import { prepareTool, runTool } from './handlers';
 
 /**
- * The language model tools as VS Code calls them: thin objects made at activation, whose work (src/tools/*.ts) is
- * loaded with the command handlers (dist/commands.js) at the first call. Nothing is thrown but a cancellation:
+ * The language model tools as VS Code calls them: thin objects made at activation, whose work is in src/tools/*.ts. Nothing is thrown but a cancellation:
  * VS Code logs a tool's error together with its input, and logup_verifyToken's input is a token.
  */
 export function createTools(ctx: Ctx): Record<ToolName, vscode.LanguageModelTool<unknown>> {
   const tool = (name: ToolName): vscode.LanguageModelTool<unknown> => ({
-    prepareInvocation: async (options) => (await loadHandlers()).prepareTool(ctx, name, options.input),
+    prepareInvocation: async (options) => prepareTool(ctx, name, options.input),
     invoke: async (options, token) => {
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
-        const text = await (await loadHandlers()).runTool(ctx, name, options.input, controller.signal);
+        const text = await runTool(ctx, name, options.input, controller.signal);
         return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(text)]);
       } catch (error) {
         if (isCancellation(error) || token.isCancellationRequested) throw new vscode.CancellationError();

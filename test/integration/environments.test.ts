@@ -17,7 +17,7 @@ import type { ModalQuestion } from '../../src/dialogs/modal';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { GateNode } from '../../src/views/treeNodes';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, removeGate, replaceText, ReviewAnswer, reviewButton, waitFor } from './helpers';
+import { calls, closeAllEditors, extensionCtx, openDbEditor, putThenDelete, removeGate, replaceText, ReviewAnswer, reviewButton, waitFor } from './helpers';
 
 /** A gate the user marks as production (it runs on the local sandbox, as every server a test starts). */
 const LIVE = 'gate_liveShop';
@@ -150,7 +150,7 @@ suite('Environments, the write review and auto-save', () => {
       assert.deepEqual(calls(sandbox), [], 'no request at all');
 
       assert.equal(await editor.document.save(), true);
-      assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, ...WRITES], 'the save the user asked for writes');
+      assert.deepEqual(putThenDelete(calls(sandbox)), [{ route: 'getDb', status: 200 }, ...WRITES], 'the save the user asked for writes');
       assert.deepEqual(sandbox.getDb(DEV, SUB), EDITED);
 
       // The control: a plain JSON file in the same window is auto-saved after the same pause, so the setting is live.
@@ -234,7 +234,7 @@ suite('Environments, the write review and auto-save', () => {
     sandbox.clearJournal();
     assert.equal(await editor.document.save(), true);
     assert.equal(prompts.length, 0, 'no review');
-    assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, ...WRITES]);
+    assert.deepEqual(putThenDelete(calls(sandbox)), [{ route: 'getDb', status: 200 }, ...WRITES]);
   });
 
   test('a save to production shows the exact plan and sends nothing until Save', async () => {
@@ -253,7 +253,7 @@ suite('Environments, the write review and auto-save', () => {
     }
     assert.ok(lines.some((l) => l.startsWith(`Gate: ${LIVE}, production`)), prompt.detail);
     // After Save the server is read again (the person took their time), then exactly the plan is sent.
-    assert.deepEqual(calls(sandbox), [{ route: 'getDb', status: 200 }, { route: 'getDb', status: 200 }, ...WRITES], 'after Save: a fresh read, then exactly the plan');
+    assert.deepEqual(putThenDelete(calls(sandbox)), [{ route: 'getDb', status: 200 }, { route: 'getDb', status: 200 }, ...WRITES], 'after Save: a fresh read, then exactly the plan');
     assert.deepEqual(sandbox.getDb(LIVE, SUB), EDITED);
   });
 

@@ -34,6 +34,19 @@ export function calls(sandbox: SandboxHandle): { route: string; body?: unknown; 
     .map((e) => ({ route: e.route, status: e.status, ...(e.body === undefined ? {} : { body: e.body }) }));
 }
 
+/**
+ * `list` with the DELETE and the PUT of each save in the order its plan names them (PUT, then DELETE): a save that
+ * sends both side by side sends them on two connections, and either may reach the server first (src/db/writeCalls.ts).
+ * Not for a save at the 20-key cap, whose DELETE must come first: a test of that must see the order.
+ */
+export function putThenDelete<T extends { route: string }>(list: readonly T[]): T[] {
+  const out = [...list];
+  for (let i = 0; i + 1 < out.length; i++) {
+    if (out[i]!.route === 'deleteDb' && out[i + 1]!.route === 'putDb') [out[i], out[i + 1]] = [out[i + 1]!, out[i]!];
+  }
+  return out;
+}
+
 /** Opens the DB document of a subscription in an editor. */
 export async function openDbEditor(ref: SubscriptionRef): Promise<vscode.TextEditor> {
   const editor = await vscode.commands.executeCommand<vscode.TextEditor>('logup.openDb', ref);

@@ -14,7 +14,7 @@ import type { UndoResult } from '../../src/commands/history';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import type { HistoryNode } from '../../src/history/historyView';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { answering, closeAllEditors, confirm, extensionCtx, openDbEditor, removeGate, replaceText, waitFor } from './helpers';
+import { answering, closeAllEditors, confirm, extensionCtx, openDbEditor, putThenDelete, removeGate, replaceText, waitFor } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const idGate = 'gate_history';
@@ -78,7 +78,7 @@ suite('Write history, undo and the merge', () => {
   }
 
   function writes(): { route: string; body: unknown }[] {
-    return sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body }));
+    return putThenDelete(sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body })));
   }
 
   async function viewNodes(node?: HistoryNode): Promise<HistoryNode[]> {

@@ -110,47 +110,12 @@ describe('architecture', () => {
     }
   });
 
-  it('the lazy imports are the two lazily loaded bundles esbuild.mjs makes: the api and the command handlers', () => {
-    assert.deepEqual(lazyImports(), ['commands/registry → ./handlers', 'gates/clientRegistry → ../api']);
+  it('the one lazy import is the lazily loaded bundle esbuild.mjs makes: the api', () => {
+    assert.deepEqual(lazyImports(), ['gates/clientRegistry → ../api']);
   });
 
-  it('what both extension-host bundles hold a copy of keeps no state and throws only branded errors', () => {
-    // dist/extension.js and dist/commands.js each bundle the modules both import: a `let` at a module's top level
-    // would be two variables, and `instanceof` a plain Error class made by the other copy would be false.
-    const eager = (entry: string): Set<string> => {
-      const seen = new Set<string>();
-      const visit = (module: string): void => {
-        if (seen.has(module)) return;
-        seen.add(module);
-        const text = readFileSync(join(src, `${module}.ts`), 'utf8');
-        const lazy = new Set([...text.matchAll(/(?<!typeof )import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]));
-        // Statements that bundle code: not `import type` / `export type` (erased), not lazy import()s.
-        const staticTargets = [...text.matchAll(/^(?:import|export)(\s+type\b)?[^;]*?from\s+['"](\.[^'"]+)['"]/gm)]
-          .filter((m) => !m[1])
-          .map((m) => m[2]!)
-          .filter((s) => !lazy.has(s));
-        for (const s of staticTargets) {
-          const target = resolve(src, dirname(module), s);
-          visit(relative(src, statSafe(`${target}.ts`) ? `${target}.ts` : join(target, 'index.ts')).replace(/\.ts$/, ''));
-        }
-      };
-      visit(entry);
-      return seen;
-    };
-    const main = eager('extension');
-    const shared = [...eager('commands/handlers')].filter((m) => main.has(m));
-    assert.ok(shared.includes('core/limits'), 'the check sees the shared modules');
-    for (const module of shared) {
-      const text = readFileSync(join(src, `${module}.ts`), 'utf8');
-      assert.doesNotMatch(text, /^(export )?(let|var) /m, `${module} is in both bundles and has a top-level let/var`);
-      assert.doesNotMatch(text, /class (?!BrandedError)\w+ extends Error\b/, `${module} is in both bundles: its errors must extend BrandedError`);
-    }
-  });
-
-  it('each bundle hands its own @vscode/l10n the display language (extension, commands, api)', () => {
-    for (const entry of ['extension', 'commands/handlers']) {
-      assert.match(readFileSync(join(src, `${entry}.ts`), 'utf8'), /^\s*useTranslations\(vscode\.l10n\.bundle\);/m, `${entry} does not call useTranslations()`);
-    }
+  it('each bundle hands its own @vscode/l10n the display language (extension, api)', () => {
+    assert.match(readFileSync(join(src, 'extension.ts'), 'utf8'), /^\s*useTranslations\(vscode\.l10n\.bundle\);/m, 'activate() does not call useTranslations()');
     // the api bundle is handed it by the one place that loads it
     assert.match(readFileSync(join(src, 'gates/clientRegistry.ts'), 'utf8'), /await import\('\.\.\/api'\);\s*useTranslations\(vscode\.l10n\.bundle\);/);
   });

@@ -483,6 +483,58 @@ describe('DbStore: no wait the network does not impose', () => {
     assert.equal(connections, 1, 'each request reused the connection of the one before');
   });
 
+  /** A new client: an empty pool (as after a pause longer than the keep-alive timeout) and no token yet. */
+  const coldPool = async (): Promise<void> => {
+    await client.close();
+    client = new LogUpClient({ baseUrl: sandbox.url, idGate, secretKey: async () => DEMO_GATE.secretKey });
+    store = storeOn(client);
+  };
+
+  for (const idle of [0, 1]) {
+    it(`a save with a PUT and a DELETE, ${idle} idle connection(s): the second connection opens while the check GET is on its way`, async () => {
+      const a = ref();
+      sandbox.setDb(idGate, a.idSubscription, { a: 1, b: 2 });
+      const base = (await store.read(a)).db;
+      await coldPool();
+      if (idle === 1) await client.checkCredentials(); // its connection stays in the pool, idle
+      await new Promise((r) => setImmediate(r));
+      connections = 0;
+      sandbox.clearJournal();
+      const get = sandbox.hold('getDb', { phase: 'before' });
+      const saved = store.save(a, { base, edited: { a: 1, c: 3 }, origin: 'tree' });
+      try {
+        await get.arrived;
+        // Over HTTPS the PUT and the DELETE would otherwise wait for a second TCP and TLS handshake after the GET.
+        await until('a second connection beside the held GET', () => connections === 2 - idle);
+      } finally {
+        get.release();
+      }
+      await saved;
+      assert.equal(connections, 2 - idle, 'the writes opened no connection of their own');
+      const routes = ['deleteDb', 'getDb', 'putDb', ...(idle === 0 ? ['token'] : [])];
+      assert.deepEqual(sandbox.journal.map((e) => e.route).sort(), routes, 'no request beside the save’s own');
+      assert.deepEqual(sandbox.getDb(idGate, a.idSubscription), { a: 1, c: 3 });
+      // Within the keep-alive both connections are idle: the next such save opens none.
+      await new Promise((r) => setImmediate(r));
+      connections = 0;
+      await store.save(a, { base: { a: 1, c: 3 }, edited: { a: 1, d: 4 }, origin: 'tree' });
+      assert.equal(connections, 0, 'two idle connections carried the next save');
+    });
+  }
+
+  it('a save whose writes go one at a time (one call, or the DELETE first at the key cap) opens no second connection', async () => {
+    const full = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
+    for (const [db, edited] of [[{ a: 1 }, { a: 2 }], [full, { ...Object.fromEntries(Object.entries(full).slice(1)), n: 1 }]] as const) {
+      const a = ref();
+      sandbox.setDb(idGate, a.idSubscription, db);
+      const base = (await store.read(a)).db;
+      await coldPool();
+      connections = 0;
+      await store.save(a, { base, edited, origin: 'tree' });
+      assert.equal(connections, 1, `one connection for ${Object.keys(edited).length === 1 ? 'a PUT alone' : 'a DELETE then a PUT'}`);
+    }
+  });
+
   it('after a save that deletes keys, later requests still reuse the one connection', async () => {
     const a = ref();
     sandbox.setDb(idGate, a.idSubscription, { a: 1, b: 2 });
