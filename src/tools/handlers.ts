@@ -10,7 +10,7 @@ import { readDbTool } from './readDb';
 import { allGatesFilter, type ToolHandler } from './toolSupport';
 import { verifyTokenTool } from './verifyToken';
 
-/** Each language model tool's work; part of dist/commands.js (src/commands/handlers.ts), loaded at first use. */
+/** Each language model tool's work, by tool name; src/tools/registry.ts wraps it. */
 export const TOOL_HANDLERS: Record<ToolName, ToolHandler> = {
   [TOOLS.findSubscriptions]: findSubscriptionsTool,
   [TOOLS.readDb]: readDbTool,

@@ -5,7 +5,7 @@ import type { SecretFilter } from '../core/toolOutput';
 import type { Gate } from '../gates/gateStore';
 import { ENVIRONMENT_INFO } from '../gates/environment';
 
-/** One tool's work, loaded with the command handlers (dist/commands.js) at its first use; src/tools/registry.ts wraps it. */
+/** One tool's work; src/tools/registry.ts wraps it (never throws but a cancellation). */
 export interface ToolHandler {
   /** The chat's progress message, and for a write the confirmation that shows the plan. Side-effect free. */
   prepare?(ctx: Ctx, input: unknown): Promise<vscode.PreparedToolInvocation | undefined>;
