@@ -8,7 +8,7 @@ import { keyProblem } from '../core/limits';
 import { parseValueInput } from '../core/valueInput';
 import { BATCH_JOURNAL_FILE, BATCH_SCHEME, COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
-import { BatchJournalFile, isResumable, journalRows, undoJournal, type BatchJournal } from '../db/batchJournal';
+import { BatchJournalFile, isPending, isResumable, journalRows, undoJournal, type BatchJournal } from '../db/batchJournal';
 import { dryRunBatch, runBatch, type BatchProgress } from '../db/batchRunner';
 import type { Gate } from '../gates/gateStore';
 import { batchReviewApplies, describeBatchReview } from '../review/batchReviewText';
@@ -42,6 +42,8 @@ export type BatchOutcome =
  */
 export async function applyChange(ctx: Ctx, arg?: TreeNode | ApplyChangeArgs, selected?: readonly TreeNode[]): Promise<BatchOutcome> {
   const args: ApplyChangeArgs = arg && 'kind' in arg ? {} : (arg ?? {});
+  const unfinished = await unfinishedBatch(ctx);
+  if (unfinished) return unfinished;
   const { gate, ids } = await targetsOf(ctx, arg && 'kind' in arg ? arg : undefined, selected, args);
   const change = args.change ? checked(checkChange(args.change)) : await askChange(ctx, gate, ids.length);
   const concurrency = ctx.settings.current.batchConcurrency;
@@ -71,6 +73,37 @@ export async function applyChange(ctx: Ctx, arg?: TreeNode | ApplyChangeArgs, se
     return { kind: 'cancelled', journal };
   }
   return run(ctx, gate, journal, concurrency, args.signal);
+}
+
+/**
+ * A new batch would replace the journal of one that is not done (a Cancel, a reload, a crash), and with it Resume
+ * Batch. So the person chooses first: resume that one, discard it (what it wrote stays written) or cancel.
+ * Undefined: go on with the new batch.
+ */
+async function unfinishedBatch(ctx: Ctx): Promise<BatchOutcome | undefined> {
+  const file = journalFile(ctx);
+  const journal = await file.read();
+  if (!journal || !isResumable(journal)) return undefined;
+  const rows = journalRows(journal);
+  const left = journal.items.filter(isPending).length;
+  const gate = ctx.gates.get(journal.idGate);
+  const resume = vscode.l10n.t('Resume It');
+  const discard = vscode.l10n.t('Discard It and Start the New One');
+  const choice = await ctx.modal.ask({
+    severity: 'warning',
+    message: vscode.l10n.t('A batch change on {0} is not finished: {1} of {2} subscriptions are not done.', gate?.label ?? journal.idGate, left, rows.length),
+    detail: [
+      vscode.l10n.t('Change: {0}', describeBatchChange(journal.change).join('; ')),
+      totalsLine(rows),
+      vscode.l10n.t('A new batch replaces it, and "LogUp: Resume Batch" can no longer finish it. What it wrote already stays written.'),
+    ].join('\n'),
+    actions: [resume, discard],
+  });
+  if (choice === resume) return (await resumeBatch(ctx)) ?? { kind: 'cancelled', journal };
+  if (choice !== discard) return { kind: 'cancelled', journal };
+  await file.clear();
+  ctx.log.info(`Batch ${journal.id}: discarded unfinished (${totalsLine(rows)}) for a new batch`);
+  return undefined;
 }
 
 /** "LogUp: Resume Batch": the last batch's subscriptions not yet done, after a reload, a crash or a Cancel. */

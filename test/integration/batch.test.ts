@@ -170,6 +170,67 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     assert.equal(again, undefined, 'an undo is not undone again');
   });
 
+  test('a new batch while one is unfinished asks: Cancel keeps it, Resume It finishes it, Discard starts the new one', async () => {
+    await vscode.workspace.getConfiguration('logup').update('batch.concurrency', 1, vscode.ConfigurationTarget.Global);
+    const ids = ['sub_left1', 'sub_left2', 'sub_left3'];
+    ids.forEach((id) => sandbox.setDb(idGate, id, { plan: 'free' }));
+    const controller = new AbortController();
+    const held = sandbox.hold('putDb');
+    const running = vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', {
+      idGate, idSubscriptions: ids, change: { kind: 'edit', set: [{ key: 'plan', value: 'pro' }], delete: [] }, signal: controller.signal,
+    });
+    await held.arrived;
+    controller.abort();
+    held.release();
+    assert.ok(((await running)!.journal.items.some((i) => i.state === 'cancelled')), 'the first batch is left unfinished');
+    const next = { idGate, idSubscriptions: ['sub_other'], change: { kind: 'edit', set: [{ key: 'plan', value: 'team' }], delete: [] } };
+    sandbox.setDb(idGate, 'sub_other', { plan: 'free' });
+
+    // Cancel: nothing read, nothing written, the unfinished batch still there to resume.
+    questions = [];
+    answer = undefined;
+    sandbox.clearJournal();
+    const cancelled = await vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', next);
+    assert.equal(cancelled?.kind, 'cancelled');
+    assert.equal(questions.length, 1);
+    assert.match(questions[0]!.message, /^A batch change on gate_batch is not finished: [12] of 3 subscriptions are not done\.$/);
+    assert.deepEqual(questions[0]!.actions, ['Resume It', 'Discard It and Start the New One']);
+    assert.equal(sandbox.journal.filter((e) => e.idSubscription === 'sub_other').length, 0, 'the new batch read and wrote nothing');
+
+    // Discard It: the new batch runs; the old one's journal is gone, its first write stays.
+    questions = [];
+    const answers = ['Discard It and Start the New One', 'Apply'];
+    ctx.modal.ask = async (q) => {
+      questions.push(q);
+      return answers.shift();
+    };
+    const discarded = await vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', next);
+    assert.equal(discarded?.kind, 'ran');
+    assert.deepEqual(sandbox.getDb(idGate, 'sub_other'), { plan: 'team' });
+    assert.equal(sandbox.getDb(idGate, ids[0]!)?.plan, 'pro', 'the old batch\'s write stays');
+    assert.equal(sandbox.getDb(idGate, ids[2]!)?.plan, 'free', 'the old batch was not resumed');
+    assert.equal(await vscode.commands.executeCommand('logup.resumeBatch'), undefined, 'nothing left to resume');
+
+    // Resume It: leave a batch unfinished again, then a new batch resumes that one instead.
+    answers.push('Apply');
+    const again = sandbox.hold('putDb');
+    const controller2 = new AbortController();
+    const second = vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', {
+      idGate, idSubscriptions: ids, change: { kind: 'edit', set: [{ key: 'plan', value: 'max' }], delete: [] }, signal: controller2.signal,
+    });
+    await again.arrived;
+    controller2.abort();
+    again.release();
+    assert.ok((await second)!.journal.items.some((i) => i.state === 'cancelled'), 'unfinished again');
+    questions = [];
+    answers.splice(0, answers.length, 'Resume It', 'Apply');
+    const resumed = await vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', { ...next, change: { kind: 'edit', set: [{ key: 'plan', value: 'nope' }], delete: [] } });
+    assert.equal(resumed?.kind, 'ran');
+    assert.equal(questions.length, 2, 'the question, then the review of the rest');
+    assert.deepEqual(ids.map((id) => sandbox.getDb(idGate, id)?.plan), ['max', 'max', 'max']);
+    assert.deepEqual(sandbox.getDb(idGate, 'sub_other'), { plan: 'team' }, 'the new batch did not run');
+  });
+
   test('a file with a bad id is refused before anything is read', async () => {
     const file = join(dir, 'bad.txt');
     await writeFile(file, 'sub_ok\n../../etc\n');

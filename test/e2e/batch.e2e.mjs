@@ -1,0 +1,76 @@
+// A batch change, driven as a person would: three subscriptions of a production gate selected in the LogUp view
+// (click, Ctrl+click), the context menu's "Apply Change to Subscriptions…", Set a Key… plan = pro, the dry run's
+// read-only summary (nothing written yet), the one review of the batch, Apply: all three hold it, each written once.
+// Screenshot for the README: batch-review (the summary behind the review).
+import assert from 'node:assert/strict';
+import { E2E_GATE_SECRET as SECRET } from './secrets.mjs';
+import { addGateByTyping, answer, clearNotifications, pick, readmeShot, treeRow, writes } from './workbenchUi.mjs';
+
+const GATE = 'gate_shop';
+const SUBS = ['sub_customer1', 'sub_customer2', 'sub_customer3'];
+
+function dialog(page) {
+  return page.locator('.monaco-dialog-box');
+}
+
+export async function run(ctx) {
+  const { page, sandbox } = ctx;
+  sandbox.addGate(GATE, SECRET);
+  SUBS.forEach((id, i) => sandbox.setDb(GATE, id, { plan: 'free', visits: i + 1 }));
+
+  await ctx.step('add a production gate and open three of its subscriptions', async () => {
+    await addGateByTyping(ctx, GATE, SECRET, 'Production');
+    await treeRow(page, GATE).filter({ hasText: 'PRODUCTION' }).waitFor({ state: 'visible', timeout: 15_000 });
+    for (const id of SUBS) {
+      await ctx.runCommand('LogUp: Open Subscription by ID…');
+      // two gates (the sandbox demo gate is preconfigured by LOGUP_SANDBOX_URL): pick ours
+      await pick(page, 'which gate', GATE);
+      await answer(page, 'Open Subscription of', id);
+      await treeRow(page, id).waitFor({ state: 'visible', timeout: 15_000 });
+    }
+  });
+
+  await ctx.step('select the three (click, Ctrl+click) and choose Apply Change to Subscriptions… from the context menu', async () => {
+    await clearNotifications(ctx);
+    await treeRow(page, SUBS[0]).click();
+    await treeRow(page, SUBS[1]).click({ modifiers: ['Control'] });
+    await treeRow(page, SUBS[2]).click({ modifiers: ['Control'] });
+    assert.equal(await page.locator('.part.sidebar .monaco-list-row.selected').count(), 3, 'three rows selected');
+    await treeRow(page, SUBS[2]).click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { hasText: 'Apply Change to Subscriptions…' }).first();
+    await item.waitFor({ state: 'visible', timeout: 15_000 });
+    await item.click();
+  });
+
+  await ctx.step('Set a Key…: plan = pro; the dry run shows its summary and writes nothing', async () => {
+    sandbox.clearJournal();
+    await pick(page, 'Change 3 subscriptions', 'Set a Key…');
+    await answer(page, 'Set which key?', 'plan');
+    await answer(page, 'Value of plan', 'pro');
+    await page.locator('.tabs-container .tab', { hasText: 'summary.txt' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('.view-lines', { hasText: 'Total: 3 subscriptions: 3 will change.' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await dialog(page).waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(sandbox.journal.filter((e) => e.route === 'getDb').length, 3, 'each DB read once by the dry run');
+    assert.deepEqual(writes(sandbox), [], 'nothing written before the review');
+  });
+
+  await ctx.step('one review for the batch: the gate, its environment, how many change, the key old → new', async () => {
+    const text = await dialog(page).innerText();
+    for (const part of ['PRODUCTION', 'change 3 of 3 subscriptions', GATE, '"plan": 3 subscriptions', 'Show Summary', 'Apply']) {
+      assert.ok(text.includes(part), `the review shows ${part}:\n${text}`);
+    }
+    assert.deepEqual(writes(sandbox), []);
+  });
+  await readmeShot(ctx, 'batch-review');
+
+  await ctx.step('Apply: all three hold plan = pro, each written once, and the result is summarised', async () => {
+    await dialog(page).locator('.monaco-button', { hasText: /^\s*Apply\s*$/ }).first().click();
+    await ctx.waitForNotification('Batch change on gate_shop: 3 changed', { timeoutMs: 30_000 });
+    for (const [i, id] of SUBS.entries()) assert.deepEqual(sandbox.getDb(GATE, id), { plan: 'pro', visits: i + 1 });
+    const puts = writes(sandbox);
+    assert.equal(puts.length, 3, `one write per subscription: ${JSON.stringify(puts)}`);
+    for (const w of puts) assert.deepEqual(w, { route: 'putDb', body: { data: [{ key: 'plan', value: 'pro' }] } });
+    await page.locator('.view-lines', { hasText: 'Total: 3 subscriptions: 3 changed.' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+  });
+  await ctx.screenshot('batch-result');
+}
