@@ -14,7 +14,8 @@ export type ModalId =
   | 'verifyLink' // a link that asks to verify a logupToken
   | 'importReplace'
   | 'importProblems'
-  | 'batchReview'; // one review for a batch change (commands/batch.ts)
+  | 'batchReview' // one review for a batch change (commands/batch.ts)
+  | 'batchUnfinished'; // a new batch while the journal holds an unfinished one
 
 /** A modal question: a title sentence, the detail under it, and the buttons (VS Code adds Cancel itself). */
 export interface ModalQuestion {
