@@ -90,6 +90,7 @@ async function unfinishedBatch(ctx: Ctx): Promise<BatchOutcome | undefined> {
   const resume = vscode.l10n.t('Resume It');
   const discard = vscode.l10n.t('Discard It and Start the New One');
   const choice = await ctx.modal.ask({
+    id: 'batchUnfinished',
     severity: 'warning',
     message: vscode.l10n.t('A batch change on {0} is not finished: {1} of {2} subscriptions are not done.', gate?.label ?? journal.idGate, left, rows.length),
     detail: [
