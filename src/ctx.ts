@@ -65,7 +65,7 @@ export class Ctx implements vscode.Disposable {
     };
     this.history = new WriteHistory(join(context.globalStorageUri.fsPath, HISTORY_FILE), historyLimits, this.log);
     const reviewDiff = new ReviewDiff();
-    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.modal, this.log);
+    this.reviewer = new WriteReviewer(this.gates, reviewDiff, this.modal, this.log, this.settings);
     // The save path's steps, in the order a save meets them (docs/architecture.md): the client's check GET, the
     // review, the PUT and DELETE, the history entry.
     this.store = new DbStore({

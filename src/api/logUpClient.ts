@@ -9,14 +9,7 @@ import { connectTimeoutFor, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from './cl
 import type { CallOptions, LogUpClientOptions, RequestLogEntry, RequestLogger } from './clientOptions';
 import { createDirectAgent } from './directConnect';
 import {
-  LogUpCancelledError,
-  LogUpConfigError,
-  LogUpError,
-  LogUpHttpError,
-  LogUpNetworkError,
-  LogUpResponseError,
-  LogUpTimeoutError,
-  TOKEN_PATH,
+  LogUpCancelledError, LogUpConfigError, LogUpError, LogUpHttpError, LogUpNetworkError, LogUpResponseError, LogUpTimeoutError, TOKEN_PATH,
 } from './errors';
 import { wasNeverSent } from './failures';
 import { errorCode, isTimeoutCode } from './networkCodes';

@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { DB_LIMITS, hasKey, type Db, type DbValue } from './db';
+import { escapeInvisible } from './visible';
 
 /** Counts Unicode code points (what the 32-character key limit counts), without building an array. */
 export function codePointLength(s: string): number {
@@ -38,13 +39,8 @@ export function showKey(key: string): string {
  * or a zero-width space cannot make what is shown read differently from what is stored.
  */
 export function showValue(value: DbValue, max = 40): string {
-  const chars = [...visible(JSON.stringify(value))];
+  const chars = [...escapeInvisible(JSON.stringify(value))];
   return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
-}
-
-/** JSON escapes control characters but not these: bidi controls, zero-width characters, the soft hyphen, BOM. */
-export function visible(text: string): string {
-  return text.replace(/[\u00AD\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -2,6 +2,7 @@
 // included) passed through the client's redaction; invisible characters escaped; bounded. No `vscode` import:
 // unit-tested with node:test (test/unit/toolOutput.test.ts).
 import * as l10n from '@vscode/l10n';
+import { escapeInvisible } from './visible';
 
 /** Longest output a tool returns (characters): a few KB, so a DB or a search never floods the model's context. */
 export const TOOL_OUTPUT_MAX_CHARS = 6000;
@@ -20,11 +21,6 @@ export interface ToolReport {
 
 /** What replaces a string that still holds part of a secret after redaction. */
 const WITHHELD = '[redacted]';
-
-// The characters a model (or a person reading the result) would not see: bidirectional and zero-width controls, the
-// line and paragraph separators (raw in JSON.stringify's output), and the C0/C1 controls JSON leaves in keys.
-// eslint-disable-next-line no-control-regex
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
  * The output of a tool: the summary on one line, then the data as JSON, which quotes every DB key and value as data
@@ -80,7 +76,3 @@ function cleanDeep(value: unknown, filter: SecretFilter): unknown {
   return copy;
 }
 
-/** Invisible characters as \uXXXX escapes: valid inside a JSON string, visible anywhere. */
-export function escapeInvisible(text: string): string {
-  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
-}

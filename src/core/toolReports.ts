@@ -5,7 +5,8 @@ import * as l10n from '@vscode/l10n';
 import { DB_LIMITS, valueAt, type Db, type DbValue } from './db';
 import { showKey } from './limits';
 import type { ProposeInput } from './toolInput';
-import { cutText, escapeInvisible, type ToolReport } from './toolOutput';
+import { cutText, type ToolReport } from './toolOutput';
+import { escapeInvisible } from './visible';
 
 /** At most this many subscriptions in a search's output. */
 export const MAX_FOUND = 50;

@@ -1,9 +1,17 @@
 // Text from outside (a link, a server, a file) made safe to put in a message or a log line. No `vscode` import.
-import { codePointLength } from './limits';
 
-/** Characters no message should carry: C0/C1 controls, zero-width and bidirectional controls, the BOM. */
+/**
+ * Characters no message should carry as they are: C0/C1 controls, the soft hyphen, zero-width and bidirectional
+ * controls, line and paragraph separators, the BOM. Shown raw, one would make a review, a History row or a log line
+ * read differently from what it is about.
+ */
 // eslint-disable-next-line no-control-regex
-export const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+export const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** `text` with every INVISIBLE character written as its `\uXXXX` escape: valid inside a JSON string, visible anywhere. */
+export function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+}
 
 /**
  * `text` in double quotes, cut to `max` code points (then "…"), with every control, line-breaking, zero-width or
@@ -15,7 +23,7 @@ export function quoteUntrusted(text: string, max = 40): string {
   const chars = Array.from(text.slice(0, max * 2 + 2));
   const shown = chars.length > max ? `${chars.slice(0, max).join('')}…` : chars.join('');
   // JSON.stringify escapes quotes, backslashes, C0 controls and lone surrogates; the rest of INVISIBLE follows.
-  return JSON.stringify(shown).replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  return escapeInvisible(JSON.stringify(shown));
 }
 
 /** The longest key LogUp accepts (docs/api.md); a longer one was not written through the API by a person. */
@@ -28,14 +36,14 @@ const CREDENTIAL_RUN = /[A-Za-z0-9+/=_~.-]{16,}/g;
  * LogUp accepts, or 16 or more token characters in a row mixing letters and digits (how generated secrets look).
  */
 export function mayBeCredential(key: string): boolean {
-  if (codePointLength(key) > MAX_SHOWN_KEY) return true;
+  if (Array.from(key).length > MAX_SHOWN_KEY) return true;
   for (const run of key.match(CREDENTIAL_RUN) ?? []) if (/[0-9]/.test(run) && /[A-Za-z]/.test(run)) return true;
   return false;
 }
 
 /** What stands in a message for a key that is not shown. */
 export function redactedKey(key: string): string {
-  return `[redacted key, ${codePointLength(key)} characters]`;
+  return `[redacted key, ${Array.from(key).length} characters]`;
 }
 
 /** A DB key for an error or a log line: quoted and escaped (quoteUntrusted), or redactedKey when it may be a credential. */

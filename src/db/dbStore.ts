@@ -1,12 +1,13 @@
 import { isCancellation, isNotFound, userMessage } from '../api/failures';
 import { sameAt, type Db } from '../core/db';
 import * as l10n from '@vscode/l10n';
+import type { Log } from '../core/log';
 import { mergeSave } from '../core/merge';
 import { dbEquals, describePlan, isEmptyPlan, planProblems, planSave, samePlan, type SavePlan } from '../core/savePlan';
 import { serializeDb } from '../core/dbDocument';
 import type { Observation, Version } from './observation';
 import { ConflictError, InvalidDbError, SaveCancelledError, SaveFailedError } from './saveErrors';
-import type { AheadVerdict, ClientSource, DbChange, Reviewer, SaveRequest, SaveResult, SaveReview, StoreLog, StoreWiring, WriteRecord, WriteRecorder } from './saveTypes';
+import type { AheadVerdict, ClientSource, DbChange, Reviewer, SaveRequest, SaveResult, SaveReview, StoreWiring, WriteRecord, WriteRecorder } from './saveTypes';
 import { refKey, type SubscriptionRef } from './subscriptionRef';
 import { connectionBack, connectionsFor, sendPlan, type WriteResult } from './writeCalls';
 
@@ -56,7 +57,7 @@ export class DbStore {
   private readonly clients: ClientSource;
   private readonly reviewer: Reviewer;
   private readonly history: WriteRecorder;
-  private readonly log: StoreLog;
+  private readonly log: Log;
 
   constructor(wiring: StoreWiring) {
     ({ clients: this.clients, reviewer: this.reviewer, history: this.history, log: this.log } = wiring);

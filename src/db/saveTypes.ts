@@ -2,6 +2,7 @@
 // path"). No `vscode` import. DbStore (dbStore.ts) re-exports all of it.
 import type { LogUpClient } from '../api/logUpClient';
 import type { Db } from '../core/db';
+import type { Log } from '../core/log';
 import type { SavePlan } from '../core/savePlan';
 import type { Observation } from './observation';
 import type { SubscriptionRef } from './subscriptionRef';
@@ -52,7 +53,7 @@ export interface StoreWiring {
   readonly clients: ClientSource;
   readonly reviewer: Reviewer;
   readonly history: WriteRecorder;
-  readonly log: StoreLog;
+  readonly log: Log;
 }
 
 /** For stores no person reviews (tests, tools): every write is sent. */
@@ -126,8 +127,3 @@ export interface ClientSource {
   get(idGate: string): Promise<LogUpClient>;
 }
 
-/** What the store logs (the LogUp output channel). */
-export interface StoreLog {
-  info(message: string): void;
-  warn(message: string): void;
-}

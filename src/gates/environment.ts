@@ -16,6 +16,15 @@ export const ENVIRONMENT_INFO: Readonly<Record<Environment, { readonly label: st
   sandbox: { get label() { return l10n.t('Sandbox'); }, get detail() { return l10n.t('Throwaway data, e.g. the local sandbox of this project'); } },
 };
 
+/** A gate as the extension keeps it (gateStore.ts); its secret key lives only in SecretStorage. */
+export interface Gate {
+  readonly idGate: string;
+  readonly label: string;
+  readonly baseUrl: string;
+  /** Decides whether writes are reviewed first and how loudly the gate is marked (the tree, tabs, status bar). */
+  readonly environment: Environment;
+}
+
 export function isEnvironment(value: unknown): value is Environment {
   return typeof value === 'string' && (ENVIRONMENTS as readonly string[]).includes(value);
 }

@@ -2,18 +2,13 @@ import * as vscode from 'vscode';
 import { STATE_GATES, secretKeyFor } from '../constants';
 import { isSafeId } from '../core/dbPath';
 import { quoteUntrusted } from '../core/visible';
-import { defaultEnvironment, isEnvironment, type Environment } from './environment';
+import { defaultEnvironment, isEnvironment, type Environment, type Gate } from './environment';
 
 /** A gate's non-secret metadata, kept in globalState. Its secret key lives only in SecretStorage. */
-export interface Gate {
-  readonly idGate: string;
-  readonly label: string;
-  readonly baseUrl: string;
-  /** Decides whether writes are reviewed first and how loudly the gate is marked (the tree, tabs, status bar). */
-  readonly environment: Environment;
-}
 
 /** A gate to save: without an environment it gets the default for its URL. */
+export type { Gate } from './environment';
+
 export type GateInput = Omit<Gate, 'environment'> & { readonly environment?: Environment };
 
 /**

@@ -3,7 +3,8 @@ import { describeBatchChange, type BatchChange } from '../core/batchChange';
 import { countStates, STATE_ORDER, stateLabel, type BatchRow } from '../core/batchReport';
 import type { Environment } from '../gates/environment';
 import type { ConfirmWrites } from '../settings';
-import { reviewApplies, type ReviewedGate, type ReviewText } from './reviewText';
+import type { Gate } from '../gates/environment';
+import { reviewApplies, type ReviewText } from './reviewText';
 
 // Pure (no vscode), so the wording of the batch review is tested without an editor (test/unit/batchReview.test.ts).
 
@@ -16,7 +17,7 @@ export function batchReviewApplies(setting: ConfirmWrites, environment: Environm
  * The one review of a batch: the gate and its environment, how many subscriptions change (of how many), each part
  * of the change with the number of subscriptions it changes, and the others by state.
  */
-export function describeBatchReview(gate: ReviewedGate, change: BatchChange, rows: readonly BatchRow[], undo = false): ReviewText {
+export function describeBatchReview(gate: Gate, change: BatchChange, rows: readonly BatchRow[], undo = false): ReviewText {
   const changing = rows.filter((r) => r.state === 'change');
   const message = gate.environment === 'production'
     ? l10n.t('Apply to PRODUCTION: change {0} of {1} subscriptions on {2}?', changing.length, rows.length, gate.label)

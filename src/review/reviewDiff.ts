@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { REVIEW_SCHEME } from '../constants';
 import { serializeDb } from '../core/dbDocument';
 import type { SaveReview } from '../db/dbStore';
-import type { ReviewedGate } from './reviewText';
+import type { Gate } from '../gates/gateStore';
 
 /** How many reviews' documents are kept for diff editors reopened from history; older ones say the review is over. */
 const KEPT_REVIEWS = 10;
@@ -21,7 +21,7 @@ export class ReviewDiff implements vscode.TextDocumentContentProvider, vscode.Di
   }
 
   /** Opens VS Code's diff editor: the server's DB now on the left, the DB after the write on the right. */
-  async show(review: SaveReview, gate: ReviewedGate): Promise<void> {
+  async show(review: SaveReview, gate: Gate): Promise<void> {
     const n = ++this.reviews;
     const path = `/${review.ref.idGate}/${review.ref.idSubscription}.json`;
     const server = vscode.Uri.from({ scheme: REVIEW_SCHEME, path, query: `review=${n}&side=server` });

@@ -1,20 +1,16 @@
 import * as l10n from '@vscode/l10n';
 import { sameAt, valueAt, type DbValue } from '../core/db';
 import type { SavePlan } from '../core/savePlan';
-import { showKey } from '../core/limits';
+import { hostOf } from '../api/baseUrl';
+import { showKey, showValue as showDbValue } from '../core/limits';
+import { escapeInvisible } from '../core/visible';
 import type { SaveOrigin, SaveReview } from '../db/dbStore';
 import type { Environment } from '../gates/environment';
+import type { Gate } from '../gates/environment';
 import type { ConfirmWrites } from '../settings';
 
 // Pure (no vscode), so the wording of the review is tested without an editor (test/unit/reviewText.test.ts).
 
-/** What the review says about the gate written to. */
-export interface ReviewedGate {
-  readonly idGate: string;
-  readonly label: string;
-  readonly baseUrl: string;
-  readonly environment: Environment;
-}
 
 /** The review's modal: a one-line question and the exact plan below it. */
 export interface ReviewText {
@@ -52,7 +48,7 @@ function originText(origin: SaveOrigin): string {
  * The review of one write: the gate and its environment, the subscription, what asked for the write, then each key
  * deleted with its value on the server now, and each key set with its value now (or "new") and the value it gets.
  */
-export function describeReview(review: SaveReview, gate: ReviewedGate): ReviewText {
+export function describeReview(review: SaveReview, gate: Gate): ReviewText {
   const { ref, plan, server } = review;
   const message = gate.environment === 'production'
     ? l10n.t('Write to PRODUCTION: {0} on {1}?', ref.idSubscription, gate.label)
@@ -111,27 +107,10 @@ function planned(plan: SavePlan): Map<string, string> {
 }
 
 function quoteKey(key: string): string {
-  return visible(showKey(key));
+  return escapeInvisible(showKey(key));
 }
 
+/** A value as the review shows it: JSON, invisible characters escaped, cut at MAX_SHOWN (core/limits.ts, one rule). */
 function showValue(value: DbValue | undefined): string {
-  const text = visible(JSON.stringify(value) ?? l10n.t({ message: 'nothing', comment: ['Stands for the value of a key the server does not hold.'] }));
-  const chars = [...text];
-  return chars.length > MAX_SHOWN ? `${chars.slice(0, MAX_SHOWN - 1).join('')}…` : text;
-}
-
-/**
- * JSON escapes control characters but not the invisible ones; shown raw, a right-to-left override or a zero-width
- * space in a key or value would make the review read differently from what is sent.
- */
-function visible(text: string): string {
-  return text.replace(/[\u00AD\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
+  return value === undefined ? l10n.t({ message: 'nothing', comment: ['Stands for the value of a key the server does not hold.'] }) : showDbValue(value, MAX_SHOWN);
 }

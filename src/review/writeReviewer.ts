@@ -3,10 +3,11 @@ import type { Reviewer, SaveOrigin, SaveReview } from '../db/dbStore';
 import type { Modal } from '../dialogs/modal';
 import type { SubscriptionRef } from '../db/subscriptionRef';
 import type { SavePlan } from '../core/savePlan';
-import type { GateStore } from '../gates/gateStore';
-import { readSettings, SETTINGS_SECTION } from '../settings';
+import type { Log } from '../core/log';
+import type { Gate, GateStore } from '../gates/gateStore';
+import type { LiveSettings } from '../settings';
 import type { ReviewDiff } from './reviewDiff';
-import { describeReview, reviewApplies, type ReviewedGate, type ReviewText } from './reviewText';
+import { describeReview, reviewApplies, type ReviewText } from './reviewText';
 
 /** What the user chose in the review. */
 type ReviewChoice = 'save' | 'diff' | 'cancel';
@@ -19,12 +20,6 @@ export interface BatchApproval {
   readonly idGate: string;
   readonly idSubscriptions: ReadonlySet<string>;
   readonly keys: ReadonlySet<string>;
-}
-
-/** What the reviewer logs (the LogUp output channel). */
-interface ReviewLog {
-  info(message: string): void;
-  warn(message: string): void;
 }
 
 /**
@@ -42,7 +37,9 @@ export class WriteReviewer implements Reviewer {
     private readonly diff: ReviewDiff,
     /** The review is a modal question like any other: the in-editor tests answer it there (id 'review'). */
     private readonly modal: Modal,
-    private readonly log: ReviewLog,
+    private readonly log: Log,
+    /** `logup.confirmWrites`, read when a write asks (ctx.settings). */
+    private readonly settings: LiveSettings,
   ) {}
 
   /** Resolves true to send the write, false to cancel it (nothing is sent). */
@@ -76,7 +73,7 @@ export class WriteReviewer implements Reviewer {
    * then).
    */
   appliesTo(idGate: string, origin?: SaveOrigin): boolean {
-    const { confirmWrites } = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
+    const { confirmWrites } = this.settings.current;
     return reviewApplies(confirmWrites, this.gateOf(idGate).environment, origin);
   }
 
@@ -89,7 +86,7 @@ export class WriteReviewer implements Reviewer {
     return answer === save ? 'save' : answer === showDiff ? 'diff' : 'cancel';
   }
 
-  private gateOf(idGate: string): ReviewedGate {
+  private gateOf(idGate: string): Gate {
     return this.gates.get(idGate) ?? { idGate, label: idGate, baseUrl: '', environment: 'production' };
   }
 

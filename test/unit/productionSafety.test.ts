@@ -8,7 +8,8 @@ import type { Db } from '../../src/core/db';
 import { mergeSave } from '../../src/core/merge';
 import type { SaveReview } from '../../src/db/dbStore';
 import { DEFAULT_SANDBOX_URL, defaultEnvironment, ENVIRONMENTS, isEnvironment, sandboxUrl } from '../../src/gates/environment';
-import { describeReview, reviewApplies, type ReviewedGate } from '../../src/review/reviewText';
+import type { Gate } from '../../src/gates/environment';
+import { describeReview, reviewApplies } from '../../src/review/reviewText';
 
 const root = new URL('../../', import.meta.url);
 
@@ -19,7 +20,7 @@ function reviewOf(base: Db, edited: Db, origin: SaveReview['origin'] = 'editor')
   return { ref: { idGate: 'gate_live', idSubscription: 'sub_alpha' }, origin, server: base, plan: merged.plan, result: merged.result };
 }
 
-const production: ReviewedGate = { idGate: 'gate_live', label: 'Live shop', baseUrl: 'https://api.logup.co/v1_0', environment: 'production' };
+const production: Gate = { idGate: 'gate_live', label: 'Live shop', baseUrl: 'https://api.logup.co/v1_0', environment: 'production' };
 
 describe('environments', () => {
   it('only the local sandbox\'s own URL defaults to sandbox; any other URL, on this machine too, to production', () => {
@@ -106,7 +107,7 @@ describe('the review says exactly what will be sent', () => {
   });
 
   it('says who asked for the write, and the environment of a gate that is not production', () => {
-    const staging: ReviewedGate = { ...production, label: 'gate_live', environment: 'staging' };
+    const staging: Gate = { ...production, label: 'gate_live', environment: 'staging' };
     const { message, detail } = describeReview(reviewOf({ a: 1 }, {}, 'tree'), staging);
     assert.equal(message, 'Write to sub_alpha on gate_live (staging)?');
     assert.ok(detail.includes('Gate: gate_live, staging, api.logup.co'), detail);
