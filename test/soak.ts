@@ -9,6 +9,7 @@
 //   npm run soak -- --seed=123 --path=4:2:1 [--replay-path=…] [--verbose]   # replay one failure
 //   npm run soak -- --base-from-every-read   # the provider before issue 18 (a Compare read moved the base): must fail
 //   npm run soak -- --strict-204       # also refuse the DB the store works out after a DELETE answered 204
+//   npm run soak -- --no-read-after-review   # a store that sends what the review showed, without reading again: must fail
 //   npm run soak -- --batch            # the batch change model (test/model/batchModel.ts) instead
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../src/sandbox/sandbox';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     verbose: { type: 'boolean', default: false },
     'base-from-every-read': { type: 'boolean', default: false },
     'strict-204': { type: 'boolean', default: false },
+    'no-read-after-review': { type: 'boolean', default: false },
     batch: { type: 'boolean', default: false },
   },
 });
@@ -34,7 +36,7 @@ const { values } = parseArgs({
 const minutes = Number(values.minutes);
 const steps = Number(values.steps);
 if (!(minutes > 0) || !Number.isInteger(steps) || steps < 1) {
-  console.error('usage: npm run soak -- [--minutes=3] [--steps=50] [--seed=N --path=P [--replay-path=R]] [--verbose] [--base-from-every-read] [--strict-204]');
+  console.error('usage: npm run soak -- [--minutes=3] [--steps=50] [--seed=N --path=P [--replay-path=R]] [--verbose] [--base-from-every-read] [--strict-204] [--no-read-after-review]');
   process.exit(2);
 }
 const replaying = values.path !== undefined;
@@ -81,11 +83,12 @@ async function main(): Promise<void> {
       verbose: values.verbose,
       baseFromEveryRead: values['base-from-every-read'],
       strict204: values['strict-204'],
+      noReadAfterReview: values['no-read-after-review'],
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(`exercised: ${Object.entries(modelStats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if (details.failed) {
-      console.log(`\n${describeFailure(details, { maxCommands: steps, baseFromEveryRead: values['base-from-every-read'], strict204: values['strict-204'] })}`);
+      console.log(`\n${describeFailure(details, { maxCommands: steps, baseFromEveryRead: values['base-from-every-read'], strict204: values['strict-204'], noReadAfterReview: values['no-read-after-review'] })}`);
       process.exitCode = 1;
     } else {
       console.log(`ok: ${details.numRuns} runs in ${seconds} s, no invariant broken (seed ${seed}).`);

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import type { Db, DbValue } from '../../src/core/db';
 import type { SandboxHandle } from '../../src/sandbox/sandbox';
-import { World, type FaultKind, type HoldMode, type Method, type SaveMode } from './world';
+import { World, type FaultKind, type HoldMode, type Method, type ReviewAnswer, type SaveMode } from './world';
 
 type Cmd = fc.AsyncCommand<object, World>;
 
@@ -68,6 +68,8 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.tuple(key, valueOrDelete, fc.boolean()).map(([k, v, o]) => command(`tree(${k}=${show(v)}${o ? ', Overwrite on conflict' : ''})`, (w) => w.treeEdit(k, v, o))),
   fc.tuple(key, valueOrDelete, fc.boolean()).map(([k, v, o]) => command(`tree(${k}=${show(v)}${o ? ', Overwrite on conflict' : ''})`, (w) => w.treeEdit(k, v, o))),
   fc.nat(3).map((n) => command(`tree.cancel(${n})`, (w) => w.cancelTree(n))),
+  // How the next review is answered (unqueued: Save at once); 'other', 'plan', 'clash' change the server while it is open.
+  fc.constantFrom<ReviewAnswer>('cancel', 'other', 'plan', 'clash', 'save').map((a) => command(`review(${a})`, (w) => w.review(a))),
   fc.constant(command('verify', (w) => w.verify())),
   fc.nat(3).map((n) => command(`verify.answer(${n})`, (w) => w.deliverVerification(n))),
   fc.constant<Cmd>({ check: () => true, run: async (_m, w) => w.settle(), toString: () => 'settle' }),
@@ -99,13 +101,15 @@ export interface ModelRunOptions {
   readonly baseFromEveryRead?: boolean;
   /** No allowance for the DB a 204 DELETE leaves the store to work out (see WorldOptions). */
   readonly strict204?: boolean;
+  /** A store that does not read again after Save in the review (see WorldOptions): must fail. */
+  readonly noReadAfterReview?: boolean;
 }
 
 /** The property: every random sequence keeps every invariant after every step, and once everything is released. */
-export function dbStoreProperty(sandbox: SandboxHandle, options: Pick<ModelRunOptions, 'maxCommands' | 'replayPath' | 'verbose' | 'baseFromEveryRead' | 'strict204'>): fc.IAsyncProperty<[Setup, Iterable<Cmd>]> {
+export function dbStoreProperty(sandbox: SandboxHandle, options: Pick<ModelRunOptions, 'maxCommands' | 'replayPath' | 'verbose' | 'baseFromEveryRead' | 'strict204' | 'noReadAfterReview'>): fc.IAsyncProperty<[Setup, Iterable<Cmd>]> {
   const commands = fc.commands(commandArbs, { maxCommands: options.maxCommands, size: 'max', ...(options.replayPath ? { replayPath: options.replayPath } : {}) });
   return fc.asyncProperty(setupArb, commands, async (setup, cmds) => {
-    const world = await World.create(sandbox, { ...setup, verbose: options.verbose ?? false, baseFromEveryRead: options.baseFromEveryRead ?? false, strict204: options.strict204 ?? false });
+    const world = await World.create(sandbox, { ...setup, verbose: options.verbose ?? false, baseFromEveryRead: options.baseFromEveryRead ?? false, strict204: options.strict204 ?? false, noReadAfterReview: options.noReadAfterReview ?? false });
     try {
       await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
       await world.settle();
@@ -126,7 +130,7 @@ export function runDbStoreModel(sandbox: SandboxHandle, options: ModelRunOptions
 }
 
 /** A failure as a person needs it: what broke, the shrunk steps, and the command that replays it. */
-export function describeFailure(details: fc.RunDetails<[Setup, Iterable<Cmd>]>, options: Pick<ModelRunOptions, 'maxCommands' | 'baseFromEveryRead' | 'strict204'>): string {
+export function describeFailure(details: fc.RunDetails<[Setup, Iterable<Cmd>]>, options: Pick<ModelRunOptions, 'maxCommands' | 'baseFromEveryRead' | 'strict204' | 'noReadAfterReview'>): string {
   const steps = String(details.counterexample?.[1] ?? '');
   const replayPath = /replayPath="([^"]*)"/.exec(steps)?.[1];
   const why = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
@@ -141,6 +145,6 @@ export function describeFailure(details: fc.RunDetails<[Setup, Iterable<Cmd>]>, 
     '',
     'Replay (add --verbose to print every event as it happens):',
     `  npm run soak -- --seed=${details.seed} --path=${details.counterexamplePath ?? ''}` +
-      `${replayPath ? ` --replay-path='${replayPath}'` : ''} --steps=${options.maxCommands}${options.baseFromEveryRead ? ' --base-from-every-read' : ''}${options.strict204 ? ' --strict-204' : ''}`,
+      `${replayPath ? ` --replay-path='${replayPath}'` : ''} --steps=${options.maxCommands}${options.baseFromEveryRead ? ' --base-from-every-read' : ''}${options.strict204 ? ' --strict-204' : ''}${options.noReadAfterReview ? ' --no-read-after-review' : ''}`,
   ].join('\n');
 }

@@ -20,7 +20,8 @@ import { analyzeDbDocument, serializeDb } from '../../src/core/dbDocument';
 import { dbEquals } from '../../src/core/savePlan';
 import { DbDocuments, DocumentNotSavedError, type DocumentStore, type EditorText } from '../../src/db/dbDocuments';
 import { DbStore, type Observation, type Reviewer, type SaveResult, type Version } from '../../src/db/dbStore';
-import { ConflictError, InvalidDbError, SaveFailedError } from '../../src/db/saveErrors';
+import type { SaveReview, WriteRecord } from '../../src/db/saveTypes';
+import { ConflictError, InvalidDbError, SaveCancelledError, SaveFailedError } from '../../src/db/saveErrors';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import type { SandboxFault, SandboxHandle, SandboxRoute } from '../../src/sandbox/sandbox';
@@ -36,6 +37,13 @@ export type HoldMode = 'holdBefore' | 'holdAfter' | 'loseAnswer' | 'lateLand';
 export type FaultKind = '500' | '503' | '503x3' | 'drop' | 'delay';
 /** Why the editor saves: Ctrl+S or Save All; auto-save; or Ctrl+S in a folder set to files.saveConflictResolution: overwriteFileOnDisk. */
 export type SaveMode = 'manual' | 'auto' | 'overwriteOnDisk';
+/**
+ * How the person answers the next review (the modal before a write): Save at once; Cancel; or Save after someone
+ * else changed, while the review was open, a key the plan does not touch ('other'), a key of the plan to the
+ * person's own value ('plan': the plan changes, so the review is shown again) or to a third value ('clash': both
+ * changed it, a conflict). With no answer queued the review answers Save at once.
+ */
+export type ReviewAnswer = 'save' | 'cancel' | 'other' | 'plan' | 'clash';
 
 /** A call to the provider that was under way when the extension host restarted: it fails, as VS Code's does. */
 class HostRestarted extends Error {
@@ -82,6 +90,10 @@ interface Attempt {
   readonly answers: Db[];
   /** The keys of each of its DELETEs that were answered 204, with no DB. */
   readonly deletedUnanswered: (readonly string[])[];
+  /** When the person last chose Save in its review: every change made before then, the store's re-read must see. */
+  reviewedAt?: number;
+  /** The person chose Cancel in its review: nothing may be sent. */
+  cancelled?: boolean;
   /** store.save's promise settled (set before the store's queue can start the next save). */
   storeSettled: boolean;
 }
@@ -183,6 +195,11 @@ export interface WorldOptions {
   readonly baseFromEveryRead?: boolean;
   /** Refuse even the DB a 204 DELETE leaves the store to work out (see `derived`). */
   readonly strict204?: boolean;
+  /**
+   * A store that does not read the server again after the person chose Save in the review (it sends what the
+   * review showed, as before the re-read): the model must fail once the server changed while the review was open.
+   */
+  readonly noReadAfterReview?: boolean;
 }
 
 let runs = 0;
@@ -212,6 +229,20 @@ export const modelStats = {
   autoSavesRefused: 0,
   /** Saves refused because what they would leave breaks the 20-key cap. */
   overLimit: 0,
+  /** Reviews answered Save at once. */
+  reviewSaved: 0,
+  /** Reviews answered Cancel. */
+  reviewCancelled: 0,
+  /** Reviews answered Save after someone else changed a key the plan does not touch while it was open. */
+  reviewOtherChanged: 0,
+  /** … changed a key of the plan to the person's value (the plan changes: shown again). */
+  reviewPlanChanged: 0,
+  /** … changed a key the person changed to another value (a conflict). */
+  reviewBothChanged: 0,
+  /** Reviews shown again because the server changed while the previous one was open. */
+  reviewShownAgain: 0,
+  /** Writes whose history record (`before`) was checked against the server. */
+  historyChecked: 0,
 };
 
 export class World {
@@ -244,6 +275,10 @@ export class World {
   private floor = 0;
   private lastMtime = 0;
   private readonly verifications: { ticket: number; db: Db }[] = [];
+  /** How the next reviews are answered (a `review` step queues one). */
+  private readonly reviewAnswers: ReviewAnswer[] = [];
+  /** With noReadAfterReview: the next readBeforeWrite answers with the last one's observation instead of reading. */
+  private skipRead = false;
   /**
    * The one JSON document of the subscription as VS Code holds it: its text (as a DB), the DB that text was built on
    * (`seen`: what it last took from a read or saved), the version VS Code keeps for its conflict check, and whether
@@ -277,10 +312,23 @@ export class World {
         if (review.plan.putEntries.length > 0 && review.plan.deleteKeys.length > 0) modelStats.twoCallPlans++;
         if (review.plan.deleteFirst) modelStats.deleteFirstPlans++;
         if (!this.heldAt(stateOf(review.server), 0)) this.violate(`the review was shown a DB the server never held: ${show(review.server)}`);
-        return true;
+        return this.answerReview(review);
       },
     };
-    this.store = new DbStore({ clients: { get: async () => client }, reviewer, history: { record: () => undefined }, log: quiet });
+    this.store = new DbStore({ clients: { get: async () => client }, reviewer, history: { record: (r) => this.recorded(r) }, log: quiet });
+    if (options.noReadAfterReview) {
+      // The regression the model must catch: after Save, the store goes on with the read the review was shown.
+      const read = this.store.readBeforeWrite.bind(this.store);
+      let last: Observation | undefined;
+      this.store.readBeforeWrite = async (...args) => {
+        if (this.skipRead && last) {
+          this.skipRead = false;
+          return last;
+        }
+        last = await read(...args);
+        return last;
+      };
+    }
     this.key = `logup:/${idGate}/${this.ref.idSubscription}.json`;
     this.docs = this.newDocuments();
     this.store.onDidChange(({ ref }) => {
@@ -369,6 +417,11 @@ export class World {
     } finally {
       this.externalActive = false;
     }
+  }
+
+  /** Queues how the next review is answered. */
+  review(answer: ReviewAnswer): void {
+    this.reviewAnswers.push(answer);
   }
 
   hold(method: Method, mode: HoldMode): void {
@@ -582,6 +635,73 @@ export class World {
 
   // ---- the user side's helpers ----------------------------------------------------------------------------
 
+  /**
+   * The person's answer to a review, for the save at the head of the store's queue; for a Save after a change, the
+   * change is made on the server while the review is open (as someone else's), then Save is chosen.
+   */
+  private answerReview(review: SaveReview): boolean {
+    const attempt = this.attempts.find((a) => !a.storeSettled);
+    if (!attempt) {
+      this.violate('a review was shown with no save under way');
+      return false;
+    }
+    if (review.previous) modelStats.reviewShownAgain++;
+    const answer = this.reviewAnswers.shift() ?? 'save';
+    if (answer === 'cancel') {
+      modelStats.reviewCancelled++;
+      attempt.cancelled = true;
+      this.note(`  review of save#${attempt.id}: Cancel`);
+      return false;
+    }
+    const change = this.changeDuringReview(answer, review, attempt);
+    if (change) {
+      this.note(`  review of save#${attempt.id} open; elsewhere ${change.key}=${JSON.stringify(change.value ?? null)}`);
+      this.external({ [change.key]: change.value ?? null });
+    } else {
+      modelStats.reviewSaved++;
+    }
+    // A read called after Save may join a GET already under way: only a change before that GET must be seen.
+    attempt.reviewedAt = this.readLowerBound();
+    if (this.options.noReadAfterReview) this.skipRead = true;
+    this.note(`  review of save#${attempt.id}: Save`);
+    return true;
+  }
+
+  /** The change someone else makes while the review is open, by the answer's kind (none for 'save', or when none fits). */
+  private changeDuringReview(answer: ReviewAnswer, review: SaveReview, attempt: Attempt): { key: string; value: DbValue | undefined } | undefined {
+    const server = this.serverDb();
+    const planKeys = [...review.plan.putEntries.map((e) => e.key), ...review.plan.deleteKeys].sort();
+    const mine = changedKeys(attempt.base, attempt.edited);
+    const other = (v: DbValue | undefined, w: DbValue | undefined): DbValue => ([1, 2, 3, 4, 'x', true] as DbValue[]).find((c) => c !== v && c !== w)!;
+    if (answer === 'other') {
+      const key = [...Object.keys(server).sort(), 'a', 'b', 'c', 'd'].find((k) => !mine.includes(k) && !planKeys.includes(k));
+      if (key === undefined) return undefined;
+      modelStats.reviewOtherChanged++;
+      return { key, value: other(hasKey(server, key) ? server[key] : undefined, undefined) };
+    }
+    const key = planKeys[0];
+    if (answer === 'save' || key === undefined) return undefined;
+    const theirs = hasKey(attempt.edited, key) ? attempt.edited[key] : undefined;
+    if (answer === 'plan') {
+      modelStats.reviewPlanChanged++;
+      return { key, value: theirs };
+    }
+    modelStats.reviewBothChanged++;
+    return { key, value: other(theirs, hasKey(server, key) ? server[key] : undefined) };
+  }
+
+  /** The history of a write: its `before` is what the server held after the person's last Save in the review. */
+  private recorded(record: WriteRecord): void {
+    if (record.ref.idSubscription !== this.ref.idSubscription) return;
+    const attempt = this.attempts.find((a) => !a.storeSettled);
+    if (!attempt) return this.violate('a write was recorded with no save under way');
+    if (attempt.cancelled) this.violate(`save#${attempt.id} recorded a write after the person chose Cancel`);
+    modelStats.historyChecked++;
+    if (attempt.reviewedAt !== undefined && !this.heldAt(stateOf(record.before), attempt.reviewedAt)) {
+      this.violate(`save#${attempt.id}'s history says the server held ${show(record.before)} before the write, which it no longer held when the person chose Save (clock ${attempt.reviewedAt})`);
+    }
+  }
+
   private background(label: string, work: (op: Op, signal: AbortSignal) => Promise<void>, cancellable = false): void {
     const controller = new AbortController();
     const op: Op = { id: this.nextId++, label, controller, cancellable, attempt: undefined, settled: false, promise: Promise.resolve() };
@@ -602,7 +722,7 @@ export class World {
       const edited = op.attempt?.edited ?? this.editor.text;
       if (new Set([...Object.keys(edited), ...Object.keys(this.serverDb())]).size <= 20) this.violate(`${op.label}: refused as invalid: ${e.message}`);
       else modelStats.overLimit++;
-    } else if (!(error instanceof ConflictError || error instanceof SaveFailedError || error instanceof HostRestarted || e.name?.startsWith('LogUp'))) {
+    } else if (!(error instanceof ConflictError || error instanceof SaveFailedError || error instanceof SaveCancelledError || error instanceof HostRestarted || e.name?.startsWith('LogUp'))) {
       this.violate(`${op.label}: unexpected ${e.name}: ${e.message}`);
     }
     this.note(`  ${op.label} failed: ${e.name}: ${e.message}`);
@@ -729,6 +849,7 @@ export class World {
       this.saved(attempt, result.observation);
       return result;
     } catch (error) {
+      if (attempt.cancelled && !(error instanceof SaveCancelledError)) this.violate(`save#${attempt.id} was cancelled in the review but ended in ${String(error)}`);
       this.saveFailed(attempt, error);
       throw error;
     }
@@ -753,6 +874,11 @@ export class World {
   }
 
   private saveFailed(attempt: Attempt, error: unknown): void {
+    if (error instanceof SaveCancelledError) {
+      if (!attempt.cancelled) this.violate(`save#${attempt.id} said it was cancelled in the review, but the person chose Save`);
+      if (attempt.mutations.length > 0) this.violate(`save#${attempt.id} was cancelled in the review, but its requests changed the server`);
+      return;
+    }
     if (error instanceof ConflictError) modelStats.conflicts++;
     else modelStats.saveFailures++;
     this.raiseFloor(attempt);
@@ -783,6 +909,7 @@ export class World {
       // Saves of one subscription run one after another, so a write belongs to the oldest save not yet over.
       const writer = method === 'getDb' ? undefined : this.attempts.find((a) => !a.storeSettled);
       if (writer && op?.attempt && op.attempt !== writer) this.violate(`save#${op.attempt.id} wrote while save#${writer.id} was not over`);
+      if (writer?.cancelled) this.violate(`save#${writer.id} sent ${method} after the person chose Cancel in the review`);
       const call: Call = { id: this.nextId++, method, op, attempt: op?.attempt ?? writer, signed: options?.signal !== undefined, mutations: [], ...(keys ? { keys } : {}) };
       this.calls.push(call);
       const mode = this.directives[method].shift();
@@ -899,6 +1026,7 @@ export class World {
     if (typeof actor !== 'object') return;
     actor.mutations.push(clock);
     this.note(`  server: ${key} ${value === undefined ? 'deleted' : `= ${JSON.stringify(value)}`} by save#${actor.id}`);
+    if (actor.cancelled) this.violate(`save#${actor.id} changed ${key} after the person chose Cancel in the review`);
     // The store sends only the user's change: from what the user saw to what the user saved.
     const seen = actor.seen;
     // With Overwrite in the editor, the person chose their version of the keys in conflict; of no other key.
@@ -914,12 +1042,14 @@ export class World {
     // A change made elsewhere (or by another of the user's actions: the tree, an earlier save), before this save's
     // check began, that the user had not seen, must not be replaced: the merge makes it a conflict.
     const had = hasKey(seen, key) ? seen[key] : undefined;
-    const known = previous && (previous.clock < actor.checkStart || (previous.call?.ok === true && previous.call.delivered! < actor.calledAt));
+    // After Save in the review the store reads again: a change made while the review was open counts as known too.
+    const checked = Math.max(actor.checkStart, actor.reviewedAt ?? 0);
+    const known = previous && (previous.clock < checked || (previous.call?.ok === true && previous.call.delivered! < actor.calledAt));
     if (previous && known && previous.actor !== actor && previous.value !== value && previous.value !== had && !chose) {
       const by = previous.actor === 'external' ? 'elsewhere' : typeof previous.actor === 'object' ? `by save#${previous.actor.id}` : 'before';
       this.violate(
         `save#${actor.id} replaced ${key} = ${JSON.stringify(previous.value)}, changed ${by} before the save began, with ${JSON.stringify(value)}; ` +
-          `the user had seen ${JSON.stringify(had)} and did not choose Overwrite`,
+          `the user had seen ${JSON.stringify(had)} and did not choose Overwrite${(actor.reviewedAt ?? 0) > actor.checkStart ? ' (before the person chose Save in the review)' : ''}`,
       );
     }
   }

@@ -35,4 +35,10 @@ describe('DbStore model: random sequences against the sandbox', () => {
     assert.ok(details.failed, 'the model must fail on the provider as it was');
     assert.match(String((details.errorInstance as Error).message), /base is|not the user's change|replaced/);
   });
+
+  it('finds a store that sends what the review showed without reading the server again after Save', async () => {
+    const details = await runDbStoreModel(sandbox, { numRuns: 200, maxCommands: STEPS, seed: SEED, noReadAfterReview: true });
+    assert.ok(details.failed, 'the model must fail on a store that does not read again after the review');
+    assert.match(String((details.errorInstance as Error).message), /before the person chose Save in the review|no longer held when the person chose Save/);
+  });
 });
