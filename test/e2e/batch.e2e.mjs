@@ -39,7 +39,15 @@ export async function run(ctx) {
     await treeRow(page, SUBS[2]).click({ button: 'right' });
     const item = page.locator('.monaco-menu .action-item', { hasText: 'Apply Change to Subscriptions…' }).first();
     await item.waitFor({ state: 'visible', timeout: 15_000 });
+    await item.hover();
     await item.click();
+    // A context menu opened while the workbench is busy can miss the click (seen under load): the item is then
+    // highlighted and the menu still open, and Enter chooses it as a person's keyboard would.
+    const menu = page.locator('.monaco-menu').first();
+    if (await menu.isVisible().catch(() => false)) {
+      await page.waitForTimeout(1000);
+      if (await menu.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    }
   });
 
   await ctx.step('Set a Key…: plan = pro; the dry run shows its summary and writes nothing', async () => {
