@@ -97,8 +97,8 @@ async function main(): Promise<void> {
   for (const [s, apiUrl, clockUrl] of [[gates.warm, api.url, clock.url], [gates.cold, local(apiRelay.port), local(clockRelay.port)]] as const) {
     api.addGate(s.gate, SECRET);
     clock.addGate(s.clockGate, SECRET);
-    await ctx.gates.save({ idGate: s.gate, label: s.gate, baseUrl: apiUrl }, SECRET);
-    await ctx.gates.save({ idGate: s.clockGate, label: s.clockGate, baseUrl: clockUrl }, SECRET);
+    await ctx.gates.save({ idGate: s.gate, label: s.gate, baseUrl: apiUrl, environment: 'development' }, SECRET);
+    await ctx.gates.save({ idGate: s.clockGate, label: s.clockGate, baseUrl: clockUrl, environment: 'development' }, SECRET);
   }
 
   let subs = 0;
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     const baseUrl = s === gates.warm ? api.url : local(apiRelay.port);
     const ids = [0, 1, 2].map((g) => `gate_reload${g}_${s === gates.warm ? 'w' : 'c'}`);
     const opened = Object.fromEntries(ids.map((id, g) => [id, Array.from({ length: g === 0 ? 30 : 10 }, (_, i) => ({ idSubscription: `sub_r${g}_${i}`, idActor: `acr_r${g}_${i}` }))]));
-    const state = new StubMemento(JSON.stringify({ [STATE_GATES]: ids.map((idGate) => ({ idGate, label: idGate, baseUrl })), [STATE_OPENED]: opened }));
+    const state = new StubMemento(JSON.stringify({ [STATE_GATES]: ids.map((idGate) => ({ idGate, label: idGate, baseUrl, environment: 'development' })), [STATE_OPENED]: opened }));
     const reloaded = stubContext(state);
     for (const id of ids) {
       api.addGate(id, SECRET);

@@ -49,8 +49,8 @@ async function main(): Promise<void> {
 
   const context = stubContext();
   const ctx = activate(context as unknown as vscode.ExtensionContext) as Ctx;
-  await ctx.gates.save({ idGate: GATE, label: GATE, baseUrl: api.url }, SECRET);
-  await ctx.gates.save({ idGate: CLOCK_GATE, label: CLOCK_GATE, baseUrl: clock.url }, SECRET);
+  await ctx.gates.save({ idGate: GATE, label: GATE, baseUrl: api.url, environment: 'development' }, SECRET);
+  await ctx.gates.save({ idGate: CLOCK_GATE, label: CLOCK_GATE, baseUrl: clock.url, environment: 'development' }, SECRET);
 
   const rows: RoundTripRow[] = [];
   const row = async (action: string, minimum: Counts, work: () => Promise<unknown>, note?: string): Promise<void> => {

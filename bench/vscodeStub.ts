@@ -78,6 +78,28 @@ export enum DiagnosticSeverity { Error = 0, Warning = 1, Information = 2, Hint =
 export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15 }
 export enum ConfigurationTarget { Global = 1, Workspace = 2, WorkspaceFolder = 3 }
 export enum StatusBarAlignment { Left = 1, Right = 2 }
+export enum TextDocumentSaveReason { Manual = 1, AfterDelay = 2, FocusOut = 3 }
+export enum EndOfLine { LF = 1, CRLF = 2 }
+
+export class TextEdit {
+  constructor(readonly range: unknown, readonly newText: string) {}
+  static replace(range: unknown, newText: string): TextEdit {
+    return new TextEdit(range, newText);
+  }
+}
+
+export class LanguageModelTextPart {
+  constructor(readonly value: string) {}
+}
+
+export class LanguageModelToolResult {
+  constructor(readonly content: unknown[]) {}
+}
+
+/** The chat tools are registered at activation (src/tools/registry.ts); nothing here calls them. */
+export const lm = {
+  registerTool: () => new Disposable(() => undefined),
+};
 
 export class ThemeIcon {
   constructor(readonly id: string, readonly color?: ThemeColor) {}
@@ -212,13 +234,15 @@ export class StubDocument {
    */
   async save(): Promise<boolean> {
     const provider = providerFor(this.uri);
+    willSave.fire({ document: this, reason: TextDocumentSaveReason.Manual, waitUntil: () => undefined });
     try {
       await provider.stat(this.uri);
       await nextMessage();
       await provider.writeFile(this.uri, new TextEncoder().encode(this.text), { create: false, overwrite: true });
       await nextMessage();
       await provider.stat(this.uri);
-    } catch {
+    } catch (e) {
+      if (process.env.BENCH_DEBUG) console.error(e);
       return false;
     }
     this.isDirty = false;
@@ -232,6 +256,7 @@ const documentOpened = new EventEmitter<StubDocument>();
 const documentChanged = new EventEmitter<{ document: StubDocument; contentChanges: { text: string }[] }>();
 const documentClosed = new EventEmitter<StubDocument>();
 const documentSaved = new EventEmitter<StubDocument>();
+const willSave = new EventEmitter<{ document: StubDocument; reason: TextDocumentSaveReason; waitUntil(p: unknown): void }>();
 const configurationChanged = new EventEmitter<{ affectsConfiguration(s: string): boolean }>();
 
 function providerFor(uri: Uri): Provider {
@@ -302,6 +327,7 @@ export const workspace = {
   onDidChangeTextDocument: documentChanged.event,
   onDidCloseTextDocument: documentClosed.event,
   onDidSaveTextDocument: documentSaved.event,
+  onWillSaveTextDocument: willSave.event,
   registerTextDocumentContentProvider: noop,
   registerFileSystemProvider: (scheme: string, provider: Provider) => {
     providers.set(scheme, provider);
@@ -321,6 +347,8 @@ export const workspace = {
 };
 
 export const languages = {
+  registerDocumentFormattingEditProvider: () => new Disposable(() => undefined),
+  registerDocumentRangeFormattingEditProvider: () => new Disposable(() => undefined),
   createDiagnosticCollection: () => ({ set: () => undefined, delete: () => undefined, clear: () => undefined, dispose: () => undefined }),
   setTextDocumentLanguage: async (document: StubDocument, languageId: string) => {
     document.languageId = languageId;
