@@ -37,6 +37,7 @@ export const COMMANDS = {
   applyChange: 'logup.applyChange',
   resumeBatch: 'logup.resumeBatch',
   undoBatch: 'logup.undoBatch',
+  undoThisBatch: 'logup.undoThisBatch',
 } as const;
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
@@ -88,6 +89,9 @@ export const HISTORY_ITEM = {
   /** A write that left something on the server to undo. */
   undoableWrite: 'historyWrite.undoable',
   change: 'historyChange',
+  /** A batch change's row; `.undoable` when it is the batch the journal can undo (the last one). */
+  batch: 'historyBatch',
+  undoableBatch: 'historyBatch.undoable',
 } as const;
 /**
  * The language of `logup:` documents: JSON to the editor (grammar, JSON language features), but its own id, so

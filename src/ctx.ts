@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { HISTORY_FILE, HISTORY_SCHEME, HISTORY_VIEW_ID, OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
+import { BATCH_JOURNAL_FILE, HISTORY_FILE, HISTORY_SCHEME, HISTORY_VIEW_ID, OUTPUT_CHANNEL_NAME, SCHEME, VIEW_ID } from './constants';
+import { BatchJournalFile, undoableBatchId } from './db/batchJournal';
 import { DbDiagnostics } from './db/dbDiagnostics';
 import { registerDbFormatter } from './db/dbFormatter';
 import { DbLanguage } from './db/dbLanguage';
@@ -77,7 +78,8 @@ export class Ctx implements vscode.Disposable {
     this.tree = new SubscriptionTreeProvider(this.gates, this.opened, this.store, this.log);
     this.treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree, showCollapseAll: true, canSelectMany: true });
     this.fileSystem = new SubscriptionFileSystem(this.store);
-    this.historyTree = new HistoryTreeProvider(this.history);
+    const journal = new BatchJournalFile(join(context.globalStorageUri.fsPath, BATCH_JOURNAL_FILE));
+    this.historyTree = new HistoryTreeProvider(this.history, async () => undoableBatchId(await journal.read()));
     this.historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: this.historyTree });
     this.dbLanguage = new DbLanguage(this.log);
     this.decorations = new ProductionDecorations(this.gates);

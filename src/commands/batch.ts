@@ -127,8 +127,13 @@ export async function resumeBatch(ctx: Ctx): Promise<BatchOutcome | undefined> {
  * its keys back, by the per-write undo rule: a key someone changed since is a conflict, left as they made it, and
  * listed in the result. One review for the whole undo, as for the batch.
  */
-export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal } = {}): Promise<BatchOutcome | undefined> {
+export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal; batchId?: string } = {}): Promise<BatchOutcome | undefined> {
   const last = await journalFile(ctx).read();
+  if (args.batchId !== undefined && last?.id !== args.batchId) {
+    ctx.historyTree.refresh();
+    void vscode.window.showInformationMessage(vscode.l10n.t('Only the last batch change can be undone as one, and this is not it any more: undo its writes one by one.'));
+    return undefined;
+  }
   if (!last || isResumable(last) || last.undoOf !== undefined) {
     void vscode.window.showInformationMessage(last && isResumable(last)
       ? vscode.l10n.t('The last batch change is not finished: run "LogUp: Resume Batch" first, then undo it.')
@@ -145,6 +150,13 @@ export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal } = {}): 
   const summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Undo of the last batch (a key changed since is skipped as a conflict)'));
   if (!(await reviewBatch(ctx, gate, journal, summary))) return { kind: 'cancelled', journal };
   return run(ctx, gate, journal, ctx.settings.current.batchConcurrency, args.signal);
+}
+
+/** Undo This Batch on a batch row of the History view: the same undo, only if that batch is still the last one. */
+export async function undoThisBatch(ctx: Ctx, node: { batch?: { id?: unknown } } | undefined): Promise<BatchOutcome | undefined> {
+  const batchId = node?.batch?.id;
+  if (typeof batchId !== 'string') throw new Error(vscode.l10n.t('Choose Undo This Batch on a batch change in the LogUp History view.'));
+  return undoBatch(ctx, { batchId });
 }
 
 async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: number, cancel?: AbortSignal): Promise<BatchOutcome> {
@@ -180,6 +192,8 @@ async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: num
     );
   } finally {
     approve();
+    // Which batch Undo This Batch applies to follows the journal, written last.
+    ctx.historyTree.refresh();
   }
   const rows = journalRows(journal);
   ctx.log.info(`Batch ${journal.id}: ${totalsLine(rows)}`);

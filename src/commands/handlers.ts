@@ -4,7 +4,7 @@ import { clearHistory, openWriteDiff, showHistory, undoWrite } from './history';
 import { copyLink } from './links';
 import { copySnippet } from './snippets';
 import { exportDb, importDb } from './transfer';
-import { applyChange, resumeBatch, undoBatch } from './batch';
+import { applyChange, resumeBatch, undoBatch, undoThisBatch } from './batch';
 import { addKey, deleteKey, editValue } from './entries';
 import { findSubscription } from './find';
 import { saveDb } from './saveDb';
@@ -51,4 +51,5 @@ export const HANDLERS: Record<CommandId, CommandHandler> = {
   [COMMANDS.applyChange]: applyChange,
   [COMMANDS.resumeBatch]: resumeBatch,
   [COMMANDS.undoBatch]: undoBatch,
+  [COMMANDS.undoThisBatch]: undoThisBatch,
 };

@@ -43,6 +43,11 @@ export function isResumable(journal: BatchJournal): boolean {
 }
 
 /** The journal's items as the rows of a summary or report. */
+/** The id of the batch "Undo Last Batch Change" can undo from this journal (the last one), if it can undo one. */
+export function undoableBatchId(journal: BatchJournal | undefined): string | undefined {
+  return journal && !isResumable(journal) && journal.undoOf === undefined ? journal.id : undefined;
+}
+
 export function journalRows(journal: BatchJournal): BatchRow[] {
   return journal.items.map((item) => ({
     idSubscription: item.idSubscription,

@@ -101,7 +101,7 @@ export async function runBatch(store: BatchStore, journal: BatchJournal, options
   const saver = persister(journal, options.persist);
   try {
     await forEachLimited(pending, options.concurrency, async (item) => {
-      await runOne(store, journal.idGate, item, options, saver.schedule);
+      await runOne(store, journal, item, options, saver.schedule);
       progress.step(item);
       saver.schedule();
     }, () => options.signal?.aborted === true);
@@ -113,14 +113,14 @@ export async function runBatch(store: BatchStore, journal: BatchJournal, options
   return journal;
 }
 
-async function runOne(store: BatchStore, idGate: string, item: BatchItem, options: BatchOptions, persist: () => void): Promise<void> {
+async function runOne(store: BatchStore, { id: batchId, idGate }: BatchJournal, item: BatchItem, options: BatchOptions, persist: () => void): Promise<void> {
   const ref = { idGate, idSubscription: item.idSubscription };
   const changes = item.changes ?? [];
   const resumed = item.started === true;
   item.started = true;
   persist();
   try {
-    const result = await retryBusy(() => store.save(ref, { base: changesBase(changes), edited: changesResult(changes), origin: 'batch' }), options);
+    const result = await retryBusy(() => store.save(ref, { base: changesBase(changes), edited: changesResult(changes), origin: 'batch', batchId }), options);
     if (!isEmptyPlan(result.plan)) decide(item, 'done');
     else if (resumed) decide(item, 'done', l10n.t('Nothing sent: it already held these values (written before the batch was interrupted).'));
     else decide(item, 'already', l10n.t('Nothing sent: it already held these values.'));

@@ -277,7 +277,7 @@ export class DbStore {
     const at = Date.now();
     const record = (fields: Pick<WriteRecord, 'outcome' | 'after' | 'calls'> & Partial<WriteRecord>): void => {
       // `before` is the read made after the person's last choice: what an Undo of this write puts back.
-      this.history.record({ ref, origin: request.origin, at, before: server.db, plan, ...(request.undoOf ? { undoOf: request.undoOf } : {}), ...fields });
+      this.history.record({ ref, origin: request.origin, at, before: server.db, plan, ...(request.undoOf ? { undoOf: request.undoOf } : {}), ...(request.batchId ? { batchId: request.batchId } : {}), ...fields });
     };
     try {
       // A cancel after the first write request left cannot take it back: the server may have applied it, and a

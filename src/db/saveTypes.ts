@@ -87,6 +87,8 @@ export interface WriteRecord {
   readonly uncertain?: boolean;
   /** The history entry this write undid (SaveRequest.undoOf). */
   readonly undoOf?: string;
+  /** The batch this write is part of (SaveRequest.batchId). */
+  readonly batchId?: string;
   /**
    * Each call the plan has, and how far it got (always set by DbStore). A PUT and a DELETE that the key cap lets go
    * in any order are sent together, so one may have landed although the other failed, whichever comes first.
@@ -109,6 +111,8 @@ export interface SaveRequest {
   readonly signal?: AbortSignal;
   /** The id of the history entry this save undoes (origin 'undo'): its own entry says so. */
   readonly undoOf?: string;
+  /** The batch this save is one subscription of (db/batchRunner.ts): the History view groups by it. */
+  readonly batchId?: string;
 }
 
 export interface SaveResult {

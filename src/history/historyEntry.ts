@@ -23,6 +23,8 @@ export interface HistoryEntry {
   readonly failure?: string;
   /** The id of the entry this write undid. */
   readonly undoOf?: string;
+  /** The batch this write was one subscription of (absent in files written before batches were grouped). */
+  readonly batchId?: string;
 }
 
 /** Failure texts are the api's sentences; a bound keeps a pathological one from bloating the file. */
@@ -68,6 +70,7 @@ export function entryFromRecord(record: WriteRecord, extra: { environment?: stri
     changes,
     ...(record.failure !== undefined && outcome !== 'done' ? { failure: record.failure.slice(0, MAX_FAILURE_CHARS) } : {}),
     ...(record.undoOf ? { undoOf: record.undoOf } : {}),
+    ...(record.batchId ? { batchId: record.batchId } : {}),
   };
 }
 

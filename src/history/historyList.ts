@@ -48,6 +48,54 @@ export function groupBySubscription(entries: readonly HistoryEntry[]): HistoryGr
   });
 }
 
+/** The writes of one batch change (Apply Change to Subscriptions…): one per subscription it wrote to. */
+export interface HistoryBatch {
+  readonly id: string;
+  readonly idGate: string;
+  readonly environment?: string;
+  /** Its first write. */
+  readonly at: number;
+  /** How many subscriptions it wrote to. */
+  readonly subscriptions: number;
+  /** Its writes by outcome. */
+  readonly totals: { readonly done: number; readonly partial: number; readonly failed: number };
+  /** Its writes, by subscription id. */
+  readonly entries: readonly HistoryEntry[];
+}
+
+/** The History view's top rows: a batch's writes under one batch row, every other write under its subscription. */
+export type HistoryRow = { readonly kind: 'batch'; readonly batch: HistoryBatch } | { readonly kind: 'subscription'; readonly group: HistoryGroup };
+
+/** Batches and subscriptions, the one with the newest write first. */
+export function historyRows(entries: readonly HistoryEntry[]): HistoryRow[] {
+  const batches = new Map<string, HistoryEntry[]>();
+  const single: HistoryEntry[] = [];
+  for (const entry of entries) {
+    if (entry.batchId === undefined) single.push(entry);
+    else batches.set(entry.batchId, [...(batches.get(entry.batchId) ?? []), entry]);
+  }
+  const rows: { newest: number; row: HistoryRow }[] = [
+    ...groupBySubscription(single).map((group) => ({ newest: (group.entries[0] as HistoryEntry).at, row: { kind: 'subscription', group } as const })),
+    ...[...batches].map(([id, list]) => ({ newest: Math.max(...list.map((e) => e.at)), row: { kind: 'batch', batch: batchOf(id, list) } as const })),
+  ];
+  return rows.sort((a, b) => b.newest - a.newest).map((r) => r.row);
+}
+
+function batchOf(id: string, list: readonly HistoryEntry[]): HistoryBatch {
+  const sorted = [...list].sort((a, b) => (a.idSubscription < b.idSubscription ? -1 : a.idSubscription > b.idSubscription ? 1 : a.at - b.at));
+  const first = sorted.reduce((a, b) => (b.at < a.at ? b : a));
+  const count = (outcome: HistoryEntry['outcome']): number => list.filter((e) => e.outcome === outcome).length;
+  return {
+    id,
+    idGate: first.idGate,
+    ...(first.environment ? { environment: first.environment } : {}),
+    at: first.at,
+    subscriptions: new Set(list.map((e) => e.idSubscription)).size,
+    totals: { done: count('done'), partial: count('partial'), failed: count('failed') },
+    entries: sorted,
+  };
+}
+
 /** The writes of one subscription only, newest first. */
 export function entriesOf(entries: readonly HistoryEntry[], idGate: string, idSubscription: string): HistoryEntry[] {
   return entries.filter((e) => e.idGate === idGate && e.idSubscription === idSubscription).sort((a, b) => b.at - a.at);
@@ -92,10 +140,10 @@ const STATES = new Set<CallOutcome>(['done', 'failed', 'uncertain', 'notSent']);
  */
 function toEntry(raw: unknown): HistoryEntry | undefined {
   if (!isRecord(raw)) return undefined;
-  const { id, at, idGate, environment, idSubscription, origin, outcome, changes, failure, undoOf } = raw;
+  const { id, at, idGate, environment, idSubscription, origin, outcome, changes, failure, undoOf, batchId } = raw;
   if (typeof id !== 'string' || typeof at !== 'number' || !Number.isFinite(at) || typeof idGate !== 'string' || typeof idSubscription !== 'string') return undefined;
   if (typeof origin !== 'string' || !ORIGINS.has(origin) || typeof outcome !== 'string' || !OUTCOMES.has(outcome) || !Array.isArray(changes)) return undefined;
-  if (!optionalString(environment) || !optionalString(failure) || !optionalString(undoOf)) return undefined;
+  if (!optionalString(environment) || !optionalString(failure) || !optionalString(undoOf) || !optionalString(batchId)) return undefined;
   const parsed: HistoryChange[] = [];
   for (const c of changes) {
     const change = toChange(c);
@@ -110,6 +158,7 @@ function toEntry(raw: unknown): HistoryEntry | undefined {
     ...(environment !== undefined ? { environment } : {}),
     ...(failure !== undefined ? { failure } : {}),
     ...(undoOf !== undefined ? { undoOf } : {}),
+    ...(batchId !== undefined ? { batchId } : {}),
   };
 }
 

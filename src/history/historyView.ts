@@ -2,13 +2,17 @@ import * as vscode from 'vscode';
 import { COMMANDS, HISTORY_ITEM } from '../constants';
 import { changeText, entrySummary, outcomeText, shownValue, stateText, type HistoryChange } from '../core/historyText';
 import { isUndoable, undoneIds, type HistoryEntry } from './historyEntry';
-import { groupBySubscription, type HistoryGroup } from './historyList';
+import { historyRows, type HistoryBatch, type HistoryGroup } from './historyList';
 import type { WriteHistory } from './writeHistory';
 
-/** The History view's elements: subscriptions → their writes, newest first → the keys each write touched. */
+/**
+ * The History view's elements: subscriptions → their writes, newest first → the keys each write touched; a batch
+ * change → its write to each subscription → the keys. `undoable`: the batch the journal can undo (the last one).
+ */
 export type HistoryNode =
   | { readonly kind: 'subscription'; readonly group: HistoryGroup }
-  | { readonly kind: 'write'; readonly entry: HistoryEntry; readonly undone: boolean }
+  | { readonly kind: 'batch'; readonly batch: HistoryBatch; readonly undoable: boolean }
+  | { readonly kind: 'write'; readonly entry: HistoryEntry; readonly undone: boolean; readonly inBatch?: boolean }
   | { readonly kind: 'change'; readonly entry: HistoryEntry; readonly change: HistoryChange };
 
 /** The History view. Empty, it shows its welcome text (package.json `viewsWelcome`). */
@@ -17,15 +21,25 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
 
-  constructor(private readonly history: WriteHistory) {
+  /** `undoableBatch`: the id of the batch "LogUp: Undo Last Batch Change" would undo now (its journal), if any. */
+  constructor(private readonly history: WriteHistory, private readonly undoableBatch: () => Promise<string | undefined> = async () => undefined) {
     this.subscription = history.onDidChange(() => this.changed.fire(undefined));
   }
 
+  /** Shows the view again, e.g. when the batch journal changed which batch can be undone. */
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
   async getChildren(node?: HistoryNode): Promise<HistoryNode[]> {
-    if (!node) return groupBySubscription(await this.history.load()).map((group) => ({ kind: 'subscription', group }));
-    if (node.kind === 'subscription') {
+    if (!node) {
+      const [entries, undoable] = await Promise.all([this.history.load(), this.undoableBatch().catch(() => undefined)]);
+      return historyRows(entries).map((row) => (row.kind === 'batch' ? { ...row, undoable: row.batch.id === undoable } : row));
+    }
+    if (node.kind === 'subscription' || node.kind === 'batch') {
       const undone = undoneIds(this.history.list());
-      return node.group.entries.map((entry) => ({ kind: 'write', entry, undone: undone.has(entry.id) }));
+      const inBatch = node.kind === 'batch';
+      return (inBatch ? node.batch.entries : node.group.entries).map((entry) => ({ kind: 'write', entry, undone: undone.has(entry.id), ...(inBatch ? { inBatch } : {}) }));
     }
     if (node.kind === 'write') return node.entry.changes.map((change) => ({ kind: 'change', entry: node.entry, change }));
     return [];
@@ -35,8 +49,10 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
     switch (node.kind) {
       case 'subscription':
         return subscriptionItem(node.group);
+      case 'batch':
+        return batchItem(node.batch, node.undoable);
       case 'write':
-        return writeItem(node.entry, node.undone);
+        return writeItem(node.entry, node.undone, node.inBatch === true);
       case 'change':
         return changeItem(node.entry, node.change);
     }
@@ -60,10 +76,37 @@ function subscriptionItem(group: HistoryGroup): vscode.TreeItem {
   return item;
 }
 
-function writeItem(entry: HistoryEntry, undone: boolean): vscode.TreeItem {
-  const item = new vscode.TreeItem(entrySummary(entry), vscode.TreeItemCollapsibleState.Collapsed);
+function batchItem(batch: HistoryBatch, undoable: boolean): vscode.TreeItem {
+  const label = vscode.l10n.t('Batch change: {0} subscriptions', batch.subscriptions);
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `history:batch:${batch.id}`;
+  const { done, partial, failed } = batch.totals;
+  const totals = [
+    vscode.l10n.t('{0} done', done),
+    ...(partial ? [vscode.l10n.t('{0} partly', partial)] : []),
+    ...(failed ? [vscode.l10n.t('{0} failed', failed)] : []),
+  ].join(', ');
+  item.description = [shortTime(batch.at), batch.idGate, totals].join(' · ');
+  const rows = [
+    vscode.l10n.t('When: {0}', longTime(batch.at)),
+    batch.environment ? vscode.l10n.t('Gate: {0} ({1})', batch.idGate, batch.environment) : vscode.l10n.t('Gate: {0}', batch.idGate),
+    vscode.l10n.t('Writes: {0}', totals),
+    undoable
+      ? vscode.l10n.t('Undo This Batch puts back what it changed.')
+      : vscode.l10n.t('Only the last batch change can be undone as one (its journal is kept); undo its writes one by one.'),
+  ];
+  item.tooltip = new vscode.MarkdownString(`**${escape(label)}**\n\n${rows.map(escape).join('  \n')}`);
+  item.iconPath = new vscode.ThemeIcon(failed ? 'error' : partial ? 'warning' : 'layers');
+  item.contextValue = undoable ? HISTORY_ITEM.undoableBatch : HISTORY_ITEM.batch;
+  item.accessibilityInformation = { label: [label, longTime(batch.at), batch.idGate, totals].join(', ') };
+  return item;
+}
+
+function writeItem(entry: HistoryEntry, undone: boolean, inBatch: boolean): vscode.TreeItem {
+  const item = new vscode.TreeItem(inBatch ? entry.idSubscription : entrySummary(entry), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `history:${entry.id}`;
-  item.description = [shortTime(entry.at), originText(entry.origin), ...(undone ? [vscode.l10n.t('undone')] : [])].join(' · ');
+  const when = inBatch ? entrySummary(entry) : [shortTime(entry.at), originText(entry.origin)].join(' · ');
+  item.description = [when, ...(undone ? [vscode.l10n.t('undone')] : [])].join(' · ');
   item.tooltip = writeTooltip(entry, undone);
   item.iconPath = entry.outcome === 'failed'
     ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))

@@ -104,6 +104,17 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     const summaries = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === BATCH_SCHEME).map((d) => d.getText());
     assert.ok(summaries.some((t) => t.includes('Total: 3 subscriptions: 3 will change.') && t.includes('sub_multi1: "plan": "free" → "pro"')), summaries.join('\n---\n'));
     assert.ok(summaries.some((t) => t.includes('Total: 3 subscriptions: 3 changed.')));
+
+    // The History view: one batch row with a child per subscription, and Undo This Batch on it (it is the last one).
+    const batches = (await ctx.historyTree.getChildren()).filter((n) => n.kind === 'batch' && n.batch.id === outcome.journal.id);
+    assert.equal(batches.length, 1, 'one batch node');
+    const batch = batches[0]!;
+    const item = ctx.historyTree.getTreeItem(batch);
+    assert.equal(item.label, 'Batch change: 3 subscriptions');
+    assert.equal(item.contextValue, 'historyBatch.undoable');
+    const children = await ctx.historyTree.getChildren(batch);
+    assert.deepEqual(children.map((c) => ctx.historyTree.getTreeItem(c).label), ids);
+    assert.ok(!(await ctx.historyTree.getChildren()).some((n) => n.kind === 'subscription' && ids.includes(n.group.idSubscription)), 'no write listed twice');
   });
 
   test('nothing is written when the review is cancelled', async () => {

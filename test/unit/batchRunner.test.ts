@@ -11,7 +11,7 @@ import type { BatchChange } from '../../src/core/batchChange';
 import type { Db } from '../../src/core/db';
 import { BatchJournalFile, isResumable, parseJournal, serializeJournal, undoJournal, type BatchJournal } from '../../src/db/batchJournal';
 import { dryRunBatch, runBatch, type BatchOptions } from '../../src/db/batchRunner';
-import { DbStore, NO_REVIEW } from '../../src/db/dbStore';
+import { DbStore, NO_REVIEW, type WriteRecord } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { fastSleep, sandboxClient } from './support';
@@ -27,6 +27,7 @@ describe('batch runner', () => {
   let store: DbStore;
   let n = 0;
   let ids: string[];
+  let recorded: WriteRecord[];
 
   before(async () => {
     sandbox = await startSandbox();
@@ -37,7 +38,8 @@ describe('batch runner', () => {
     await sandbox.close();
   });
   beforeEach(() => {
-    store = new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet });
+    store = new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: (r) => void recorded.push(r) }, log: quiet });
+    recorded = [];
     n++;
     ids = [0, 1, 2, 3, 4].map((i) => `sub_b${n}_${i}`);
     ids.forEach((id, i) => sandbox.setDb(idGate, id, { plan: 'free', trial: true, n: i }));
@@ -75,6 +77,7 @@ describe('batch runner', () => {
     assert.match(journal.items[0]!.detail ?? '', /"plan" changed on the server/);
     assert.equal(isResumable(journal), false);
     assert.deepEqual(parseJournal(persisted.at(-1)!), journal, 'the last journal written is the final one');
+    assert.deepEqual(recorded.map((r) => [r.ref.idSubscription, r.batchId]).sort(), [ids[1], ids[3], ids[4]].map((id) => [id, journal.id]), 'each write carries its batch id to the history');
   });
 
   it('429 answers past the client\'s retries are waited out, and nothing is written twice', async () => {

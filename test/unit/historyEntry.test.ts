@@ -31,6 +31,7 @@ describe('entryFromRecord', () => {
     assert.deepEqual(entry.changes.map(changeText), ['36 → 37', 'deleted (was "pro")', 'added 7']);
     assert.equal(entrySummary(entry), 'Set age, score; deleted plan');
     assert.equal(outcomeText(entry), 'done');
+    assert.equal(entryFromRecord(record({ origin: 'batch', batchId: 'b1' })).batchId, 'b1', 'a batch write keeps its batch id');
   });
 
   it('a partial write: the PUT landed, the DELETE after it failed', () => {

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import {
-  boundHistory, entriesOf, groupBySubscription, HISTORY_FORMAT_VERSION, parseHistory, serializeHistory,
+  boundHistory, entriesOf, groupBySubscription, HISTORY_FORMAT_VERSION, historyRows, parseHistory, serializeHistory,
 } from '../../src/history/historyList';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -46,6 +46,37 @@ describe('groupBySubscription', () => {
   });
 });
 
+describe('historyRows', () => {
+  const inBatch = (id: string, at: number, sub: string, batchId: string, outcome: HistoryEntry['outcome'] = 'done'): HistoryEntry =>
+    ({ ...entry(id, at, sub), origin: 'batch', outcome, batchId });
+
+  it('puts a batch under one row, a write per subscription, with its first time and outcome totals', () => {
+    const rows = historyRows([
+      entry('e1', 1, 'sub_a'),
+      inBatch('b3', 12, 'sub_c', 'B', 'failed'), inBatch('b1', 10, 'sub_a', 'B'), inBatch('b2', 11, 'sub_b', 'B', 'partial'),
+      entry('e2', 20, 'sub_a'),
+    ]);
+    assert.deepEqual(rows.map((r) => (r.kind === 'batch' ? ['batch', r.batch.id] : ['subscription', r.group.idSubscription])), [
+      ['subscription', 'sub_a'], ['batch', 'B'],
+    ]);
+    const [, batch] = rows;
+    assert.ok(batch?.kind === 'batch');
+    assert.deepEqual(batch.batch.entries.map((e) => e.idSubscription), ['sub_a', 'sub_b', 'sub_c']);
+    assert.equal(batch.batch.at, 10);
+    assert.equal(batch.batch.subscriptions, 3);
+    assert.deepEqual(batch.batch.totals, { done: 1, partial: 1, failed: 1 });
+    // The batch's write to sub_a is not repeated under sub_a's own row.
+    const [single] = rows;
+    assert.ok(single?.kind === 'subscription');
+    assert.deepEqual(single.group.entries.map((e) => e.id), ['e2', 'e1']);
+  });
+
+  it('keeps two batches apart, the newest first; writes without a batch id (older files) stay by subscription', () => {
+    const rows = historyRows([inBatch('a', 1, 'sub_a', 'OLD'), inBatch('b', 5, 'sub_a', 'NEW'), { ...entry('c', 3, 'sub_b'), origin: 'batch' }]);
+    assert.deepEqual(rows.map((r) => (r.kind === 'batch' ? r.batch.id : r.group.idSubscription)), ['NEW', 'sub_b', 'OLD']);
+  });
+});
+
 describe('the history file', () => {
   it('round-trips every field, keys like __proto__ included', () => {
     const full: HistoryEntry = {
@@ -55,7 +86,7 @@ describe('the history file', () => {
         { key: 'constructor', call: 'delete', before: 1.5, state: 'uncertain' },
         { key: 'z', call: 'put', before: false, after: true, state: 'notSent' },
       ],
-      failure: 'DELETE failed: 500', undoOf: 'y',
+      failure: 'DELETE failed: 500', undoOf: 'y', batchId: 'batch-1',
     };
     const text = serializeHistory([full]);
     assert.deepEqual(parseHistory(text), { entries: [full], dropped: 0 });
@@ -71,6 +102,7 @@ describe('the history file', () => {
       entries: [
         { ...good, secretKey: 'must-not-survive', changes: [{ ...good.changes[0], accessToken: 'nor-this' }] },
         { ...good, id: 7 },
+        { ...good, batchId: 3 },
         { ...good, origin: 'elsewhere' },
         { ...good, changes: [{ key: 'k', call: 'put', state: 'done' }] }, // a PUT without its value
         { ...good, changes: [{ key: 'k', call: 'delete', after: 1, state: 'done' }] }, // a DELETE with one
@@ -79,7 +111,7 @@ describe('the history file', () => {
       ],
     });
     const { entries, dropped } = parseHistory(text);
-    assert.equal(dropped, 6);
+    assert.equal(dropped, 7);
     assert.deepEqual(entries, [good]);
     assert.ok(!serializeHistory(entries).includes('must-not-survive'));
     assert.ok(!serializeHistory(entries).includes('nor-this'));
