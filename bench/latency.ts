@@ -194,7 +194,10 @@ async function main(): Promise<void> {
     return ref;
   };
   await row('Tree: Edit Value', 2, shown, (_s, ref) => vscode.commands.executeCommand('logup.editValue', { ...ref, key: 'age' }, 37));
-  await row('Tree: Delete Key', 2, shown, (_s, ref) => vscode.commands.executeCommand('logup.deleteKey', { ...ref, key: 'plan' }, true));
+  await row('Tree: Delete Key', 2, shown, (_s, ref) => {
+    ctx.modal.ask = async (question) => question.actions[0]; // the person clicks Delete in the confirmation
+    return vscode.commands.executeCommand('logup.deleteKey', { ...ref, key: 'plan' });
+  });
 
   // The clock gate's tokens live CLOCK_LIFETIME_S (an hour, scaled down). Someone at work: an action in the second
   // half of the token's life, then one in its last tenth, where a token is too close to expiry to be sent. Someone
