@@ -10,7 +10,7 @@ import { EXTENSION_ID } from '../../src/constants';
 import type { Ctx } from '../../src/ctx';
 import { DEMO_SUBSCRIPTIONS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { extensionCtx, removeGate, waitFor } from './helpers';
+import { extensionCtx, removeGate, removeWorkspaceSettings, waitFor, writeWorkspaceSettings } from './helpers';
 import { TRUST_TEST_GATE, TRUST_TEST_SECRET } from './secrets';
 
 // Not resolvable: requests to it either go through a proxy (which records them) or fail to resolve.
@@ -176,30 +176,4 @@ async function startRecordingProxy(): Promise<RecordingProxy> {
         server.close(() => resolve());
       }),
   };
-}
-
-function workspaceSettingsUri(): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'the test run opens a workspace folder');
-  return vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json');
-}
-
-/**
- * Writes the folder's .vscode/settings.json as a cloned repository would bring it, plus a workspace-scoped marker
- * (editor.tabSize) whose arrival proves VS Code has read the file.
- */
-async function writeWorkspaceSettings(settings: Record<string, unknown>): Promise<void> {
-  const text = JSON.stringify({ ...settings, 'editor.tabSize': 7 }, null, 2);
-  await vscode.workspace.fs.writeFile(workspaceSettingsUri(), Buffer.from(text));
-  await waitFor('the workspace settings to be read', () => (vscode.workspace.getConfiguration('editor').get('tabSize') === 7 ? true : undefined));
-}
-
-async function removeWorkspaceSettings(): Promise<void> {
-  const uri = workspaceSettingsUri();
-  try {
-    await vscode.workspace.fs.delete(uri);
-  } catch {
-    return; // never written
-  }
-  await waitFor('the workspace settings to be dropped', () => (vscode.workspace.getConfiguration('editor').get('tabSize') !== 7 ? true : undefined));
 }
