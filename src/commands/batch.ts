@@ -5,7 +5,6 @@ import { checkChange, describeBatchChange, parseChangeFile, type BatchChange } f
 import { reportCsv, summaryText, totalsLine, type BatchRow } from '../core/batchReport';
 import { parseTargetList } from '../core/batchTargets';
 import { keyProblem } from '../core/limits';
-import { parseValueInput } from '../core/valueInput';
 import { BATCH_JOURNAL_FILE, BATCH_SCHEME, COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
 import { BatchJournalFile, isPending, isResumable, journalRows, undoJournal, type BatchJournal } from '../db/batchJournal';
@@ -13,6 +12,7 @@ import { dryRunBatch, runBatch, type BatchProgress } from '../db/batchRunner';
 import type { Gate } from '../gates/gateStore';
 import { batchReviewApplies, describeBatchReview } from '../review/batchReviewText';
 import type { TreeNode } from '../views/treeNodes';
+import { askValue } from './entries';
 import { pickGate } from './targets';
 import { required } from './ui';
 
@@ -309,18 +309,8 @@ async function askChange(ctx: Ctx, gate: Gate, count: number): Promise<BatchChan
   }
   if (kind === del) return checked(checkChange({ kind: 'edit', set: [], delete: [await askKey(vscode.l10n.t('Delete which key?'))] }));
   const key = await askKey(vscode.l10n.t('Set which key?'));
-  const text = required(await vscode.window.showInputBox({
-    title: vscode.l10n.t('Value of {0}', key),
-    prompt: vscode.l10n.t('Text as is, or a JSON value: 42, true, "42" (a string)'),
-    ignoreFocusOut: true,
-    validateInput: (v) => {
-      const parsed = parseValueInput(v);
-      return parsed.ok ? undefined : parsed.message;
-    },
-  }));
-  const value = parseValueInput(text);
-  if (!value.ok) throw new Error(value.message);
-  return checked(checkChange({ kind: 'edit', set: [{ key, value: value.value }], delete: [] }));
+  const value = await askValue(vscode.l10n.t('Value of {0}', key));
+  return checked(checkChange({ kind: 'edit', set: [{ key, value }], delete: [] }));
 }
 
 async function askKey(title: string): Promise<string> {

@@ -40,7 +40,8 @@ async function editKey(ctx: Ctx, ref: SubscriptionRef, key: string, next: DbValu
   });
 }
 
-async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
+/** Asks for a value as Edit Value… does: text as is, or a JSON value (core/valueInput.ts). */
+export async function askValue(title: string, initial?: DbValue): Promise<DbValue> {
   const text = required(await vscode.window.showInputBox({
     title,
     prompt: vscode.l10n.t('Text as is, or a JSON value: 42, true, "42" (a string)'),
