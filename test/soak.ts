@@ -7,7 +7,7 @@
 //   npm run soak                                   # 3 minutes
 //   npm run soak -- --minutes=20 --steps=60
 //   npm run soak -- --seed=123 --path=4:2:1 [--replay-path=…] [--verbose]   # replay one failure
-//   npm run soak -- --base-from-every-read   # the provider before issue 18 (a Compare read moved the base): must fail
+//   npm run soak -- --base-from-every-read   # the old provider (a Compare read moved the base): must fail
 //   npm run soak -- --strict-204       # also refuse the DB the store works out after a DELETE answered 204
 //   npm run soak -- --no-read-after-review   # a store that sends what the review showed, without reading again: must fail
 //   npm run soak -- --batch            # the batch change model (test/model/batchModel.ts) instead

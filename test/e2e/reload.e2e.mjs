@@ -1,6 +1,6 @@
 // A LogUp document still dirty when the window reloads (hot exit): VS Code restores the text, but the new extension
 // host never loaded it, so it knows no base. Saving must then show VS Code's Compare / Overwrite for every key where
-// the document and the server differ, never replace the DB (issue 18). Driven as a person would, against the
+// the document and the server differ, never replace the DB (docs/architecture.md, "The save path"). Driven as a person would, against the
 // packaged extension in code-server and the in-process sandbox (its demo gate, preconfigured by LOGUP_SANDBOX_URL).
 import assert from 'node:assert/strict';
 import { clearNotifications, serialize, writes } from './workbenchUi.mjs';

@@ -1,4 +1,4 @@
-// The base of a save is the DB the editor's document was built on (issue 18): reviewing before saving, a document
+// The base of a save is the DB the editor's document was built on (docs/architecture.md, "The save path"): reviewing before saving, a document
 // that outlives its extension host, and a folder's own settings must never make a save revert a colleague's change.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';

@@ -97,7 +97,7 @@ export interface ModelRunOptions {
   /** Stop starting new runs after this long (the soak's bound); a run under way finishes. */
   readonly timeLimitMs?: number;
   readonly verbose?: boolean;
-  /** The provider before issue 18: every read the document's version survived moved the base (see WorldOptions). */
+  /** The old provider (docs/architecture.md, "The save path"): every read the document's version survived moved the base (see WorldOptions). */
   readonly baseFromEveryRead?: boolean;
   /** No allowance for the DB a 204 DELETE leaves the store to work out (see WorldOptions). */
   readonly strict204?: boolean;

@@ -188,7 +188,7 @@ export interface WorldOptions {
   /** Print every step and event as it happens. */
   readonly verbose?: boolean;
   /**
-   * The provider before issue 18: a read the document's version survived (Compare with Saved, any extension's
+   * The provider before the base became the read the document took (docs/architecture.md, "The save path"): a read the document's version survived (Compare with Saved, any extension's
    * workspace.fs.readFile) moved its base although the document never took the text. The save then sends "undo what
    * I never saw" (it reverts or deletes a change made elsewhere), and the model must fail. Off by default.
    */
@@ -489,7 +489,7 @@ export class World {
     this.background('compare with saved', async () => {
       await this.host((docs) => docs.stat(this.key, this.ref, this.editorText()));
       const text = await this.readFile();
-      // The provider before issue 18 took every read the document's version survived as the base.
+      // The old provider (see WorldOptions.baseFromEveryRead) took every read the document's version survived as the base.
       if (this.options.baseFromEveryRead) this.docs.documentChanged(this.key, { text, dirty: false });
     });
   }

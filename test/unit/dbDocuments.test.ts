@@ -1,7 +1,7 @@
 // DbDocuments (src/db/dbDocuments.ts), driven the way VS Code drives the logup: provider, against the sandbox: the
 // base of a save moves only when the document takes a read; without a base every difference is a conflict; auto-saves
 // write nothing; a conflict that reaches the write forces only its own keys. The model (test/model/) mixes these
-// calls at random; these are the cases of issue 18 one by one.
+// calls at random; these are the editor paths that once reverted a colleague's change (CHANGELOG, Fixed and Security), one by one.
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Db } from '../../src/core/db';

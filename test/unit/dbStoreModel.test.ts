@@ -30,7 +30,7 @@ describe('DbStore model: random sequences against the sandbox', () => {
     assert.ok(modelStats.conflicts >= 10 && modelStats.overwrites >= 10 && modelStats.saveFailures >= 10, JSON.stringify(modelStats));
   });
 
-  it('finds the hole of issue 18 in a provider whose base moves with every read (Compare with Saved)', async () => {
+  it('finds the old hole (a Compare read made the base) in a provider whose base moves with every read (Compare with Saved)', async () => {
     const details = await runDbStoreModel(sandbox, { numRuns: 200, maxCommands: STEPS, seed: SEED, baseFromEveryRead: true });
     assert.ok(details.failed, 'the model must fail on the provider as it was');
     assert.match(String((details.errorInstance as Error).message), /base is|not the user's change|replaced/);
