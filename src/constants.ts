@@ -92,6 +92,8 @@ export const HISTORY_ITEM = {
   /** A batch change's row; `.undoable` when it is the batch the journal can undo (the last one). */
   batch: 'historyBatch',
   undoableBatch: 'historyBatch.undoable',
+  /** A subscription of a batch it did not write to (a conflict, skipped, already so…). */
+  batchSubscription: 'historyBatchSubscription',
 } as const;
 /**
  * The language of `logup:` documents: JSON to the editor (grammar, JSON language features), but its own id, so

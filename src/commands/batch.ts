@@ -2,19 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { checkChange, describeBatchChange, parseChangeFile, type BatchChange } from '../core/batchChange';
-import { reportCsv, summaryText, totalsLine, type BatchRow } from '../core/batchReport';
+import { describeKeyChange, reportCsv, summaryText, totalsLine, type BatchRow } from '../core/batchReport';
 import { parseTargetList } from '../core/batchTargets';
 import { keyProblem } from '../core/limits';
 import { BATCH_JOURNAL_FILE, BATCH_SCHEME, COMMANDS } from '../constants';
 import type { Ctx } from '../ctx';
-import { BatchJournalFile, isPending, isResumable, journalRows, undoJournal, type BatchJournal } from '../db/batchJournal';
-import { dryRunBatch, runBatch, type BatchProgress } from '../db/batchRunner';
+import { BatchJournalFile, changedSinceCount, isPending, isResumable, journalRows, settleUndo, undoJournal, type BatchJournal } from '../db/batchJournal';
+import { checkUndo, dryRunBatch, runBatch, type BatchProgress } from '../db/batchRunner';
 import type { Gate } from '../gates/gateStore';
 import { batchReviewApplies, describeBatchReview } from '../review/batchReviewText';
 import type { TreeNode } from '../views/treeNodes';
 import { askValue } from './entries';
 import { pickGate } from './targets';
-import { required } from './ui';
+import { required, withProgress } from './ui';
 
 /**
  * What Apply Change to Subscriptions… is for, when code (a test, a link) names it instead of the person choosing:
@@ -48,20 +48,11 @@ export async function applyChange(ctx: Ctx, arg?: TreeNode | ApplyChangeArgs, se
   const change = args.change ? checked(checkChange(args.change)) : await askChange(ctx, gate, ids.length);
   const concurrency = ctx.settings.current.batchConcurrency;
 
-  const journal = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Dry run: reading {0} subscriptions of {1}…', ids.length, gate.label), cancellable: true },
-    async (progress, token) => {
-      const controller = new AbortController();
-      const sub = token.onCancellationRequested(() => controller.abort());
-      try {
-        const result = await dryRunBatch(ctx.store, gate.idGate, ids, change, { concurrency, signal: controller.signal, onProgress: reporter(progress) });
-        if (controller.signal.aborted) throw new vscode.CancellationError();
-        return result;
-      } finally {
-        sub.dispose();
-      }
-    },
-  );
+  const journal = await withProgress(vscode.l10n.t('Dry run: reading {0} subscriptions of {1}…', ids.length, gate.label), async (signal, progress) => {
+    const result = await dryRunBatch(ctx.store, gate.idGate, ids, change, { concurrency, signal, onProgress: reporter(progress) });
+    if (signal.aborted) throw new vscode.CancellationError();
+    return result;
+  });
   ctx.log.info(`Batch ${journal.id}: dry run of ${ids.length} subscription(s) of ${gate.idGate}: ${totalsLine(journalRows(journal))}`);
   const summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Dry run (nothing written)'));
   if (!journal.items.some((i) => i.state === 'change')) {
@@ -123,9 +114,11 @@ export async function resumeBatch(ctx: Ctx): Promise<BatchOutcome | undefined> {
 }
 
 /**
- * "LogUp: Undo Last Batch Change" (and Undo This Batch after a run): each subscription the last batch changed gets
- * its keys back, by the per-write undo rule: a key someone changed since is a conflict, left as they made it, and
- * listed in the result. One review for the whole undo, as for the batch.
+ * "LogUp: Undo Last Batch Change" (and Undo This Batch): each subscription the last batch changed gets its keys back,
+ * by the per-write undo rule. First a check reads each one: keys still as the batch left them are planned back; keys
+ * someone changed since are listed, and the person chooses once for the batch to skip them or write anyway. Then one
+ * review for the whole undo, as for the batch, and the run (each save merges again, so a key changing meanwhile is a
+ * conflict).
  */
 export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal; batchId?: string } = {}): Promise<BatchOutcome | undefined> {
   const last = await journalFile(ctx).read();
@@ -147,9 +140,64 @@ export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal; batchId?
     void vscode.window.showInformationMessage(vscode.l10n.t('The last batch change wrote nothing, so there is nothing to undo.'));
     return { kind: 'nothingToDo', journal };
   }
-  const summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Undo of the last batch (a key changed since is skipped as a conflict)'));
+  const concurrency = ctx.settings.current.batchConcurrency;
+  await withProgress(vscode.l10n.t('Undo: reading the {0} subscriptions the batch changed…', journal.items.length), async (signal, progress) => {
+    await checkUndo(ctx.store, journal, { concurrency, signal, onProgress: reporter(progress) });
+    if (signal.aborted) throw new vscode.CancellationError();
+  });
+  let summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Undo of the last batch (checked just now, nothing written)'));
+  const changed = changedSinceCount(journal);
+  if (changed.keys > 0) {
+    const choice = await askAboutChangedSince(ctx, journal, summary);
+    if (choice === undefined) {
+      ctx.log.info(`Batch ${last.id}: undo cancelled at the keys changed since, nothing sent`);
+      return { kind: 'cancelled', journal };
+    }
+    settleUndo(journal, choice);
+    ctx.log.info(`Batch ${last.id}: undo, ${changed.keys} key(s) changed since on ${changed.subscriptions} subscription(s): ${choice === 'skip' ? 'skipped' : 'written anyway'}`);
+    summary = await showSummary(ctx, journal, gate, choice === 'skip'
+      ? vscode.l10n.t('Undo of the last batch (keys changed since are left as they are)')
+      : vscode.l10n.t('Undo of the last batch (keys changed since are written anyway)'));
+  }
+  if (!journal.items.some((i) => i.state === 'change')) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to undo: {0}.', totalsLine(journalRows(journal))));
+    return { kind: 'nothingToDo', journal };
+  }
   if (!(await reviewBatch(ctx, gate, journal, summary))) return { kind: 'cancelled', journal };
-  return run(ctx, gate, journal, ctx.settings.current.batchConcurrency, args.signal);
+  return run(ctx, gate, journal, concurrency, args.signal);
+}
+
+/**
+ * The undo's one question about keys someone changed since the batch: which (the first few, the summary has them
+ * all), what each holds now and what undoing it would write, and the two ways on. Undefined: undo nothing.
+ */
+async function askAboutChangedSince(ctx: Ctx, journal: BatchJournal, summary: vscode.Uri): Promise<'skip' | 'overwrite' | undefined> {
+  const { keys, subscriptions } = changedSinceCount(journal);
+  const shown = 8;
+  const lines = journal.items.flatMap((i) => (i.changedSince ?? []).map((c) => `${i.idSubscription}: ${describeKeyChange(c)}`));
+  const listed = [...lines.slice(0, shown), ...(lines.length > shown ? [vscode.l10n.t('… and {0} more (Show Summary lists them all)', lines.length - shown)] : [])];
+  const others = journal.items.filter((i) => i.state === 'change' && (i.changes?.length ?? 0) > 0).length;
+  const skip = vscode.l10n.t('Skip Them');
+  const writeAnyway = vscode.l10n.t('Write Anyway');
+  const show = vscode.l10n.t('Show Summary');
+  const detail = [
+    vscode.l10n.t('Now → before the batch:'),
+    ...listed,
+    '',
+    vscode.l10n.t('{0}: leave them as they are and undo the rest ({1} subscriptions have keys still as the batch left them).', skip, others),
+    vscode.l10n.t('{0}: put back the values from before the batch over the newer ones.', writeAnyway),
+  ].join('\n');
+  const message = keys === 1
+    ? vscode.l10n.t('1 key the batch wrote changed since, on {0}.', journal.items.find((i) => i.changedSince)?.idSubscription ?? '')
+    : vscode.l10n.t('{0} keys the batch wrote changed since, on {1} subscriptions.', keys, subscriptions);
+  for (;;) {
+    const answer = await ctx.modal.ask({ id: 'undoBatchChangedKeys', severity: 'warning', message, detail, actions: [skip, writeAnyway, show] });
+    if (answer === show) {
+      await vscode.window.showTextDocument(summary, { preview: false });
+      continue;
+    }
+    return answer === skip ? 'skip' : answer === writeAnyway ? 'overwrite' : undefined;
+  }
 }
 
 /** Undo This Batch on a batch row of the History view: the same undo, only if that batch is still the last one. */
@@ -192,6 +240,11 @@ async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: num
     );
   } finally {
     approve();
+    // Where every subscription ended, for the History view's batch row (its writes alone leave out the others).
+    await ctx.history.recordBatch({
+      id: journal.id, at: journal.createdAt, idGate: gate.idGate, environment: gate.environment, rows: journalRows(journal),
+      ...(journal.undoOf !== undefined ? { undoOf: journal.undoOf } : {}),
+    }).catch((error: unknown) => ctx.log.warn(`Batch ${journal.id}: not kept in the history: ${error instanceof Error ? error.message : String(error)}`));
     // Which batch Undo This Batch applies to follows the journal, written last.
     ctx.historyTree.refresh();
   }

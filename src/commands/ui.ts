@@ -7,14 +7,14 @@ export function required<T>(value: T | undefined): T {
 }
 
 /** Runs a network task with a cancellable progress notification; cancelling aborts its requests. */
-export async function withProgress<T>(title: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withProgress<T>(title: string, task: (signal: AbortSignal, progress: vscode.Progress<{ message?: string; increment?: number }>) => Promise<T>): Promise<T> {
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (_progress, token) => {
+    async (progress, token) => {
       const controller = new AbortController();
       const subscription = token.onCancellationRequested(() => controller.abort());
       try {
-        return await task(controller.signal);
+        return await task(controller.signal, progress);
       } finally {
         subscription.dispose();
       }

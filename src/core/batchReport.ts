@@ -7,8 +7,9 @@ import type { KeyChange } from './merge';
  * Where one subscription of a batch stands. The dry run ends each in `change`, `already`, `refused`, `conflict`,
  * `notFound` or `failed` (its read failed); the run in `done`, `already`, `refused`, `conflict`, `notFound`,
  * `failed`, `partial` (a call landed, a later one failed) or `cancelled` (not started: the person cancelled first).
+ * An undo's check leaves `skipped` where every key changed since the batch and the person chose to skip them.
  */
-export type BatchState = 'change' | 'done' | 'already' | 'partial' | 'conflict' | 'refused' | 'notFound' | 'failed' | 'cancelled';
+export type BatchState = 'change' | 'done' | 'already' | 'partial' | 'conflict' | 'skipped' | 'refused' | 'notFound' | 'failed' | 'cancelled';
 
 /** One subscription's line of the summary and of the report. */
 export interface BatchRow {
@@ -21,7 +22,7 @@ export interface BatchRow {
 }
 
 /** The order of the summary's sections and totals. */
-export const STATE_ORDER: readonly BatchState[] = ['change', 'done', 'already', 'partial', 'conflict', 'refused', 'notFound', 'failed', 'cancelled'];
+export const STATE_ORDER: readonly BatchState[] = ['change', 'done', 'already', 'partial', 'conflict', 'skipped', 'refused', 'notFound', 'failed', 'cancelled'];
 
 /** The words for a state (a function: translated when shown, not when the module loads). */
 export function stateLabel(state: BatchState): string {
@@ -31,6 +32,7 @@ export function stateLabel(state: BatchState): string {
     case 'already': return l10n.t('already so');
     case 'partial': return l10n.t('partly changed');
     case 'conflict': return l10n.t('conflict');
+    case 'skipped': return l10n.t('skipped (changed since)');
     case 'refused': return l10n.t('refused');
     case 'notFound': return l10n.t('not found');
     case 'failed': return l10n.t('failed');

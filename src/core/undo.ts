@@ -1,5 +1,6 @@
+import { changesBase, changesResult } from './batchChange';
 import { sameAt, valueAt, withEntry, type Db } from './db';
-import { describeChange } from './merge';
+import { describeChange, type KeyChange } from './merge';
 import { planSave, type SavePlan } from './savePlan';
 
 /** A write as the history keeps it: the server's DB right before it and right after it. */
@@ -36,4 +37,35 @@ export function undoPlan(written: WrittenChange, now: Db, keys: readonly string[
   let target = now;
   for (const key of keys) target = withEntry(target, key, valueAt(written.before, key));
   return planSave(now, target);
+}
+
+/** Undoing one subscription's part of a batch, key by key, from the server's DB now. */
+export interface ChangesUndo {
+  /** Keys still as the changes left them: each back to its value before, overwriting nobody's change. */
+  readonly safe: readonly KeyChange[];
+  /** Keys someone changed since: putting them back overwrites their value (each `before` is what the server holds now). */
+  readonly changedSince: readonly KeyChange[];
+  /** Keys already back as before the changes: nothing to send. */
+  readonly reverted: readonly string[];
+}
+
+/**
+ * The per-write undo rule (undoCheck) for a list of changes, old → new, as a batch journal keeps them: the changes
+ * that take each key from what the server holds `now` back to its value before, sorted by whether that overwrites
+ * a later change. Both lists go through a save with `now` as its base, so a key that changes again meanwhile is a
+ * conflict.
+ */
+export function undoChanges(changes: readonly KeyChange[], now: Db): ChangesUndo {
+  const written: WrittenChange = { before: changesBase(changes), after: changesResult(changes) };
+  const check = undoCheck(written, now);
+  const back = (keys: readonly string[]): KeyChange[] => {
+    let from: Db = {};
+    let to: Db = {};
+    for (const key of keys) {
+      from = withEntry(from, key, valueAt(now, key));
+      to = withEntry(to, key, valueAt(written.before, key));
+    }
+    return describeChange(from, to);
+  };
+  return { safe: back(check.safe), changedSince: back(check.changed), reverted: check.reverted };
 }

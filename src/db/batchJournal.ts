@@ -4,10 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { reverseChanges, type BatchChange } from '../core/batchChange';
 import { STATE_ORDER, type BatchRow, type BatchState } from '../core/batchReport';
 import type { DbValue } from '../core/db';
 import { isSafeId } from '../core/dbPath';
+import { showKey } from '../core/limits';
 import type { KeyChange } from '../core/merge';
 
 /** One subscription of a batch; `state` is `change` until the run has decided it. */
@@ -19,6 +21,11 @@ export interface BatchItem {
   detail?: string;
   /** Its save was started: a reload may have come after the write landed (the resumed run then sends nothing). */
   started?: boolean;
+  /**
+   * An undo's keys someone changed since the batch, from what the server holds now back to before the batch: what
+   * Write Anyway adds to `changes`. Set by the undo's check (checkUndo), gone once the person chose (settleUndo).
+   */
+  changedSince?: readonly KeyChange[];
 }
 
 export interface BatchJournal {
@@ -42,12 +49,12 @@ export function isResumable(journal: BatchJournal): boolean {
   return journal.items.some(isPending);
 }
 
-/** The journal's items as the rows of a summary or report. */
 /** The id of the batch "Undo Last Batch Change" can undo from this journal (the last one), if it can undo one. */
 export function undoableBatchId(journal: BatchJournal | undefined): string | undefined {
   return journal && !isResumable(journal) && journal.undoOf === undefined ? journal.id : undefined;
 }
 
+/** The journal's items as the rows of a summary or report. */
 export function journalRows(journal: BatchJournal): BatchRow[] {
   return journal.items.map((item) => ({
     idSubscription: item.idSubscription,
@@ -66,6 +73,35 @@ export function undoJournal(journal: BatchJournal, id: string, now: number): Bat
     .filter((i) => (i.state === 'done' || i.state === 'partial') && (i.changes?.length ?? 0) > 0)
     .map((i) => ({ idSubscription: i.idSubscription, state: 'change', changes: reverseChanges(i.changes ?? []) }));
   return { version: 1, id, idGate: journal.idGate, change: journal.change, createdAt: now, items, undoOf: journal.id };
+}
+
+/** How many keys an undo's check found changed since the batch, on how many subscriptions. */
+export function changedSinceCount(journal: BatchJournal): { keys: number; subscriptions: number } {
+  const items = journal.items.filter((i) => (i.changedSince?.length ?? 0) > 0);
+  return { keys: items.reduce((n, i) => n + (i.changedSince?.length ?? 0), 0), subscriptions: items.length };
+}
+
+/**
+ * The person's one answer for the whole undo, applied to each subscription: `overwrite` puts the keys changed since
+ * back too (from what the server holds now, so the save's merge sends them); `skip` leaves them as they are, and a
+ * subscription with nothing else to undo is `skipped`.
+ */
+export function settleUndo(journal: BatchJournal, choice: 'skip' | 'overwrite'): void {
+  for (const item of journal.items) {
+    const changed = item.changedSince ?? [];
+    delete item.changedSince;
+    if (changed.length === 0) continue;
+    const keys = changed.map((c) => showKey(c.key)).join(', ');
+    if (choice === 'overwrite') {
+      item.changes = [...(item.changes ?? []), ...changed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      item.detail = l10n.t('Written anyway over a change made since the batch: {0}.', keys);
+    } else if ((item.changes?.length ?? 0) === 0) {
+      item.state = 'skipped';
+      item.detail = l10n.t('Left as it is: {0} changed since the batch.', keys);
+    } else {
+      item.detail = l10n.t('Left as it is: {0} changed since the batch.', keys);
+    }
+  }
 }
 
 export function serializeJournal(journal: BatchJournal): string {

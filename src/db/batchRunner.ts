@@ -5,7 +5,10 @@ import * as l10n from '@vscode/l10n';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { isBusy, isCancellation, isNotFound, userMessage } from '../api/failures';
-import { changesBase, changesResult, planForSubscription, type BatchChange } from '../core/batchChange';
+import { changesBase, changesResult, planForSubscription, reverseChanges, type BatchChange } from '../core/batchChange';
+import { showKey } from '../core/limits';
+import type { KeyChange } from '../core/merge';
+import { undoChanges } from '../core/undo';
 import type { BatchState } from '../core/batchReport';
 import { isEmptyPlan } from '../core/savePlan';
 import { forEachLimited } from '../core/limiter';
@@ -113,24 +116,61 @@ export async function runBatch(store: BatchStore, journal: BatchJournal, options
   return journal;
 }
 
+/**
+ * The undo's check, before its review: reads each subscription the batch changed (at most `concurrency` at a time)
+ * and applies the per-write undo rule (core/undo.ts undoChanges) to its keys: those still as the batch left them
+ * are planned back, those someone changed since are kept aside in `changedSince` for the person's one choice
+ * (settleUndo), a subscription already back as before is `already`. Nothing is written.
+ */
+export async function checkUndo(store: BatchStore, journal: BatchJournal, options: BatchOptions): Promise<BatchJournal> {
+  const progress = tracker(journal.items, options);
+  await forEachLimited(journal.items, options.concurrency, async (item) => {
+    const ref = { idGate: journal.idGate, idSubscription: item.idSubscription };
+    try {
+      const { db } = await retryBusy(() => store.read(ref, options.signal), options);
+      // The undo journal holds the batch's changes reversed; reversed again they are what the batch did.
+      const undo = undoChanges(reverseChanges(item.changes ?? []), db);
+      item.changes = undo.safe;
+      if (undo.changedSince.length > 0) item.changedSince = undo.changedSince;
+      else delete item.changedSince;
+      if (undo.safe.length === 0 && undo.changedSince.length === 0) decide(item, 'already', l10n.t('Already as before the batch.'));
+      else if (undo.changedSince.length > 0) item.detail = l10n.t('Changed since the batch: {0}.', undo.changedSince.map(describeNow).join('; '));
+    } catch (error) {
+      if (isCancellation(error) && options.signal?.aborted) return;
+      if (isNotFound(error)) decide(item, 'notFound');
+      else decide(item, 'failed', l10n.t('Could not be read: {0}', userMessage(error)));
+    }
+    progress.step(item);
+  }, () => options.signal?.aborted === true);
+  return journal;
+}
+
+/** `"plan" now "team"`: a key changed since the batch and what the server holds for it now. */
+function describeNow(change: KeyChange): string {
+  return change.before === undefined ? l10n.t('{0} now deleted', showKey(change.key)) : l10n.t('{0} now {1}', showKey(change.key), JSON.stringify(change.before));
+}
+
 async function runOne(store: BatchStore, { id: batchId, idGate }: BatchJournal, item: BatchItem, options: BatchOptions, persist: () => void): Promise<void> {
   const ref = { idGate, idSubscription: item.idSubscription };
   const changes = item.changes ?? [];
   const resumed = item.started === true;
+  // What the undo's choice said of this subscription (keys skipped or written anyway) stays beside the outcome.
+  const note = item.detail;
+  const noted = (detail?: string): string | undefined => [detail, note].filter((d) => d !== undefined).join(' ') || undefined;
   item.started = true;
   persist();
   try {
     const result = await retryBusy(() => store.save(ref, { base: changesBase(changes), edited: changesResult(changes), origin: 'batch', batchId }), options);
-    if (!isEmptyPlan(result.plan)) decide(item, 'done');
-    else if (resumed) decide(item, 'done', l10n.t('Nothing sent: it already held these values (written before the batch was interrupted).'));
-    else decide(item, 'already', l10n.t('Nothing sent: it already held these values.'));
+    if (!isEmptyPlan(result.plan)) decide(item, 'done', noted());
+    else if (resumed) decide(item, 'done', noted(l10n.t('Nothing sent: it already held these values (written before the batch was interrupted).')));
+    else decide(item, 'already', noted(l10n.t('Nothing sent: it already held these values.')));
   } catch (error) {
-    if (error instanceof ConflictError) decide(item, 'conflict', error.message);
-    else if (error instanceof InvalidDbError) decide(item, 'refused', error.message);
-    else if (error instanceof SaveFailedError && error.landed) decide(item, 'partial', error.message);
-    else if (isNotFound(error)) decide(item, 'notFound');
-    else if (error instanceof SaveCancelledError || (isCancellation(error) && options.signal?.aborted)) decide(item, 'cancelled');
-    else decide(item, 'failed', error instanceof SaveFailedError ? error.message : userMessage(error));
+    if (error instanceof ConflictError) decide(item, 'conflict', noted(error.message));
+    else if (error instanceof InvalidDbError) decide(item, 'refused', noted(error.message));
+    else if (error instanceof SaveFailedError && error.landed) decide(item, 'partial', noted(error.message));
+    else if (isNotFound(error)) decide(item, 'notFound', noted());
+    else if (error instanceof SaveCancelledError || (isCancellation(error) && options.signal?.aborted)) decide(item, 'cancelled', noted());
+    else decide(item, 'failed', noted(error instanceof SaveFailedError ? error.message : userMessage(error)));
     options.log?.info(`${ref.idSubscription}: batch ${item.state}`);
   }
 }

@@ -15,7 +15,8 @@ export type ModalId =
   | 'importReplace'
   | 'importProblems'
   | 'batchReview' // one review for a batch change (commands/batch.ts)
-  | 'batchUnfinished'; // a new batch while the journal holds an unfinished one
+  | 'batchUnfinished' // a new batch while the journal holds an unfinished one
+  | 'undoBatchChangedKeys'; // Undo This Batch, when keys the batch wrote changed since (once for the batch)
 
 /** A modal question: a title sentence, the detail under it, and the buttons (VS Code adds Cancel itself). */
 export interface ModalQuestion {

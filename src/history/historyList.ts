@@ -3,6 +3,7 @@
 import type { DbValue } from '../core/db';
 import type { CallOutcome } from '../db/dbStore';
 import type { HistoryChange } from '../core/historyText';
+import { parseBatchRecords, type BatchRecord, type BatchRecordRow } from './batchRecords';
 import type { HistoryEntry } from './historyEntry';
 
 /** How much history is kept (the `logup.history.*` settings). */
@@ -48,51 +49,68 @@ export function groupBySubscription(entries: readonly HistoryEntry[]): HistoryGr
   });
 }
 
-/** The writes of one batch change (Apply Change to Subscriptions…): one per subscription it wrote to. */
+/** One batch change (Apply Change to Subscriptions…, or the undo of one): its writes and the subscriptions it did not write to. */
 export interface HistoryBatch {
   readonly id: string;
   readonly idGate: string;
   readonly environment?: string;
-  /** Its first write. */
+  /** When it ran (its record), else its first write. */
   readonly at: number;
-  /** How many subscriptions it wrote to. */
-  readonly subscriptions: number;
-  /** Its writes by outcome. */
-  readonly totals: { readonly done: number; readonly partial: number; readonly failed: number };
+  /** Every subscription of it, by where it ended: its record's rows, else one row per write by its outcome. */
+  readonly rows: readonly BatchRecordRow[];
   /** Its writes, by subscription id. */
   readonly entries: readonly HistoryEntry[];
+  /** The subscriptions it did not write to (a conflict, skipped, already so…), by id; only known from its record. */
+  readonly unwritten: readonly BatchRecordRow[];
+  /** The batch it undid. */
+  readonly undoOf?: string;
+  /** A later batch undid it (and changed something). */
+  readonly undone: boolean;
 }
 
 /** The History view's top rows: a batch's writes under one batch row, every other write under its subscription. */
 export type HistoryRow = { readonly kind: 'batch'; readonly batch: HistoryBatch } | { readonly kind: 'subscription'; readonly group: HistoryGroup };
 
-/** Batches and subscriptions, the one with the newest write first. */
-export function historyRows(entries: readonly HistoryEntry[]): HistoryRow[] {
-  const batches = new Map<string, HistoryEntry[]>();
+/** Batches and subscriptions, the one with the newest write first; `records` tell what each batch did to every subscription. */
+export function historyRows(entries: readonly HistoryEntry[], records: readonly BatchRecord[] = []): HistoryRow[] {
+  const batches = new Map<string, HistoryEntry[]>(records.map((r) => [r.id, []]));
   const single: HistoryEntry[] = [];
   for (const entry of entries) {
     if (entry.batchId === undefined) single.push(entry);
     else batches.set(entry.batchId, [...(batches.get(entry.batchId) ?? []), entry]);
   }
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const undone = new Set(records.filter((r) => r.undoOf !== undefined && r.rows.some((row) => row.state === 'done' || row.state === 'partial')).map((r) => r.undoOf as string));
   const rows: { newest: number; row: HistoryRow }[] = [
     ...groupBySubscription(single).map((group) => ({ newest: (group.entries[0] as HistoryEntry).at, row: { kind: 'subscription', group } as const })),
-    ...[...batches].map(([id, list]) => ({ newest: Math.max(...list.map((e) => e.at)), row: { kind: 'batch', batch: batchOf(id, list) } as const })),
+    ...[...batches].map(([id, list]) => {
+      const batch = batchOf(id, list, byId.get(id), undone.has(id));
+      return { newest: Math.max(batch.at, ...list.map((e) => e.at)), row: { kind: 'batch', batch } as const };
+    }),
   ];
   return rows.sort((a, b) => b.newest - a.newest).map((r) => r.row);
 }
 
-function batchOf(id: string, list: readonly HistoryEntry[]): HistoryBatch {
+function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord | undefined, undone: boolean): HistoryBatch {
   const sorted = [...list].sort((a, b) => (a.idSubscription < b.idSubscription ? -1 : a.idSubscription > b.idSubscription ? 1 : a.at - b.at));
-  const first = sorted.reduce((a, b) => (b.at < a.at ? b : a));
-  const count = (outcome: HistoryEntry['outcome']): number => list.filter((e) => e.outcome === outcome).length;
+  const first = sorted.reduce<HistoryEntry | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
+  const written = new Set(sorted.map((e) => e.idSubscription));
+  const rows: readonly BatchRecordRow[] = record?.rows ?? [...written].map((idSubscription) => {
+    const last = sorted.filter((e) => e.idSubscription === idSubscription).at(-1) as HistoryEntry;
+    return { idSubscription, state: last.outcome === 'done' ? 'done' : last.outcome };
+  });
+  const environment = record?.environment ?? first?.environment;
+  const undoOf = record?.undoOf;
   return {
     id,
-    idGate: first.idGate,
-    ...(first.environment ? { environment: first.environment } : {}),
-    at: first.at,
-    subscriptions: new Set(list.map((e) => e.idSubscription)).size,
-    totals: { done: count('done'), partial: count('partial'), failed: count('failed') },
+    idGate: record?.idGate ?? (first as HistoryEntry).idGate,
+    ...(environment ? { environment } : {}),
+    at: record?.at ?? (first as HistoryEntry).at,
+    rows,
     entries: sorted,
+    unwritten: rows.filter((r) => !written.has(r.idSubscription)),
+    ...(undoOf !== undefined ? { undoOf } : {}),
+    undone,
   };
 }
 
@@ -106,20 +124,23 @@ export function entriesOf(entries: readonly HistoryEntry[], idGate: string, idSu
 /** Bumped when the format changes incompatibly; a file of another version is read as empty, never misread. */
 export const HISTORY_FORMAT_VERSION = 1;
 
-/** The file's text: one JSON object, `{ version, entries }`. */
-export function serializeHistory(entries: readonly HistoryEntry[]): string {
-  return `${JSON.stringify({ version: HISTORY_FORMAT_VERSION, entries })}\n`;
+/**
+ * The file's text: one JSON object, `{ version, entries, batches }`. `batches` (the batch records) is left out when
+ * there are none; a version that does not know it reads the entries alone.
+ */
+export function serializeHistory(entries: readonly HistoryEntry[], batches: readonly BatchRecord[] = []): string {
+  return `${JSON.stringify({ version: HISTORY_FORMAT_VERSION, entries, ...(batches.length > 0 ? { batches } : {}) })}\n`;
 }
 
-/** The entries of a history file; entries that do not have the expected shape are dropped and counted. */
-export function parseHistory(text: string): { entries: HistoryEntry[]; dropped: number } {
+/** The entries and batch records of a history file; those that do not have the expected shape are dropped and counted. */
+export function parseHistory(text: string): { entries: HistoryEntry[]; batches: BatchRecord[]; dropped: number } {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return { entries: [], dropped: 1 };
+    return { entries: [], batches: [], dropped: 1 };
   }
-  if (!isRecord(data) || data.version !== HISTORY_FORMAT_VERSION || !Array.isArray(data.entries)) return { entries: [], dropped: 1 };
+  if (!isRecord(data) || data.version !== HISTORY_FORMAT_VERSION || !Array.isArray(data.entries)) return { entries: [], batches: [], dropped: 1 };
   const entries: HistoryEntry[] = [];
   let dropped = 0;
   for (const raw of data.entries) {
@@ -127,7 +148,8 @@ export function parseHistory(text: string): { entries: HistoryEntry[]; dropped: 
     if (entry) entries.push(entry);
     else dropped++;
   }
-  return { entries, dropped };
+  const batches = parseBatchRecords(data.batches);
+  return { entries, batches: batches.records, dropped: dropped + batches.dropped };
 }
 
 const ORIGINS = new Set(['editor', 'tree', 'undo', 'import', 'batch', 'agent']);

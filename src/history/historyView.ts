@@ -1,18 +1,22 @@
 import * as vscode from 'vscode';
 import { COMMANDS, HISTORY_ITEM } from '../constants';
+import { stateLabel, totalsLine, type BatchState } from '../core/batchReport';
 import { changeText, entrySummary, outcomeText, shownValue, stateText, type HistoryChange } from '../core/historyText';
+import type { BatchRecordRow } from './batchRecords';
 import { isUndoable, undoneIds, type HistoryEntry } from './historyEntry';
 import { historyRows, type HistoryBatch, type HistoryGroup } from './historyList';
 import type { WriteHistory } from './writeHistory';
 
 /**
  * The History view's elements: subscriptions → their writes, newest first → the keys each write touched; a batch
- * change → its write to each subscription → the keys. `undoable`: the batch the journal can undo (the last one).
+ * change → each of its subscriptions: its write → the keys, or where it ended without one (a conflict, skipped…).
+ * `undoable`: the batch the journal can undo (the last one).
  */
 export type HistoryNode =
   | { readonly kind: 'subscription'; readonly group: HistoryGroup }
   | { readonly kind: 'batch'; readonly batch: HistoryBatch; readonly undoable: boolean }
   | { readonly kind: 'write'; readonly entry: HistoryEntry; readonly undone: boolean; readonly inBatch?: boolean }
+  | { readonly kind: 'unwritten'; readonly batch: HistoryBatch; readonly row: BatchRecordRow }
   | { readonly kind: 'change'; readonly entry: HistoryEntry; readonly change: HistoryChange };
 
 /** The History view. Empty, it shows its welcome text (package.json `viewsWelcome`). */
@@ -34,12 +38,21 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
   async getChildren(node?: HistoryNode): Promise<HistoryNode[]> {
     if (!node) {
       const [entries, undoable] = await Promise.all([this.history.load(), this.undoableBatch().catch(() => undefined)]);
-      return historyRows(entries).map((row) => (row.kind === 'batch' ? { ...row, undoable: row.batch.id === undoable } : row));
+      return historyRows(entries, this.history.batchRecords()).map((row) => (row.kind === 'batch' ? { ...row, undoable: row.batch.id === undoable } : row));
     }
-    if (node.kind === 'subscription' || node.kind === 'batch') {
+    if (node.kind === 'subscription') {
       const undone = undoneIds(this.history.list());
-      const inBatch = node.kind === 'batch';
-      return (inBatch ? node.batch.entries : node.group.entries).map((entry) => ({ kind: 'write', entry, undone: undone.has(entry.id), ...(inBatch ? { inBatch } : {}) }));
+      return node.group.entries.map((entry) => ({ kind: 'write', entry, undone: undone.has(entry.id) }));
+    }
+    if (node.kind === 'batch') {
+      const { batch } = node;
+      const undone = undoneIds(this.history.list());
+      const children: { id: string; node: HistoryNode }[] = [
+        ...batch.entries.map((entry) => ({ id: entry.idSubscription, node: { kind: 'write', entry, undone: batch.undone || undone.has(entry.id), inBatch: true } as const })),
+        ...batch.unwritten.map((row) => ({ id: row.idSubscription, node: { kind: 'unwritten', batch, row } as const })),
+      ];
+      // Sorted by id; a subscription's writes stay in their order (the sort is stable).
+      return children.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => c.node);
     }
     if (node.kind === 'write') return node.entry.changes.map((change) => ({ kind: 'change', entry: node.entry, change }));
     return [];
@@ -53,6 +66,8 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
         return batchItem(node.batch, node.undoable);
       case 'write':
         return writeItem(node.entry, node.undone, node.inBatch === true);
+      case 'unwritten':
+        return unwrittenItem(node.batch, node.row);
       case 'change':
         return changeItem(node.entry, node.change);
     }
@@ -77,29 +92,59 @@ function subscriptionItem(group: HistoryGroup): vscode.TreeItem {
 }
 
 function batchItem(batch: HistoryBatch, undoable: boolean): vscode.TreeItem {
-  const label = vscode.l10n.t('Batch change: {0} subscriptions', batch.subscriptions);
+  const label = batch.undoOf !== undefined
+    ? vscode.l10n.t('Undo of a batch change: {0} subscriptions', batch.rows.length)
+    : vscode.l10n.t('Batch change: {0} subscriptions', batch.rows.length);
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `history:batch:${batch.id}`;
-  const { done, partial, failed } = batch.totals;
-  const totals = [
-    vscode.l10n.t('{0} done', done),
-    ...(partial ? [vscode.l10n.t('{0} partly', partial)] : []),
-    ...(failed ? [vscode.l10n.t('{0} failed', failed)] : []),
-  ].join(', ');
-  item.description = [shortTime(batch.at), batch.idGate, totals].join(' · ');
+  const totals = totalsLine(batch.rows);
+  item.description = [shortTime(batch.at), batch.idGate, totals, ...(batch.undone ? [vscode.l10n.t('undone')] : [])].join(' · ');
   const rows = [
     vscode.l10n.t('When: {0}', longTime(batch.at)),
     batch.environment ? vscode.l10n.t('Gate: {0} ({1})', batch.idGate, batch.environment) : vscode.l10n.t('Gate: {0}', batch.idGate),
-    vscode.l10n.t('Writes: {0}', totals),
-    undoable
-      ? vscode.l10n.t('Undo This Batch puts back what it changed.')
-      : vscode.l10n.t('Only the last batch change can be undone as one (its journal is kept); undo its writes one by one.'),
+    vscode.l10n.t('Subscriptions: {0}', totals),
+    batch.undone
+      ? vscode.l10n.t('Undone since by Undo This Batch.')
+      : undoable
+        ? vscode.l10n.t('Undo This Batch puts back what it changed.')
+        : batch.undoOf !== undefined
+          ? vscode.l10n.t('It undid an earlier batch change; undo its writes one by one.')
+          : vscode.l10n.t('Only the last batch change can be undone as one (its journal is kept); undo its writes one by one.'),
   ];
   item.tooltip = new vscode.MarkdownString(`**${escape(label)}**\n\n${rows.map(escape).join('  \n')}`);
-  item.iconPath = new vscode.ThemeIcon(failed ? 'error' : partial ? 'warning' : 'layers');
+  const has = (state: BatchState): boolean => batch.rows.some((r) => r.state === state);
+  item.iconPath = new vscode.ThemeIcon(has('failed') ? 'error' : has('partial') || has('conflict') ? 'warning' : batch.undoOf !== undefined ? 'discard' : 'layers');
   item.contextValue = undoable ? HISTORY_ITEM.undoableBatch : HISTORY_ITEM.batch;
-  item.accessibilityInformation = { label: [label, longTime(batch.at), batch.idGate, totals].join(', ') };
+  item.accessibilityInformation = { label: [label, longTime(batch.at), batch.idGate, totals, ...(batch.undone ? [vscode.l10n.t('undone')] : [])].join(', ') };
   return item;
+}
+
+/** A subscription of a batch it did not write to: where it ended, and why. */
+function unwrittenItem(batch: HistoryBatch, row: BatchRecordRow): vscode.TreeItem {
+  const item = new vscode.TreeItem(row.idSubscription, vscode.TreeItemCollapsibleState.None);
+  item.id = `history:batch:${batch.id}/${row.idSubscription}`;
+  const state = stateLabel(row.state);
+  item.description = [state, ...(row.detail ? [row.detail] : [])].join(' · ');
+  item.tooltip = new vscode.MarkdownString(`**${escape(row.idSubscription)}**: ${escape(state)}${row.detail ? `\n\n${escape(row.detail)}` : ''}\n\n${escape(vscode.l10n.t('Nothing was written to it by this batch.'))}`);
+  item.iconPath = unwrittenIcon(row.state);
+  item.contextValue = HISTORY_ITEM.batchSubscription;
+  item.accessibilityInformation = { label: [row.idSubscription, state, row.detail ?? '', vscode.l10n.t('nothing written')].filter(Boolean).join(', ') };
+  return item;
+}
+
+function unwrittenIcon(state: BatchState): vscode.ThemeIcon {
+  switch (state) {
+    case 'conflict':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    case 'failed':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+    case 'refused':
+      return new vscode.ThemeIcon('circle-slash');
+    case 'already':
+      return new vscode.ThemeIcon('pass');
+    default:
+      return new vscode.ThemeIcon('debug-step-over', new vscode.ThemeColor('disabledForeground'));
+  }
 }
 
 function writeItem(entry: HistoryEntry, undone: boolean, inBatch: boolean): vscode.TreeItem {

@@ -6,13 +6,20 @@ import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Log } from '../core/log';
 import type { WriteRecord } from '../db/dbStore';
+import { batchRecord, boundBatchRecords, type BatchRecord } from './batchRecords';
 import { entryFromRecord, type HistoryEntry } from './historyEntry';
 import { boundHistory, parseHistory, serializeHistory, type HistoryLimits } from './historyList';
 
-/** True when `next` holds exactly the entries of `entries` (the same objects, in any order). */
-function sameEntries(next: readonly HistoryEntry[], entries: readonly HistoryEntry[]): boolean {
-  if (next.length !== entries.length) return false;
-  const kept = new Set(entries);
+/** What the history file holds: the writes, and what each batch change did to every subscription. */
+interface HistoryData {
+  readonly entries: readonly HistoryEntry[];
+  readonly batches: readonly BatchRecord[];
+}
+
+/** True when `next` holds exactly the items of `items` (the same objects, in any order). */
+function sameItems<T>(next: readonly T[], items: readonly T[]): boolean {
+  if (next.length !== items.length) return false;
+  const kept = new Set(items);
   return next.every((e) => kept.has(e));
 }
 
@@ -28,6 +35,7 @@ const LOCK_WAIT_MS = 10_000;
  */
 export class WriteHistory {
   private entries: readonly HistoryEntry[] = [];
+  private batches: readonly BatchRecord[] = [];
   private loaded: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<() => void>();
@@ -57,6 +65,11 @@ export class WriteHistory {
     return this.list();
   }
 
+  /** What each batch change kept did to every subscription, newest first, as last read or written. */
+  batchRecords(): readonly BatchRecord[] {
+    return boundBatchRecords(this.batches, this.limits(), this.now());
+  }
+
   get(id: string): HistoryEntry | undefined {
     return this.entries.find((e) => e.id === id);
   }
@@ -64,18 +77,24 @@ export class WriteHistory {
   /** Records a write the store made; the entry is returned at once and written to the file in the background. */
   record(record: WriteRecord, environment?: string): HistoryEntry {
     const entry = entryFromRecord(record, { environment });
-    void this.update((entries) => [entry, ...entries]).catch(() => undefined);
+    void this.update((data) => ({ ...data, entries: [entry, ...data.entries] })).catch(() => undefined);
     return entry;
+  }
+
+  /** Records where each subscription of a batch change ended (again after a resumed run: the newer record replaces it). */
+  recordBatch(record: BatchRecord): Promise<void> {
+    const kept = batchRecord(record);
+    return this.update((data) => ({ ...data, batches: [kept, ...data.batches.filter((b) => b.id !== kept.id)] }));
   }
 
   /** Deletes every entry (and the file). */
   clear(): Promise<void> {
-    return this.update(() => []);
+    return this.update(() => ({ entries: [], batches: [] }));
   }
 
   /** Deletes the entries of a gate that was removed. */
   removeGate(idGate: string): Promise<void> {
-    return this.update((entries) => entries.filter((e) => e.idGate !== idGate));
+    return this.update(({ entries, batches }) => ({ entries: entries.filter((e) => e.idGate !== idGate), batches: batches.filter((b) => b.idGate !== idGate) }));
   }
 
   /**
@@ -83,7 +102,7 @@ export class WriteHistory {
    * only when that dropped entries; a file this version cannot fully read is moved aside first, never deleted.
    */
   reload(): Promise<void> {
-    return this.update((entries) => entries);
+    return this.update((data) => data);
   }
 
   /** Resolves once every change asked for so far is on disk (or has failed and been logged). */
@@ -95,20 +114,22 @@ export class WriteHistory {
     this.listeners.clear();
   }
 
-  private update(change: (entries: readonly HistoryEntry[]) => readonly HistoryEntry[]): Promise<void> {
+  private update(change: (data: HistoryData) => HistoryData): Promise<void> {
     const run = this.queue.then(async () => {
-      this.entries = await this.locked(async () => {
-        const { text, entries, unreadable } = await this.read();
+      ({ entries: this.entries, batches: this.batches } = await this.locked(async () => {
+        const { text, entries, batches, unreadable } = await this.read();
         // What this version cannot read may be a newer version's history: kept beside the file, never overwritten.
         if (unreadable) await this.moveAside();
-        const next = boundHistory(change(entries), this.limits(), this.now());
-        // Only a change writes: a reload that keeps every entry leaves the file (and what it holds beyond them) alone.
-        if (unreadable || !sameEntries(next, entries)) {
-          const nextText = next.length === 0 ? undefined : serializeHistory(next);
+        const changed = change({ entries, batches });
+        const limits = this.limits();
+        const next = { entries: boundHistory(changed.entries, limits, this.now()), batches: boundBatchRecords(changed.batches, limits, this.now()) };
+        // Only a change writes: a reload that keeps everything leaves the file (and what it holds beyond it) alone.
+        if (unreadable || !sameItems(next.entries, entries) || !sameItems(next.batches, batches)) {
+          const nextText = next.entries.length === 0 && next.batches.length === 0 ? undefined : serializeHistory(next.entries, next.batches);
           if (unreadable || nextText !== text) await this.write(nextText);
         }
         return next;
-      });
+      }));
       for (const listener of [...this.listeners]) listener();
     });
     this.queue = run.catch((error: unknown) => this.log.warn(`Write history: could not update ${this.file}: ${error instanceof Error ? error.message : String(error)}`));
@@ -139,17 +160,17 @@ export class WriteHistory {
     }
   }
 
-  private async read(): Promise<{ text: string | undefined; entries: readonly HistoryEntry[]; unreadable: boolean }> {
+  private async read(): Promise<{ text: string | undefined; entries: readonly HistoryEntry[]; batches: readonly BatchRecord[]; unreadable: boolean }> {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, entries: [], unreadable: false };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { text: undefined, entries: [], batches: [], unreadable: false };
       throw error;
     }
-    const { entries, dropped } = parseHistory(text);
+    const { entries, batches, dropped } = parseHistory(text);
     if (dropped > 0) this.log.warn(`Write history: ${dropped} unreadable entr${dropped === 1 ? 'y' : 'ies'} in ${this.file} left out`);
-    return { text, entries, unreadable: dropped > 0 };
+    return { text, entries, batches, unreadable: dropped > 0 };
   }
 
   /** Renames the file to `<file>.unreadable-<time>`, so that whatever it holds stays on disk for the version that can read it. */

@@ -9,6 +9,7 @@ import { BATCH_JOURNAL_FILE, BATCH_SCHEME } from '../../src/constants';
 import type { BatchOutcome } from '../../src/commands/batch';
 import type { Ctx } from '../../src/ctx';
 import type { ModalQuestion } from '../../src/dialogs/modal';
+import type { HistoryNode } from '../../src/history/historyView';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { TreeNode } from '../../src/views/treeNodes';
 import { closeAllEditors, extensionCtx, removeGate } from './helpers';
@@ -166,19 +167,82 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     const finished = JSON.parse(await readFile(journalFile, 'utf8')) as { items: { state: string }[] };
     assert.deepEqual(finished.items.map((i) => i.state), ids.map(() => 'done'), 'nothing left to resume');
 
-    // Undo This Batch: someone changed one subscription since; it is left as they made it, the others go back.
+    // Undo This Batch: someone changed one subscription's key since; asked once, Skip Them leaves it as they made it
+    // and undoes the rest (there: tier comes back beside their level), the others go back whole.
     sandbox.patchDb(idGate, ids[2]!, { level: 'platinum' });
     questions = [];
+    const answers = new Map([['undoBatchChangedKeys', 'Skip Them'], ['batchReview', 'Apply']]);
+    ctx.modal.ask = async (q) => {
+      questions.push(q);
+      return answers.get(q.id);
+    };
     const undone = await vscode.commands.executeCommand<BatchOutcome>('logup.undoBatch');
     assert.equal(undone?.kind, 'ran');
-    assert.equal(questions.length, 1, 'the undo is reviewed once');
-    assert.match(questions[0]!.detail, /Undoes the batch change:/);
-    assert.deepEqual(undone?.journal.items.map((i) => i.state), ['done', 'done', 'conflict', 'done', 'done', 'done']);
+    assert.deepEqual(questions.map((q) => q.id), ['undoBatchChangedKeys', 'batchReview'], 'asked once for the batch, then reviewed once');
+    assert.equal(questions[0]!.message, `1 key the batch wrote changed since, on ${ids[2]}.`);
+    assert.match(questions[0]!.detail, new RegExp(`${ids[2]}: "level": "platinum" → \\(deleted\\)`));
+    assert.match(questions[1]!.detail, /Undoes the batch change:/);
+    assert.deepEqual(undone?.journal.items.map((i) => i.state), ['done', 'done', 'done', 'done', 'done', 'done']);
     for (const [i, id] of ids.entries()) {
-      assert.deepEqual(sandbox.getDb(idGate, id), i === 2 ? { level: 'platinum', trial: true } : { tier: 'gold', trial: true });
+      assert.deepEqual(sandbox.getDb(idGate, id), i === 2 ? { level: 'platinum', tier: 'gold', trial: true } : { tier: 'gold', trial: true });
     }
     const again = await vscode.commands.executeCommand<BatchOutcome>('logup.undoBatch');
     assert.equal(again, undefined, 'an undo is not undone again');
+  });
+
+  test('the History view shows every subscription of a batch; Undo This Batch asks once about keys changed since', async () => {
+    const ids = ['sub_hist0', 'sub_hist1', 'sub_hist2', 'sub_hist3'];
+    ids.forEach((id) => sandbox.setDb(idGate, id, { plan: 'free' }));
+    sandbox.setDb(idGate, ids[3]!, { plan: 'pro' });
+    // A colleague changes sub_hist2 while the review is open: the run skips it as a conflict.
+    ctx.modal.ask = async (q) => {
+      questions.push(q);
+      if (q.id === 'batchReview') sandbox.patchDb(idGate, ids[2]!, { plan: 'team' });
+      return q.id === 'batchReview' ? 'Apply' : undefined;
+    };
+    const outcome = (await vscode.commands.executeCommand<BatchOutcome>('logup.applyChange', { idGate, idSubscriptions: ids, change: { kind: 'edit', set: [{ key: 'plan', value: 'pro' }], delete: [] } }))!;
+    assert.deepEqual(outcome.journal.items.map((i) => i.state), ['done', 'done', 'conflict', 'already']);
+
+    const batchNode = async (id: string): Promise<HistoryNode> => {
+      const found = (await ctx.historyTree.getChildren()).find((n) => n.kind === 'batch' && n.batch.id === id);
+      return found ?? assert.fail(`no batch row ${id}`);
+    };
+    const childLabels = async (node: HistoryNode): Promise<string[]> => (await ctx.historyTree.getChildren(node)).map((c) => {
+      const item = ctx.historyTree.getTreeItem(c);
+      return `${String(item.label)}: ${String(item.description).replace(/^\d\d:\d\d:\d\d · /, '')}`;
+    });
+    await ctx.history.flush();
+    const batch = await batchNode(outcome.journal.id);
+    assert.match(String(ctx.historyTree.getTreeItem(batch).description), /2 changed, 1 already so, 1 conflict$/);
+    const children = await childLabels(batch);
+    assert.equal(children.length, 4, children.join('\n'));
+    assert.match(children[2]!, /^sub_hist2: conflict · .*"plan"/, 'the conflict is listed with why, though nothing was written');
+    assert.match(children[3]!, /^sub_hist3: already so/);
+
+    // Someone changes sub_hist1's plan after the batch. Cancel at the question sends nothing; Skip Them undoes the rest.
+    sandbox.patchDb(idGate, ids[1]!, { plan: 'enterprise' });
+    questions = [];
+    sandbox.clearJournal();
+    assert.equal((await vscode.commands.executeCommand<BatchOutcome>('logup.undoThisBatch', batch))?.kind, 'cancelled');
+    assert.deepEqual(questions.map((q) => q.id), ['undoBatchChangedKeys']);
+    assert.deepEqual(questions[0]!.actions, ['Skip Them', 'Write Anyway', 'Show Summary']);
+    assert.equal(sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').length, 0, 'Cancel wrote nothing');
+
+    questions = [];
+    ctx.modal.ask = async (q) => {
+      questions.push(q);
+      return q.id === 'undoBatchChangedKeys' ? 'Skip Them' : q.id === 'batchReview' ? 'Apply' : undefined;
+    };
+    const undone = (await vscode.commands.executeCommand<BatchOutcome>('logup.undoThisBatch', await batchNode(outcome.journal.id)))!;
+    assert.deepEqual(questions.map((q) => q.id), ['undoBatchChangedKeys', 'batchReview']);
+    assert.deepEqual(undone.journal.items.map((i) => [i.idSubscription, i.state]), [[ids[0], 'done'], [ids[1], 'skipped']]);
+    assert.deepEqual(ids.map((id) => sandbox.getDb(idGate, id)?.plan), ['free', 'enterprise', 'team', 'pro'], 'only what the batch changed and nobody touched since went back');
+
+    await ctx.history.flush();
+    const undoRow = await batchNode(undone.journal.id);
+    assert.equal(ctx.historyTree.getTreeItem(undoRow).label, 'Undo of a batch change: 2 subscriptions');
+    assert.match((await childLabels(undoRow))[1]!, /^sub_hist1: skipped \(changed since\) · Left as it is: "plan" changed since the batch\.$/);
+    assert.match(String(ctx.historyTree.getTreeItem(await batchNode(outcome.journal.id)).description), / · undone$/);
   });
 
   test('a new batch while one is unfinished asks: Cancel keeps it, Resume It finishes it, Discard starts the new one', async () => {

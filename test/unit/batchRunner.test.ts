@@ -9,8 +9,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { LogUpClient } from '../../src/api/logUpClient';
 import type { BatchChange } from '../../src/core/batchChange';
 import type { Db } from '../../src/core/db';
-import { BatchJournalFile, isResumable, parseJournal, serializeJournal, undoJournal, type BatchJournal } from '../../src/db/batchJournal';
-import { dryRunBatch, runBatch, type BatchOptions } from '../../src/db/batchRunner';
+import { BatchJournalFile, changedSinceCount, isResumable, parseJournal, serializeJournal, settleUndo, undoJournal, type BatchJournal } from '../../src/db/batchJournal';
+import { checkUndo, dryRunBatch, runBatch, type BatchOptions } from '../../src/db/batchRunner';
 import { DbStore, NO_REVIEW, type WriteRecord } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
@@ -166,5 +166,63 @@ describe('batch runner', () => {
     assert.deepEqual(server(ids[1]!), { plan: 'team', n: 1 }, 'their change stays, and nothing else of the undo is written there');
     assert.deepEqual(server(ids[2]!), { plan: 'free', n: 42, trial: true });
     assert.match(undo.items[1]!.detail ?? '', /"plan" changed on the server/);
+  });
+
+  describe('the undo\'s check and its one choice for the batch', () => {
+    // After the batch (plan free → pro, trial deleted): sub 0 untouched since; sub 1 someone set plan team; sub 2
+    // someone set plan team and trial false (every key changed); sub 3 someone put both back as before.
+    async function undoAfterChanges(): Promise<BatchJournal> {
+      const journal = await dryRunBatch(store, idGate, ids.slice(0, 4), setPlan, options);
+      await runBatch(store, journal, options);
+      sandbox.patchDb(idGate, ids[1]!, { plan: 'team' });
+      sandbox.patchDb(idGate, ids[2]!, { plan: 'team', trial: false });
+      sandbox.patchDb(idGate, ids[3]!, { plan: 'free', trial: true });
+      sandbox.clearJournal();
+      const undo = await checkUndo(store, undoJournal(journal, 'undo-2', 0), options);
+      assert.equal(sandbox.journal.filter((e) => e.route !== 'getDb' && e.route !== 'token').length, 0, 'the check only reads');
+      return undo;
+    }
+
+    it('lists the keys changed since, once for the batch, with what each holds now and what undoing writes', async () => {
+      const undo = await undoAfterChanges();
+      assert.deepEqual(undo.items.map((i) => i.state), ['change', 'change', 'change', 'already']);
+      assert.deepEqual(changedSinceCount(undo), { keys: 3, subscriptions: 2 });
+      assert.deepEqual(undo.items[1]!.changedSince, [{ key: 'plan', kind: 'changed', before: 'team', after: 'free' }]);
+      assert.deepEqual(undo.items[1]!.changes, [{ key: 'trial', kind: 'added', after: true }], 'only the key still as the batch left it is planned');
+      assert.match(undo.items[1]!.detail ?? '', /Changed since the batch: "plan" now "team"/);
+      assert.deepEqual(undo.items[2]!.changes, []);
+    });
+
+    it('Skip Them: undoes the other keys, leaves theirs, and a subscription with nothing else is skipped with nothing sent', async () => {
+      const undo = await undoAfterChanges();
+      settleUndo(undo, 'skip');
+      assert.equal(changedSinceCount(undo).keys, 0);
+      await runBatch(store, undo, options);
+      assert.deepEqual(undo.items.map((i) => i.state), ['done', 'done', 'skipped', 'already']);
+      assert.deepEqual(server(ids[0]!), { plan: 'free', n: 0, trial: true });
+      assert.deepEqual(server(ids[1]!), { plan: 'team', n: 1, trial: true }, 'their plan stays; trial is back');
+      assert.deepEqual(server(ids[2]!), { plan: 'team', n: 2, trial: false });
+      assert.equal(writes(ids[2]!) + writes(ids[3]!), 0, 'nothing sent to the skipped one nor to the one already back');
+      assert.match(undo.items[1]!.detail ?? '', /Left as it is: "plan" changed since the batch/, 'the report says what was left');
+      assert.match(undo.items[2]!.detail ?? '', /Left as it is: "plan", "trial" changed since the batch/);
+    });
+
+    it('Write Anyway: puts back the values from before the batch over the newer ones, and says so', async () => {
+      const undo = await undoAfterChanges();
+      settleUndo(undo, 'overwrite');
+      await runBatch(store, undo, options);
+      assert.deepEqual(undo.items.map((i) => i.state), ['done', 'done', 'done', 'already']);
+      for (const i of [0, 1, 2]) assert.deepEqual(server(ids[i]!), { plan: 'free', n: i, trial: true });
+      assert.match(undo.items[2]!.detail ?? '', /Written anyway over a change made since the batch: "plan", "trial"/);
+    });
+
+    it('a key that changes again between the check and the write is a conflict, never overwritten, whichever the choice', async () => {
+      const undo = await undoAfterChanges();
+      settleUndo(undo, 'overwrite');
+      sandbox.patchDb(idGate, ids[1]!, { plan: 'enterprise' });
+      await runBatch(store, undo, options);
+      assert.equal(undo.items[1]!.state, 'conflict');
+      assert.deepEqual(server(ids[1]!), { plan: 'enterprise', n: 1 });
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { undoCheck, undoPlan } from '../../src/core/undo';
+import { undoChanges, undoCheck, undoPlan } from '../../src/core/undo';
 import { applyPlan, isEmptyPlan, planSave } from '../../src/core/savePlan';
 import type { Db } from '../../src/core/db';
 
@@ -52,5 +52,39 @@ describe('undoPlan', () => {
     const after = applyPlan({}, undoPlan(proto, {}, ['__proto__']));
     assert.ok(Object.hasOwn(after, '__proto__'));
     assert.equal(Object.getPrototypeOf(after), Object.prototype);
+  });
+});
+
+describe('undoChanges (one subscription of a batch)', () => {
+  // The batch changed plan free → pro, added level, deleted trial.
+  const changes = [
+    { key: 'level', kind: 'added', after: 'gold' },
+    { key: 'plan', kind: 'changed', before: 'free', after: 'pro' },
+    { key: 'trial', kind: 'deleted', before: true },
+  ] as const;
+
+  it('takes every key the batch left untouched back to its value before, from what the server holds now', () => {
+    const undo = undoChanges(changes, { plan: 'pro', level: 'gold', other: 1 });
+    assert.deepEqual(undo.safe, [
+      { key: 'level', kind: 'deleted', before: 'gold' },
+      { key: 'plan', kind: 'changed', before: 'pro', after: 'free' },
+      { key: 'trial', kind: 'added', after: true },
+    ]);
+    assert.deepEqual(undo.changedSince, []);
+    assert.deepEqual(undo.reverted, []);
+  });
+  it('lists a key someone changed since with what it holds now, and one already back as reverted', () => {
+    const undo = undoChanges(changes, { plan: 'team', level: 'silver', trial: true });
+    assert.deepEqual(undo.safe, []);
+    assert.deepEqual(undo.changedSince, [
+      { key: 'level', kind: 'deleted', before: 'silver' },
+      { key: 'plan', kind: 'changed', before: 'team', after: 'free' },
+    ]);
+    assert.deepEqual(undo.reverted, ['trial']);
+    assert.deepEqual(undoChanges(changes, { plan: 'free', trial: true }).reverted, ['level', 'plan', 'trial'], 'a key back as before the batch needs nothing');
+  });
+  it('keeps `__proto__` a plain key', () => {
+    const undo = undoChanges([{ key: '__proto__', kind: 'changed', before: 1, after: 2 }], parse('{"__proto__": 3}'));
+    assert.deepEqual(undo.changedSince.map((c) => [c.key, c.before, c.after]), [['__proto__', 3, 1]]);
   });
 });

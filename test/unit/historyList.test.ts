@@ -1,6 +1,7 @@
 // The history as a list: bounds, grouping for the view, and a file format read defensively.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { batchRecord, boundBatchRecords, MAX_BATCH_RECORDS, type BatchRecord } from '../../src/history/batchRecords';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import {
   boundHistory, entriesOf, groupBySubscription, HISTORY_FORMAT_VERSION, historyRows, parseHistory, serializeHistory,
@@ -63,8 +64,8 @@ describe('historyRows', () => {
     assert.ok(batch?.kind === 'batch');
     assert.deepEqual(batch.batch.entries.map((e) => e.idSubscription), ['sub_a', 'sub_b', 'sub_c']);
     assert.equal(batch.batch.at, 10);
-    assert.equal(batch.batch.subscriptions, 3);
-    assert.deepEqual(batch.batch.totals, { done: 1, partial: 1, failed: 1 });
+    assert.deepEqual(batch.batch.rows.map((r) => [r.idSubscription, r.state]), [['sub_a', 'done'], ['sub_b', 'partial'], ['sub_c', 'failed']], 'without its record, one row per write by its outcome');
+    assert.deepEqual(batch.batch.unwritten, []);
     // The batch's write to sub_a is not repeated under sub_a's own row.
     const [single] = rows;
     assert.ok(single?.kind === 'subscription');
@@ -74,6 +75,70 @@ describe('historyRows', () => {
   it('keeps two batches apart, the newest first; writes without a batch id (older files) stay by subscription', () => {
     const rows = historyRows([inBatch('a', 1, 'sub_a', 'OLD'), inBatch('b', 5, 'sub_a', 'NEW'), { ...entry('c', 3, 'sub_b'), origin: 'batch' }]);
     assert.deepEqual(rows.map((r) => (r.kind === 'batch' ? r.batch.id : r.group.idSubscription)), ['NEW', 'sub_b', 'OLD']);
+  });
+
+  it('with its record, shows every subscription of a batch: the ones it wrote to and the ones it did not, with why', () => {
+    const record: BatchRecord = {
+      id: 'B', at: 9, idGate: 'gate_a', environment: 'production',
+      rows: [
+        { idSubscription: 'sub_a', state: 'done' },
+        { idSubscription: 'sub_b', state: 'conflict', detail: '"plan" changed on the server' },
+        { idSubscription: 'sub_c', state: 'already' },
+        { idSubscription: 'sub_d', state: 'partial' },
+      ],
+    };
+    const rows = historyRows([inBatch('b1', 10, 'sub_a', 'B'), inBatch('b4', 11, 'sub_d', 'B', 'partial')], [record]);
+    assert.equal(rows.length, 1);
+    const batch = rows[0]!.kind === 'batch' ? rows[0]!.batch : assert.fail('a batch row');
+    assert.equal(batch.at, 9, 'when it ran');
+    assert.equal(batch.environment, 'production');
+    assert.deepEqual(batch.rows.map((r) => r.state), ['done', 'conflict', 'already', 'partial']);
+    assert.deepEqual(batch.entries.map((e) => e.id), ['b1', 'b4']);
+    assert.deepEqual(batch.unwritten, [record.rows[1], record.rows[2]]);
+    assert.equal(batch.undone, false);
+  });
+
+  it('shows a batch that wrote to none (every one a conflict), and marks a batch undone by a later undo that changed something', () => {
+    const none: BatchRecord = { id: 'NONE', at: 30, idGate: 'gate_a', rows: [{ idSubscription: 'sub_a', state: 'conflict' }] };
+    const undo: BatchRecord = { id: 'U', at: 20, idGate: 'gate_a', undoOf: 'B', rows: [{ idSubscription: 'sub_a', state: 'done' }, { idSubscription: 'sub_b', state: 'skipped' }] };
+    const failedUndo: BatchRecord = { id: 'U2', at: 21, idGate: 'gate_a', undoOf: 'C', rows: [{ idSubscription: 'sub_a', state: 'failed' }] };
+    const rows = historyRows([inBatch('b1', 10, 'sub_a', 'B'), inBatch('c1', 12, 'sub_a', 'C'), inBatch('u1', 20, 'sub_a', 'U')], [none, undo, failedUndo]);
+    const batches = rows.map((r) => (r.kind === 'batch' ? r.batch : assert.fail('only batches')));
+    assert.deepEqual(batches.map((b) => [b.id, b.undone, b.undoOf ?? null]), [['NONE', false, null], ['U2', false, 'C'], ['U', false, 'B'], ['C', false, null], ['B', true, null]]);
+    assert.deepEqual(batches[0]!.unwritten.map((r) => r.idSubscription), ['sub_a']);
+  });
+});
+
+describe('batch records', () => {
+  const record = (id: string, at: number, idGate = 'gate_a'): BatchRecord => ({ id, at, idGate, rows: [{ idSubscription: 'sub_a', state: 'done' }] });
+
+  it('keeps none when the history keeps no writes, none older than its days, at most MAX_BATCH_RECORDS, newest first', () => {
+    assert.deepEqual(boundBatchRecords([record('a', NOW)], { maxEntries: 0, maxDays: 30 }, NOW), []);
+    assert.deepEqual(boundBatchRecords([record('old', NOW - 31 * DAY), record('new', NOW)], { maxEntries: 10, maxDays: 30 }, NOW).map((r) => r.id), ['new']);
+    const many = Array.from({ length: MAX_BATCH_RECORDS + 5 }, (_, i) => record(`r${i}`, NOW - i));
+    const kept = boundBatchRecords(many, { maxEntries: 10, maxDays: 30 }, NOW);
+    assert.equal(kept.length, MAX_BATCH_RECORDS);
+    assert.equal(kept[0]!.id, 'r0');
+  });
+
+  it('cuts a long detail; the file round-trips records and leaves `batches` out when there are none', () => {
+    const long = batchRecord({ id: 'a', at: NOW, idGate: 'gate_a', undoOf: 'z', environment: 'staging', rows: [{ idSubscription: 'sub_a', state: 'refused', detail: 'x'.repeat(1000) }] });
+    assert.equal(long.rows[0]!.detail!.length, 300);
+    assert.ok(long.rows[0]!.detail!.endsWith('…'));
+    assert.deepEqual(parseHistory(serializeHistory([], [long])), { entries: [], batches: [long], dropped: 0 });
+    assert.ok(!('batches' in JSON.parse(serializeHistory([entry('e', NOW)]))), 'a history without batches is written as before');
+  });
+
+  it('drops a malformed record, keeps the others, and carries no unknown field along', () => {
+    const good = record('good', NOW);
+    const { batches, dropped } = parseHistory(JSON.stringify({
+      version: HISTORY_FORMAT_VERSION,
+      entries: [],
+      batches: [{ ...good, secretKey: 'must-not-survive' }, { ...good, at: 'now' }, { ...good, rows: [{ idSubscription: 'sub_a', state: 'exploded' }] }, { ...good, undoOf: 3 }],
+    }));
+    assert.equal(dropped, 3);
+    assert.deepEqual(batches, [good]);
+    assert.deepEqual(parseHistory(JSON.stringify({ version: HISTORY_FORMAT_VERSION, entries: [], batches: {} })).dropped, 1);
   });
 });
 
@@ -89,7 +154,7 @@ describe('the history file', () => {
       failure: 'DELETE failed: 500', undoOf: 'y', batchId: 'batch-1',
     };
     const text = serializeHistory([full]);
-    assert.deepEqual(parseHistory(text), { entries: [full], dropped: 0 });
+    assert.deepEqual(parseHistory(text), { entries: [full], batches: [], dropped: 0 });
     const agent: HistoryEntry = { ...full, id: 'y', origin: 'agent' };
     assert.deepEqual(parseHistory(serializeHistory([agent])).entries, [agent], "an agent's write survives a reload");
     assert.deepEqual(JSON.parse(text).version, HISTORY_FORMAT_VERSION);
@@ -118,8 +183,8 @@ describe('the history file', () => {
   });
 
   it('reads a file that is not JSON, or of another version, as empty', () => {
-    assert.deepEqual(parseHistory('{"version": 1, "entr'), { entries: [], dropped: 1 });
-    assert.deepEqual(parseHistory(JSON.stringify({ version: 99, entries: [entry('a', 1)] })), { entries: [], dropped: 1 });
-    assert.deepEqual(parseHistory('[]'), { entries: [], dropped: 1 });
+    assert.deepEqual(parseHistory('{"version": 1, "entr'), { entries: [], batches: [], dropped: 1 });
+    assert.deepEqual(parseHistory(JSON.stringify({ version: 99, entries: [entry('a', 1)] })), { entries: [], batches: [], dropped: 1 });
+    assert.deepEqual(parseHistory('[]'), { entries: [], batches: [], dropped: 1 });
   });
 });

@@ -182,6 +182,28 @@ describe('WriteHistory', () => {
     assert.equal(await readFile(file, 'utf8'), text, 'the file is as it was');
   });
 
+  it('a batch\'s record is kept beside the writes: replaced by a resumed run\'s, shared by windows, dropped with its gate and by Clear', async () => {
+    const one = historyOn();
+    const two = historyOn();
+    const ref = await fresh({ a: 1 });
+    one.record({ ...fakeRecord(ref, Date.now()), batchId: 'B' });
+    const rows = [{ idSubscription: ref.idSubscription, state: 'done' as const }, { idSubscription: 'sub_other', state: 'cancelled' as const }];
+    await one.recordBatch({ id: 'B', at: Date.now() - 5, idGate, environment: 'production', rows });
+    await one.recordBatch({ id: 'B', at: Date.now() - 5, idGate, environment: 'production', rows: [rows[0]!, { idSubscription: 'sub_other', state: 'conflict', detail: '"plan" changed' }] });
+    await two.recordBatch({ id: 'G', at: Date.now(), idGate: 'gate_other', rows: [{ idSubscription: 'sub_o', state: 'already' }] });
+    const onFile = parseHistory(await readFile(file, 'utf8'));
+    assert.deepEqual(onFile.batches.map((b) => [b.id, b.rows.map((r) => r.state)]), [['G', ['already']], ['B', ['done', 'conflict']]], 'the resumed run\'s record replaced the first; the other window\'s kept');
+    assert.equal(onFile.entries.length, 1, 'the write is still there');
+    await one.reload();
+    assert.deepEqual(one.batchRecords().map((b) => b.id), ['G', 'B']);
+    await one.removeGate('gate_other');
+    assert.deepEqual(one.batchRecords().map((b) => b.id), ['B']);
+    await two.clear();
+    await assert.rejects(stat(file), /ENOENT/);
+    await one.reload();
+    assert.deepEqual(one.batchRecords(), []);
+  });
+
   it('an undo\'s entry names the write it undid (the save request says which); an undo that wrote nothing labels nothing', async () => {
     const history = historyOn();
     const ref = await fresh({ a: 1 });
