@@ -2,15 +2,19 @@
 // the dry run and each subscription's save, 429/503/500 answers, a Cancel part-way, and a reload that resumes from
 // whatever journal the file held at that moment (possibly older than the run). After the resumed run, three
 // invariants: nothing written twice; no key only someone else changed is written; every subscription ends in
-// exactly one recorded state that matches the server. Used by the unit layer with a fixed seed
+// exactly one recorded state that matches the server. Then, in some scenarios, Undo This Batch: someone changes keys
+// after the batch and while the undo runs, the person answers the one question (skip or write anyway), and each key
+// the batch changed ends as the undo rule says: back if still as the batch left it, theirs if they changed it and the
+// person skipped, back over theirs if they chose Write Anyway, and untouched if it changed again right before the
+// undo's write (a conflict). Used by the unit layer with a fixed seed
 // (test/unit/batchModel.test.ts) and by `npm run soak -- --batch` with fresh seeds.
 import fc from 'fast-check';
 import type { LogUpClient } from '../../src/api/logUpClient';
 import { holdsChanges, type BatchChange } from '../../src/core/batchChange';
 import type { BatchState } from '../../src/core/batchReport';
 import { hasKey, type Db, type DbValue } from '../../src/core/db';
-import { isPending, parseJournal, serializeJournal, type BatchJournal } from '../../src/db/batchJournal';
-import { dryRunBatch, runBatch, type BatchStore } from '../../src/db/batchRunner';
+import { isPending, parseJournal, serializeJournal, settleUndo, undoJournal, type BatchJournal } from '../../src/db/batchJournal';
+import { checkUndo, dryRunBatch, runBatch, type BatchStore } from '../../src/db/batchRunner';
 import { DbStore, NO_REVIEW } from '../../src/db/dbStore';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import type { SandboxHandle, SandboxRoute } from '../../src/sandbox/sandbox';
@@ -35,6 +39,8 @@ export interface BatchScenario {
   /** Resume from the journal as the file held it after this many of its writes (a crash), instead of the last one. */
   readonly crashAfter: number | undefined;
   readonly concurrency: number;
+  /** Undo This Batch after the run: changes made by someone else after the batch (`afterBatch`) or right before the undo's save (`atSave`), and the person's choice. */
+  readonly undo: { readonly choice: 'skip' | 'overwrite'; readonly external: readonly { readonly sub: number; readonly when: 'afterBatch' | 'atSave'; readonly patch: Patch }[] } | undefined;
 }
 
 const key = fc.constantFrom('a', 'b', 'c', 'd');
@@ -69,6 +75,14 @@ export const batchScenario: fc.Arbitrary<BatchScenario> = fc.record({
   cancelAt: fc.option(fc.nat(6), { nil: undefined }),
   crashAfter: fc.option(fc.nat(10), { nil: undefined }),
   concurrency: fc.integer({ min: 1, max: 4 }),
+  undo: fc.option(fc.record({
+    choice: fc.constantFrom<'skip' | 'overwrite'>('skip', 'overwrite'),
+    external: fc.array(fc.record({
+      sub: fc.nat(6),
+      when: fc.constantFrom<'afterBatch' | 'atSave'>('afterBatch', 'afterBatch', 'atSave'),
+      patch: fc.dictionary(key, fc.option(value, { nil: null, freq: 3 }), { minKeys: 1, maxKeys: 2 }),
+    }), { maxLength: 4 }),
+  }), { nil: undefined, freq: 2 }),
 });
 
 export class BatchModelViolation extends Error {}
@@ -189,6 +203,85 @@ export async function runBatchScenario(sandbox: SandboxHandle, client: LogUpClie
     if (['conflict', 'refused', 'notFound', 'already'].includes(item.state) && wroteThen) violate(`${id} is ${item.state} but was written`);
     if (item.state === 'notFound' && server) violate(`${id} exists but is not found`);
   });
+  await runUndoScenario(sandbox, client, s, resumed, violate);
+}
+
+
+/**
+ * Undo This Batch of `batch` (a finished run), with someone else's changes after the batch and right before the
+ * undo's saves, checked key by key against the undo rule.
+ */
+async function runUndoScenario(sandbox: SandboxHandle, client: LogUpClient, s: BatchScenario, batch: BatchJournal, violate: (message: string) => never): Promise<void> {
+  const plan = s.undo;
+  if (!plan) return;
+  const ids = batch.items.map((i) => i.idSubscription);
+  const patch = (i: number, p: Patch): void => {
+    const id = ids[i];
+    if (id !== undefined && sandbox.getDb(idGate, id)) sandbox.patchDb(idGate, id, p);
+  };
+  for (const e of plan.external) if (e.when === 'afterBatch') patch(e.sub, e.patch);
+  sandbox.clearFaults();
+  const store = new DbStore({ clients: { get: async () => client }, reviewer: NO_REVIEW, history: { record: () => undefined }, log: quiet });
+  const undo = await checkUndo(store, undoJournal(batch, `undo-${batch.id}`, 0), { concurrency: s.concurrency, sleep: fastSleep });
+  if (undo.items.some((i) => (i.changedSince?.length ?? 0) > 0)) count(`undo:changedSince:${plan.choice}`);
+  settleUndo(undo, plan.choice);
+  // What each subscription holds when the person answered, and what someone changes right before its undo save.
+  const answered = new Map(ids.map((id) => [id, sandbox.getDb(idGate, id)]));
+  const patchedAtSave = new Map<string, Patch>();
+  const start = sandbox.journal.length;
+  await runBatch({
+    read: (ref, signal) => store.read(ref, signal),
+    save: (ref, request) => {
+      const i = ids.indexOf(ref.idSubscription);
+      for (const e of plan.external) {
+        if (e.when !== 'atSave' || e.sub !== i || patchedAtSave.has(ref.idSubscription)) continue;
+        patch(i, e.patch);
+        patchedAtSave.set(ref.idSubscription, e.patch);
+      }
+      return store.save(ref, request);
+    },
+  }, undo, { concurrency: s.concurrency, sleep: fastSleep });
+
+  const final: readonly BatchState[] = ['done', 'already', 'skipped', 'conflict', 'refused', 'notFound', 'failed', 'partial'];
+  for (const item of undo.items) {
+    const id = item.idSubscription;
+    if (!final.includes(item.state)) violate(`undo: ${id} ended in ${item.state}`);
+    count(`undo:${item.state}`);
+    const writes = sandbox.journal.slice(start).filter((e) => e.idSubscription === id && (e.route === 'putDb' || e.route === 'deleteDb') && e.status >= 200 && e.status < 300);
+    if (writes.filter((e) => e.route === 'putDb').length > 1 || writes.filter((e) => e.route === 'deleteDb').length > 1) violate(`undo: ${id} was written twice`);
+    if (['already', 'skipped', 'conflict', 'refused', 'notFound'].includes(item.state) && writes.length > 0) violate(`undo: ${id} is ${item.state} but was written`);
+    // The check settled every key changed before the question: a conflict needs a change right before the write.
+    if (item.state === 'conflict' && !patchedAtSave.has(id)) violate(`undo: ${id} is a conflict, but nothing changed after the person answered`);
+    if (item.state === 'skipped' && plan.choice !== 'skip') violate(`undo: ${id} is skipped, but the person chose to write anyway`);
+    const server = sandbox.getDb(idGate, id) ?? {};
+    const pre = answered.get(id) ?? {};
+    const late = patchedAtSave.get(id) ?? {};
+    // What the batch did to this subscription: its journal's changes, old → new.
+    const did = batch.items.find((b) => b.idSubscription === id)?.changes ?? [];
+    const batchKeys = new Set(did.map((c) => c.key));
+    const at = (db: Db, k: string): DbValue | undefined => (hasKey(db, k) ? db[k] : undefined);
+    const lateAt = (k: string): DbValue | undefined | 'untouched' => (Object.hasOwn(late, k) ? (late[k] ?? undefined) : 'untouched');
+    for (const k of new Set([...Object.keys(server), ...Object.keys(pre), ...Object.keys(late)])) {
+      const theirLate = lateAt(k);
+      const other = theirLate === 'untouched' ? at(pre, k) : theirLate;
+      if (!batchKeys.has(k)) {
+        if (at(server, k) !== other) violate(`undo: ${id}: key ${k} outside the batch is ${JSON.stringify(at(server, k))}, should be ${JSON.stringify(other)}`);
+        continue;
+      }
+      const c = did.find((d) => d.key === k)!;
+      // The rule, from what the server held when the person answered.
+      const now = at(pre, k);
+      const ruled = now === c.after ? c.before : now === c.before ? c.before : plan.choice === 'overwrite' ? c.before : now;
+      const got = at(server, k);
+      if (item.state === 'done') {
+        // A change right before the write stays (a patch that set what the key held already changed nothing).
+        const expected = theirLate === 'untouched' || theirLate === now ? ruled : theirLate;
+        if (got !== expected) violate(`undo: ${id}: key ${k} is ${JSON.stringify(got)}, the rule says ${JSON.stringify(expected)} (${plan.choice})`);
+      } else if (got !== other && got !== ruled) {
+        violate(`undo: ${id} (${item.state}): key ${k} is ${JSON.stringify(got)}, neither what it held (${JSON.stringify(other)}) nor the rule's ${JSON.stringify(ruled)}`);
+      }
+    }
+  }
 }
 
 /** Runs `numRuns` scenarios from `seed`; resolves with fast-check's details (failed, counterexample, seed). */
