@@ -134,7 +134,7 @@ export async function checkUndo(store: BatchStore, journal: BatchJournal, option
       if (undo.changedSince.length > 0) item.changedSince = undo.changedSince;
       else delete item.changedSince;
       if (undo.safe.length === 0 && undo.changedSince.length === 0) decide(item, 'already', l10n.t('Already as before the batch.'));
-      else if (undo.changedSince.length > 0) item.detail = l10n.t('Changed since the batch: {0}.', undo.changedSince.map(describeNow).join('; '));
+      else if (undo.changedSince.length > 0) item.detail = l10n.t('Changed since the batch: {0}. Skip Them leaves it; Write Anyway puts back {1}.', undo.changedSince.map(describeNow).join('; '), undo.changedSince.map(describeBefore).join('; '));
     } catch (error) {
       if (isCancellation(error) && options.signal?.aborted) return;
       if (isNotFound(error)) decide(item, 'notFound');
@@ -143,6 +143,11 @@ export async function checkUndo(store: BatchStore, journal: BatchJournal, option
     progress.step(item);
   }, () => options.signal?.aborted === true);
   return journal;
+}
+
+/** `"plan" = "free"` (or `"plan" deleted`): what Write Anyway puts back for a key changed since the batch. */
+function describeBefore(change: KeyChange): string {
+  return change.after === undefined ? l10n.t('{0} deleted', showKey(change.key)) : `${showKey(change.key)} = ${JSON.stringify(change.after)}`;
 }
 
 /** `"plan" now "team"`: a key changed since the batch and what the server holds for it now. */

@@ -64,8 +64,8 @@ export interface HistoryBatch {
   readonly unwritten: readonly BatchRecordRow[];
   /** The batch it undid. */
   readonly undoOf?: string;
-  /** A later batch undid it (and changed something). */
-  readonly undone: boolean;
+  /** The subscriptions whose part of it a later Undo This Batch put back (fully or in part). */
+  readonly undone: ReadonlySet<string>;
 }
 
 /** The History view's top rows: a batch's writes under one batch row, every other write under its subscription. */
@@ -80,18 +80,24 @@ export function historyRows(entries: readonly HistoryEntry[], records: readonly 
     else batches.set(entry.batchId, [...(batches.get(entry.batchId) ?? []), entry]);
   }
   const byId = new Map(records.map((r) => [r.id, r]));
-  const undone = new Set(records.filter((r) => r.undoOf !== undefined && r.rows.some((row) => row.state === 'done' || row.state === 'partial')).map((r) => r.undoOf as string));
+  const undone = new Map<string, Set<string>>();
+  for (const r of records) {
+    if (r.undoOf === undefined) continue;
+    const subs = undone.get(r.undoOf) ?? new Set<string>();
+    for (const row of r.rows) if (row.state === 'done' || row.state === 'partial') subs.add(row.idSubscription);
+    undone.set(r.undoOf, subs);
+  }
   const rows: { newest: number; row: HistoryRow }[] = [
     ...groupBySubscription(single).map((group) => ({ newest: (group.entries[0] as HistoryEntry).at, row: { kind: 'subscription', group } as const })),
     ...[...batches].map(([id, list]) => {
-      const batch = batchOf(id, list, byId.get(id), undone.has(id));
+      const batch = batchOf(id, list, byId.get(id), undone.get(id) ?? new Set());
       return { newest: Math.max(batch.at, ...list.map((e) => e.at)), row: { kind: 'batch', batch } as const };
     }),
   ];
   return rows.sort((a, b) => b.newest - a.newest).map((r) => r.row);
 }
 
-function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord | undefined, undone: boolean): HistoryBatch {
+function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord | undefined, undone: ReadonlySet<string>): HistoryBatch {
   const sorted = [...list].sort((a, b) => (a.idSubscription < b.idSubscription ? -1 : a.idSubscription > b.idSubscription ? 1 : a.at - b.at));
   const first = sorted.reduce<HistoryEntry | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
   const written = new Set(sorted.map((e) => e.idSubscription));

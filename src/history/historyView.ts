@@ -48,7 +48,7 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
       const { batch } = node;
       const undone = undoneIds(this.history.list());
       const children: { id: string; node: HistoryNode }[] = [
-        ...batch.entries.map((entry) => ({ id: entry.idSubscription, node: { kind: 'write', entry, undone: batch.undone || undone.has(entry.id), inBatch: true } as const })),
+        ...batch.entries.map((entry) => ({ id: entry.idSubscription, node: { kind: 'write', entry, undone: batch.undone.has(entry.idSubscription) || undone.has(entry.id), inBatch: true } as const })),
         ...batch.unwritten.map((row) => ({ id: row.idSubscription, node: { kind: 'unwritten', batch, row } as const })),
       ];
       // Sorted by id; a subscription's writes stay in their order (the sort is stable).
@@ -98,13 +98,15 @@ function batchItem(batch: HistoryBatch, undoable: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `history:batch:${batch.id}`;
   const totals = totalsLine(batch.rows);
-  item.description = [shortTime(batch.at), batch.idGate, totals, ...(batch.undone ? [vscode.l10n.t('undone')] : [])].join(' · ');
+  const changed = batch.rows.filter((r) => r.state === 'done' || r.state === 'partial').length;
+  const undone = batch.undone.size === 0 ? [] : [batch.undone.size >= changed ? vscode.l10n.t('undone') : vscode.l10n.t('undone on {0} of {1}', batch.undone.size, changed)];
+  item.description = [shortTime(batch.at), batch.idGate, totals, ...undone].join(' · ');
   const rows = [
     vscode.l10n.t('When: {0}', longTime(batch.at)),
     batch.environment ? vscode.l10n.t('Gate: {0} ({1})', batch.idGate, batch.environment) : vscode.l10n.t('Gate: {0}', batch.idGate),
     vscode.l10n.t('Subscriptions: {0}', totals),
-    batch.undone
-      ? vscode.l10n.t('Undone since by Undo This Batch.')
+    batch.undone.size > 0
+      ? vscode.l10n.t('Undo This Batch put back what it changed on {0} of its {1} changed subscriptions.', batch.undone.size, changed)
       : undoable
         ? vscode.l10n.t('Undo This Batch puts back what it changed.')
         : batch.undoOf !== undefined
@@ -115,7 +117,7 @@ function batchItem(batch: HistoryBatch, undoable: boolean): vscode.TreeItem {
   const has = (state: BatchState): boolean => batch.rows.some((r) => r.state === state);
   item.iconPath = new vscode.ThemeIcon(has('failed') ? 'error' : has('partial') || has('conflict') ? 'warning' : batch.undoOf !== undefined ? 'discard' : 'layers');
   item.contextValue = undoable ? HISTORY_ITEM.undoableBatch : HISTORY_ITEM.batch;
-  item.accessibilityInformation = { label: [label, longTime(batch.at), batch.idGate, totals, ...(batch.undone ? [vscode.l10n.t('undone')] : [])].join(', ') };
+  item.accessibilityInformation = { label: [label, longTime(batch.at), batch.idGate, totals, ...undone].join(', ') };
   return item;
 }
 

@@ -1,10 +1,12 @@
 // A batch change, driven as a person would: three subscriptions of a production gate selected in the LogUp view
 // (click, Ctrl+click), the context menu's "Apply Change to Subscriptions…", Set a Key… plan = pro, the dry run's
 // read-only summary (nothing written yet), the one review of the batch, Apply: all three hold it, each written once.
-// Screenshot for the README: batch-review (the summary behind the review).
+// Then a colleague changes one of them, the History view shows the batch with a row per subscription, and Undo This
+// Batch from the batch row's context menu asks once about the key changed since: Skip Them, the review, Apply.
+// Screenshots for the README: batch-review (the summary behind the review) and batch-undo (the question).
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET } from './secrets.mjs';
-import { addGateByTyping, answer, clearNotifications, pick, readmeShot, treeRow, writes } from './workbenchUi.mjs';
+import { addGateByTyping, answer, chooseFromContextMenu, clearNotifications, pick, readmeShot, treeRow, viewRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_shop';
 const SUBS = ['sub_customer1', 'sub_customer2', 'sub_customer3'];
@@ -36,18 +38,7 @@ export async function run(ctx) {
     await treeRow(page, SUBS[1]).click({ modifiers: ['Control'] });
     await treeRow(page, SUBS[2]).click({ modifiers: ['Control'] });
     assert.equal(await page.locator('.part.sidebar .monaco-list-row.selected').count(), 3, 'three rows selected');
-    await treeRow(page, SUBS[2]).click({ button: 'right' });
-    const item = page.locator('.monaco-menu .action-item', { hasText: 'Apply Change to Subscriptions…' }).first();
-    await item.waitFor({ state: 'visible', timeout: 15_000 });
-    await item.hover();
-    await item.click();
-    // A context menu opened while the workbench is busy can miss the click (seen under load): the item is then
-    // highlighted and the menu still open, and Enter chooses it as a person's keyboard would.
-    const menu = page.locator('.monaco-menu').first();
-    if (await menu.isVisible().catch(() => false)) {
-      await page.waitForTimeout(1000);
-      if (await menu.isVisible().catch(() => false)) await page.keyboard.press('Enter');
-    }
+    await chooseFromContextMenu(page, treeRow(page, SUBS[2]), 'Apply Change to Subscriptions…');
   });
 
   await ctx.step('Set a Key…: plan = pro; the dry run shows its summary and writes nothing', async () => {
@@ -81,4 +72,37 @@ export async function run(ctx) {
     await page.locator('.view-lines', { hasText: 'Total: 3 subscriptions: 3 changed.' }).first().waitFor({ state: 'visible', timeout: 15_000 });
   });
   await ctx.screenshot('batch-result');
+
+  await ctx.step('a colleague changes one; the History view shows the batch with a row for each subscription', async () => {
+    sandbox.patchDb(GATE, SUBS[1], { plan: 'team' });
+    await clearNotifications(ctx);
+    await ctx.runCommand('LogUp: Show Write History');
+    await viewRow(page, 'History', 'Batch change: 3 subscriptions').waitFor({ state: 'visible', timeout: 15_000 });
+    for (const id of SUBS) await viewRow(page, 'History', id).waitFor({ state: 'visible', timeout: 15_000 });
+  });
+
+  await ctx.step('Undo This Batch from its context menu: one question about the key changed since, with the value now', async () => {
+    sandbox.clearJournal();
+    await chooseFromContextMenu(page, viewRow(page, 'History', 'Batch change: 3 subscriptions'), 'Undo This Batch');
+    await dialog(page).filter({ hasText: 'changed since' }).waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await dialog(page).innerText();
+    for (const part of [`1 key the batch wrote changed since, on ${SUBS[1]}.`, `${SUBS[1]}: "plan": "team" → "free"`, 'Skip Them', 'Write Anyway', 'Show Summary']) {
+      assert.ok(text.includes(part), `the question shows ${part}:\n${text}`);
+    }
+    assert.deepEqual(writes(sandbox), [], 'nothing written before the answer');
+  });
+  await readmeShot(ctx, 'batch-undo');
+
+  await ctx.step('Skip Them, then the review, Apply: the other two go back, the colleague\'s plan stays', async () => {
+    await dialog(page).locator('.monaco-button', { hasText: /^\s*Skip Them\s*$/ }).first().click();
+    await dialog(page).filter({ hasText: 'Undoes the batch change' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await dialog(page).locator('.monaco-button', { hasText: /^\s*Apply\s*$/ }).first().click();
+    await ctx.waitForNotification('Batch change on gate_shop: 2 changed, 1 skipped', { timeoutMs: 30_000 });
+    assert.deepEqual(SUBS.map((id) => sandbox.getDb(GATE, id).plan), ['free', 'team', 'free']);
+    assert.equal(writes(sandbox).length, 2, 'nothing sent to the skipped one');
+    await viewRow(page, 'History', 'Undo of a batch change: 3 subscriptions').waitFor({ state: 'visible', timeout: 15_000 });
+    await viewRow(page, 'History', 'skipped (changed since)').waitFor({ state: 'visible', timeout: 15_000 });
+    await viewRow(page, 'History', 'undone on 2 of 3').waitFor({ state: 'visible', timeout: 15_000 });
+  });
+  await ctx.screenshot('batch-undone');
 }

@@ -3,29 +3,10 @@
 // the in-process sandbox (its seeded demo gate, preconfigured through LOGUP_SANDBOX_URL); every request is checked
 // in the sandbox journal. The History view with the diff open is the README's `history` screenshot.
 import assert from 'node:assert/strict';
-import { readmeShot } from './workbenchUi.mjs';
+import { logupContainer, readmeShot, serialize, viewRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_sandboxDemo';
 const SUB = 'sub_alpha';
-
-function logupContainer(page) {
-  return page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="LogUp"]') }).first();
-}
-
-/** A row of one view of the side bar (`Subscriptions` or `History`). */
-function viewRow(page, view, text) {
-  const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: view }) });
-  return pane.locator('.monaco-list-row', { hasText: text }).first();
-}
-
-function writes(sandbox) {
-  return sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').map((e) => ({ route: e.route, body: e.body }));
-}
-
-function serialize(db) {
-  const keys = Object.keys(db).sort();
-  return `{\n${keys.map((k) => `  ${JSON.stringify(k)}: ${JSON.stringify(db[k])}`).join(',\n')}\n}\n`;
-}
 
 export async function run(ctx) {
   const { page, sandbox } = ctx;

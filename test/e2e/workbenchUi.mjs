@@ -29,6 +29,30 @@ export function logupContainer(page) {
   return page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="LogUp"]') }).first();
 }
 
+/** A row of one view of the LogUp container ('Subscriptions', 'History'), by the text it shows. */
+export function viewRow(page, view, text) {
+  const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: view }) });
+  return pane.locator('.monaco-list-row', { hasText: text }).first();
+}
+
+/**
+ * Right-clicks `row` and chooses `label` from its context menu. A menu opened while the workbench is busy can miss
+ * the click (seen under load): the item is then highlighted and the menu still open, and Enter chooses it as a
+ * person's keyboard would.
+ */
+export async function chooseFromContextMenu(page, row, label) {
+  await row.click({ button: 'right' });
+  const item = page.locator('.monaco-menu .action-item', { hasText: label }).first();
+  await item.waitFor({ state: 'visible', timeout: 15_000 });
+  await item.hover();
+  await item.click();
+  const menu = page.locator('.monaco-menu').first();
+  if (await menu.isVisible().catch(() => false)) {
+    await page.waitForTimeout(1000);
+    if (await menu.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+  }
+}
+
 export function treeRow(page, text) {
   return page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
 }

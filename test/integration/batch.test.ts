@@ -242,7 +242,9 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     const undoRow = await batchNode(undone.journal.id);
     assert.equal(ctx.historyTree.getTreeItem(undoRow).label, 'Undo of a batch change: 2 subscriptions');
     assert.match((await childLabels(undoRow))[1]!, /^sub_hist1: skipped \(changed since\) · Left as it is: "plan" changed since the batch\.$/);
-    assert.match(String(ctx.historyTree.getTreeItem(await batchNode(outcome.journal.id)).description), / · undone$/);
+    const original = await batchNode(outcome.journal.id);
+    assert.match(String(ctx.historyTree.getTreeItem(original).description), / · undone on 1 of 2$/, 'sub_hist1 was skipped, so only one of its two writes is undone');
+    assert.deepEqual((await childLabels(original)).filter((l) => l.endsWith(' · undone')).map((l) => l.split(':')[0]), ['sub_hist0']);
   });
 
   test('a new batch while one is unfinished asks: Cancel keeps it, Resume It finishes it, Discard starts the new one', async () => {

@@ -95,16 +95,17 @@ describe('historyRows', () => {
     assert.deepEqual(batch.rows.map((r) => r.state), ['done', 'conflict', 'already', 'partial']);
     assert.deepEqual(batch.entries.map((e) => e.id), ['b1', 'b4']);
     assert.deepEqual(batch.unwritten, [record.rows[1], record.rows[2]]);
-    assert.equal(batch.undone, false);
+    assert.equal(batch.undone.size, 0);
   });
 
-  it('shows a batch that wrote to none (every one a conflict), and marks a batch undone by a later undo that changed something', () => {
+  it('shows a batch that wrote to none (every one a conflict), and marks undone the subscriptions a later undo put back', () => {
     const none: BatchRecord = { id: 'NONE', at: 30, idGate: 'gate_a', rows: [{ idSubscription: 'sub_a', state: 'conflict' }] };
     const undo: BatchRecord = { id: 'U', at: 20, idGate: 'gate_a', undoOf: 'B', rows: [{ idSubscription: 'sub_a', state: 'done' }, { idSubscription: 'sub_b', state: 'skipped' }] };
     const failedUndo: BatchRecord = { id: 'U2', at: 21, idGate: 'gate_a', undoOf: 'C', rows: [{ idSubscription: 'sub_a', state: 'failed' }] };
     const rows = historyRows([inBatch('b1', 10, 'sub_a', 'B'), inBatch('c1', 12, 'sub_a', 'C'), inBatch('u1', 20, 'sub_a', 'U')], [none, undo, failedUndo]);
     const batches = rows.map((r) => (r.kind === 'batch' ? r.batch : assert.fail('only batches')));
-    assert.deepEqual(batches.map((b) => [b.id, b.undone, b.undoOf ?? null]), [['NONE', false, null], ['U2', false, 'C'], ['U', false, 'B'], ['C', false, null], ['B', true, null]]);
+    assert.deepEqual(batches.map((b) => [b.id, [...b.undone], b.undoOf ?? null]), [['NONE', [], null], ['U2', [], 'C'], ['U', [], 'B'], ['C', [], null], ['B', ['sub_a'], null]],
+      'B is undone on sub_a only (the undo skipped sub_b); C\'s undo failed, so C is not undone');
     assert.deepEqual(batches[0]!.unwritten.map((r) => r.idSubscription), ['sub_a']);
   });
 });
