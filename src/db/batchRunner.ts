@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { isBusy, isCancellation, isNotFound, userMessage } from '../api/failures';
 import { changesBase, changesResult, planForSubscription, reverseChanges, type BatchChange } from '../core/batchChange';
+import type { Db } from '../core/db';
 import { showKey } from '../core/limits';
 import type { KeyChange } from '../core/merge';
 import { undoChanges } from '../core/undo';
@@ -71,16 +72,27 @@ export async function dryRunBatch(store: BatchStore, idGate: string, ids: readon
     createdAt: Date.now(),
     items: ids.map((idSubscription) => ({ idSubscription, state: 'cancelled' })),
   };
+  await readEach(store, journal, options, (item, db) => {
+    const plan = planForSubscription(change, db);
+    if (plan.kind === 'change') decide(item, 'change', undefined, plan.changes);
+    else if (plan.kind === 'refused') decide(item, 'refused', plan.problems.join(' '));
+    else if (plan.kind === 'conflict') decide(item, 'conflict', plan.reason);
+    else decide(item, 'already');
+  });
+  return journal;
+}
+
+/**
+ * Reads each subscription of the journal (at most `concurrency` at a time, 429/503 waited out) and hands its DB to
+ * `decideFor`; one not found is `notFound`, one whose read failed `failed`, one not read before a Cancel is left.
+ */
+async function readEach(store: BatchStore, journal: BatchJournal, options: BatchOptions, decideFor: (item: BatchItem, db: Db) => void): Promise<void> {
   const progress = tracker(journal.items, options);
   await forEachLimited(journal.items, options.concurrency, async (item) => {
-    const ref = { idGate, idSubscription: item.idSubscription };
+    const ref = { idGate: journal.idGate, idSubscription: item.idSubscription };
     try {
       const { db } = await retryBusy(() => store.read(ref, options.signal), options);
-      const plan = planForSubscription(change, db);
-      if (plan.kind === 'change') decide(item, 'change', undefined, plan.changes);
-      else if (plan.kind === 'refused') decide(item, 'refused', plan.problems.join(' '));
-      else if (plan.kind === 'conflict') decide(item, 'conflict', plan.reason);
-      else decide(item, 'already');
+      decideFor(item, db);
     } catch (error) {
       if (isCancellation(error) && options.signal?.aborted) return;
       if (isNotFound(error)) decide(item, 'notFound');
@@ -88,7 +100,6 @@ export async function dryRunBatch(store: BatchStore, idGate: string, ids: readon
     }
     progress.step(item);
   }, () => options.signal?.aborted === true);
-  return journal;
 }
 
 /**
@@ -123,25 +134,15 @@ export async function runBatch(store: BatchStore, journal: BatchJournal, options
  * (settleUndo), a subscription already back as before is `already`. Nothing is written.
  */
 export async function checkUndo(store: BatchStore, journal: BatchJournal, options: BatchOptions): Promise<BatchJournal> {
-  const progress = tracker(journal.items, options);
-  await forEachLimited(journal.items, options.concurrency, async (item) => {
-    const ref = { idGate: journal.idGate, idSubscription: item.idSubscription };
-    try {
-      const { db } = await retryBusy(() => store.read(ref, options.signal), options);
-      // The undo journal holds the batch's changes reversed; reversed again they are what the batch did.
-      const undo = undoChanges(reverseChanges(item.changes ?? []), db);
-      item.changes = undo.safe;
-      if (undo.changedSince.length > 0) item.changedSince = undo.changedSince;
-      else delete item.changedSince;
-      if (undo.safe.length === 0 && undo.changedSince.length === 0) decide(item, 'already', l10n.t('Already as before the batch.'));
-      else if (undo.changedSince.length > 0) item.detail = l10n.t('Changed since the batch: {0}. Skip Them leaves it; Write Anyway puts back {1}.', undo.changedSince.map(describeNow).join('; '), undo.changedSince.map(describeBefore).join('; '));
-    } catch (error) {
-      if (isCancellation(error) && options.signal?.aborted) return;
-      if (isNotFound(error)) decide(item, 'notFound');
-      else decide(item, 'failed', l10n.t('Could not be read: {0}', userMessage(error)));
-    }
-    progress.step(item);
-  }, () => options.signal?.aborted === true);
+  await readEach(store, journal, options, (item, db) => {
+    // The undo journal holds the batch's changes reversed; reversed again they are what the batch did.
+    const undo = undoChanges(reverseChanges(item.changes ?? []), db);
+    item.changes = undo.safe;
+    if (undo.changedSince.length > 0) item.changedSince = undo.changedSince;
+    else delete item.changedSince;
+    if (undo.safe.length === 0 && undo.changedSince.length === 0) decide(item, 'already', l10n.t('Already as before the batch.'));
+    else if (undo.changedSince.length > 0) item.detail = l10n.t('Changed since the batch: {0}. Skip Them leaves it; Write Anyway puts back {1}.', undo.changedSince.map(describeNow).join('; '), undo.changedSince.map(describeBefore).join('; '));
+  });
   return journal;
 }
 
