@@ -4,8 +4,9 @@
 //   node esbuild.mjs --watch      rebuild on change, with a problem matcher for VS Code tasks
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, writeFileSync, mkdirSync, watch as watchFs } from 'node:fs';
 import { createRequire } from 'node:module';
+import { posix, relative, sep } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -46,13 +47,23 @@ const integrationTests = readdirSync('test/integration')
   .map((f) => `test/integration/${f}`);
 
 /**
- * The lazily loaded bundle: a dynamic `import()` of it, from that folder, is left as a require() of the bundle's file
- * at run time, so activation does not parse it. The api (undici, zod, 365 KB) is read when the first client is made.
- * The command handlers are in dist/extension.js: a bundle of their own saved about 2 ms of activation and cost a
- * copy of every module both bundles imported (BENCHMARKS.md, 2026-12-05). Anything else imported lazily is bundled
- * as usual. test/unit/architecture.test.ts keeps the list of lazy imports equal to this one.
+ * The lazily loaded bundles: a dynamic `import()` of `request`, from a module in `from`, is left as a require() of
+ * `file` at run time, so activation does not parse it. Anything else imported lazily is bundled as usual.
+ * test/unit/architecture.test.ts keeps the list of lazy imports equal to this one.
+ * - dist/api.js, the client (undici, zod, 365 KB), is read when the first client is made. It is built on its own and
+ *   holds its own copy of the few src/api modules the extension uses too (so its errors are branded, errors.ts).
+ * - dist/format.js, jsonc-parser's formatter, is read at the first Format Document (db/dbFormatter.ts). Its module of
+ *   indentation strings (1,200 strings made at load) took a fifth of activation. It is built on its own too.
+ * - dist/handlers.js, the command, link and chat tool handlers (about 40 % of the code), is read at the first command,
+ *   link or tool call. It copies nothing: every module the activation bundle holds it takes from there
+ *   (`fromActivationBundle`), so both share one state, one @vscode/l10n and one class per error.
  */
-const LAZY = [{ from: 'src/gates', request: '../api', file: './api.js' }];
+const LAZY = [
+  { from: 'src/gates', request: '../api', file: './api.js' },
+  { from: 'src/db', request: 'jsonc-parser', file: './format.js' },
+  { from: 'src/commands', request: './handlers', file: './handlers.js' },
+  { from: 'src/tools', request: './handlers', file: './handlers.js' },
+];
 const lazyBundles = {
   name: 'lazy-bundles',
   setup(build) {
@@ -64,6 +75,54 @@ const lazyBundles = {
     });
   },
 };
+
+/**
+ * jsonc-parser's modules only define functions and constant tables, but its package.json does not say so
+ * (`sideEffects`), so esbuild keeps every module an import reaches, used or not: activation would still build the
+ * formatter's tables. Told so, esbuild leaves out what nothing calls.
+ */
+const pureJsoncParser = {
+  name: 'pure-jsonc-parser',
+  setup(build) {
+    build.onResolve({ filter: /^(jsonc-parser|\.\.?\/.*)$/ }, async (args) => {
+      if (args.pluginData === 'pure-jsonc-parser' || (args.path !== 'jsonc-parser' && !args.importer.split(sep).join('/').includes('/node_modules/jsonc-parser/'))) return undefined;
+      const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'pure-jsonc-parser' });
+      return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path, sideEffects: false };
+    });
+  },
+};
+
+/** A module's name in esbuild's metafile: its path from here, or `namespace:path` for a virtual one. */
+const metaName = (resolved) => (resolved.namespace === 'file' ? relative(process.cwd(), resolved.path).split(sep).join('/') : `${resolved.namespace}:${resolved.path}`);
+
+/**
+ * In the handlers bundle, an import of a module the activation bundle holds (`activationModules`, names from its
+ * metafile) becomes `require('./extension.js').__modules[name]`: the extension host has loaded dist/extension.js with
+ * require(), so Node returns that loaded bundle, and the module is the very one activation made. `used` collects the
+ * names, for the activation bundle to export (`buildExtension`).
+ */
+const fromActivationBundle = (activationModules, used) => ({
+  name: 'from-activation-bundle',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.kind === 'entry-point' || args.pluginData === 'from-activation-bundle' || args.namespace === 'activation-bundle') return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, namespace: args.namespace, pluginData: 'from-activation-bundle',
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      if (resolved.external) return { path: resolved.path, external: true };
+      const name = metaName(resolved);
+      if (!activationModules.has(name)) return { path: resolved.path, namespace: resolved.namespace, pluginData: resolved.pluginData, sideEffects: resolved.sideEffects };
+      used.add(name);
+      return { path: name, namespace: 'activation-bundle' };
+    });
+    build.onResolve({ filter: /^\.\/extension\.js$/, namespace: 'activation-bundle' }, () => ({ path: './extension.js', external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'activation-bundle' }, (args) => ({
+      contents: `module.exports = require('./extension.js').__modules[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+  },
+});
 
 /**
  * `import * as vscode from 'vscode'` in every module would each copy the whole API object (esbuild's CommonJS interop
@@ -79,18 +138,48 @@ const oneVscodeNamespace = {
   },
 };
 
+const activationOptions = {
+  ...common,
+  outfile: 'dist/extension.js',
+  external: ['vscode'],
+  metafile: true,
+  plugins: [...common.plugins, lazyBundles, pureJsoncParser, oneVscodeNamespace],
+  // lowered to require(): the extension host loads CommonJS, and require is what VS Code's loader hooks
+  supported: { 'dynamic-import': false },
+};
+const entry = (sourcefile, contents) => ({ stdin: { contents, sourcefile, resolveDir: process.cwd(), loader: 'js' } });
+
+/**
+ * dist/extension.js and dist/handlers.js, in three steps: which modules activation holds (a build not written), the
+ * handlers taking those from it, and activation exporting, as `__modules`, the namespace of each one they take.
+ * Fails when a module ends up in both (a copy would have its own state). Resolves to both metafiles.
+ */
+async function buildExtension() {
+  const activation = 'export * from \'./src/extension\';';
+  const first = await esbuild.build({ ...activationOptions, ...entry('extension.js', activation), write: false });
+  const activationModules = new Set(Object.keys(first.metafile.inputs));
+  const used = new Set();
+  const handlerModules = [...new Set(LAZY.filter((l) => l.file === './handlers.js').map((l) => posix.join(l.from, l.request)))];
+  const handlers = await esbuild.build({
+    ...activationOptions,
+    ...entry('handlers.js', handlerModules.map((m) => `export * from './${m}';`).join('\n')),
+    outfile: 'dist/handlers.js',
+    plugins: [...common.plugins, lazyBundles, fromActivationBundle(activationModules, used), pureJsoncParser, oneVscodeNamespace],
+  });
+  const names = [...used].sort();
+  const imports = names.map((name, i) => `import * as m${i} from '${name.startsWith('vscode-api:') ? 'vscode' : `./${name}`}';`);
+  const table = `export const __modules = { ${names.map((name, i) => `${JSON.stringify(name)}: m${i}`).join(', ')} };`;
+  const extension = await esbuild.build({ ...activationOptions, ...entry('extension.js', [activation, ...imports, table].join('\n')) });
+  const both = Object.keys(handlers.metafile.inputs).filter((m) => m in extension.metafile.inputs && m !== '<stdin>');
+  // A module of a package activation uses only in part (jsonc-parser) would bring all its imports: its namespace needs every export.
+  const added = Object.keys(extension.metafile.inputs).filter((m) => !activationModules.has(m));
+  if (both.length + added.length > 0) throw new Error(`dist/handlers.js copies ${both.join(', ') || 'nothing'}; the module table adds ${added.join(', ') || 'nothing'} to dist/extension.js`);
+  return [extension.metafile, handlers.metafile];
+}
+
 const builds = [
-  {
-    ...common,
-    entryPoints: { extension: 'src/extension.ts' },
-    outdir: 'dist',
-    external: ['vscode'],
-    metafile: true,
-    plugins: [...common.plugins, lazyBundles, oneVscodeNamespace],
-    // lowered to require(): the extension host loads CommonJS, and require is what VS Code's loader hooks
-    supported: { 'dynamic-import': false },
-  },
   { ...common, entryPoints: { api: 'src/api/index.ts' }, outdir: 'dist', metafile: true },
+  { ...common, ...entry('format.js', "export { format } from 'jsonc-parser';"), outfile: 'dist/format.js', metafile: true, plugins: [...common.plugins, pureJsoncParser] },
   { ...common, entryPoints: { sandbox: 'src/sandbox/cli.ts' }, outdir: 'dist' },
 ];
 if (!production && integrationTests.length > 0) {
@@ -116,11 +205,23 @@ function exportL10n(outDir) {
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
+  // The extension's two bundles are built in steps that esbuild's watch cannot chain: any change in src/ rebuilds both.
+  let pending;
+  const rebuild = () => buildExtension().catch(() => undefined); // esbuild has printed the errors
+  await rebuild();
+  watchFs('src', { recursive: true }, () => {
+    clearTimeout(pending);
+    pending = setTimeout(rebuild, 100);
+  });
 } else {
-  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  const [[extension, handlers], api, format] = await Promise.all([buildExtension(), ...builds.map((b) => esbuild.build(b))])
+    .then(([e, ...rest]) => [e, ...rest.map((r) => r.metafile)]);
   mkdirSync('dist', { recursive: true });
-  // one metafile for the shipped code: the extension bundle and the lazily loaded command and api bundles
-  const [extension, api] = [results[0].metafile, results[1].metafile];
-  writeFileSync('dist/meta.json', JSON.stringify({ inputs: { ...extension.inputs, ...api.inputs }, outputs: { ...extension.outputs, ...api.outputs } }));
+  // one metafile for the shipped code: the extension bundle and the bundles it loads lazily
+  const all = [extension, handlers, api, format];
+  writeFileSync('dist/meta.json', JSON.stringify({
+    inputs: Object.assign({}, ...all.map((m) => m.inputs)),
+    outputs: Object.assign({}, ...all.map((m) => m.outputs)),
+  }));
   if (production) exportL10n('./l10n');
 }
