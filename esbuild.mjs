@@ -4,9 +4,10 @@
 //   node esbuild.mjs --watch      rebuild on change, with a problem matcher for VS Code tasks
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync, mkdirSync, watch as watchFs } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, watch as watchFs, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { posix, relative, sep } from 'node:path';
+import ts from 'typescript';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -97,10 +98,40 @@ const pureJsoncParser = {
 const metaName = (resolved) => (resolved.namespace === 'file' ? relative(process.cwd(), resolved.path).split(sep).join('/') : `${resolved.namespace}:${resolved.path}`);
 
 /**
+ * The names `importer` takes from `specifier`: its imports and re-exports of it, type-only ones left out; `*` when
+ * it takes the whole namespace (`import * as`, `export *`, `import()`) or is not a file esbuild can show us.
+ */
+function importedNames(importer, specifier) {
+  if (!existsSync(importer)) return new Set(['*']);
+  const names = new Set();
+  const take = (elements) => elements.filter((e) => !e.isTypeOnly).forEach((e) => names.add((e.propertyName ?? e.name).text));
+  const visit = (node) => {
+    const from = node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : undefined;
+    if (ts.isImportDeclaration(node) && from === specifier && node.importClause && !node.importClause.isTypeOnly) {
+      const { name, namedBindings } = node.importClause;
+      if (name) names.add('default');
+      if (namedBindings && ts.isNamespaceImport(namedBindings)) names.add('*');
+      else if (namedBindings) take(namedBindings.elements);
+    } else if (ts.isExportDeclaration(node) && from === specifier && !node.isTypeOnly) {
+      if (node.exportClause && ts.isNamedExports(node.exportClause)) take(node.exportClause.elements);
+      else names.add('*');
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0]?.text === specifier) {
+      names.add('*');
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile(importer, readFileSync(importer, 'utf8'), ts.ScriptTarget.Latest));
+  return names;
+}
+
+/**
  * In the handlers bundle, an import of a module the activation bundle holds (`activationModules`, names from its
- * metafile) becomes `require('./extension.js').__modules[name]`: the extension host has loaded dist/extension.js with
- * require(), so Node returns that loaded bundle, and the module is the very one activation made. `used` collects the
- * names, for the activation bundle to export (`buildExtension`).
+ * metafile) becomes a read of `require('./extension.js').__modules[module]`: the extension host has loaded
+ * dist/extension.js with require(), so Node returns that loaded bundle, and each name is the very one activation
+ * made. `used` collects, per module, the names taken (`importedNames`), for the activation bundle to export
+ * (`buildExtension`): only those, so that esbuild still leaves out of activation every export nobody uses. The
+ * virtual module is one per importer (esbuild may load it before other importers are resolved) and exports exactly
+ * what its importer takes, so a name activation does not export fails the build.
  */
 const fromActivationBundle = (activationModules, used) => ({
   name: 'from-activation-bundle',
@@ -112,16 +143,23 @@ const fromActivationBundle = (activationModules, used) => ({
       });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       if (resolved.external) return { path: resolved.path, external: true };
-      const name = metaName(resolved);
-      if (!activationModules.has(name)) return { path: resolved.path, namespace: resolved.namespace, pluginData: resolved.pluginData, sideEffects: resolved.sideEffects };
-      used.add(name);
-      return { path: name, namespace: 'activation-bundle' };
+      const module = metaName(resolved);
+      if (!activationModules.has(module)) return { path: resolved.path, namespace: resolved.namespace, pluginData: resolved.pluginData, sideEffects: resolved.sideEffects };
+      const names = importedNames(args.importer, args.path);
+      used.set(module, new Set([...(used.get(module) ?? []), ...names]));
+      return { path: `${module} for ${metaName({ namespace: args.namespace, path: args.importer })}`, namespace: 'activation-bundle', pluginData: { module, names } };
     });
     build.onResolve({ filter: /^\.\/extension\.js$/, namespace: 'activation-bundle' }, () => ({ path: './extension.js', external: true }));
-    build.onLoad({ filter: /.*/, namespace: 'activation-bundle' }, (args) => ({
-      contents: `module.exports = require('./extension.js').__modules[${JSON.stringify(args.path)}];`,
-      loader: 'js',
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'activation-bundle' }, ({ pluginData: { module, names } }) => {
+      const from = `require('./extension.js').__modules[${JSON.stringify(module)}]`;
+      if (names.has('*')) return { contents: `module.exports = ${from};`, loader: 'js' };
+      const list = [...names];
+      return {
+        contents: [`const m = ${from};`, ...list.map((n, i) => `const x${i} = m[${JSON.stringify(n)}];`),
+          `export { ${list.map((n, i) => `x${i} as ${n}`).join(', ')} };`].join('\n'),
+        loader: 'js',
+      };
+    });
   },
 });
 
@@ -155,14 +193,14 @@ const entry = (sourcefile, contents) => ({ stdin: { contents, sourcefile, resolv
 
 /**
  * dist/extension.js and dist/handlers.js, in three steps: which modules activation holds (a build not written), the
- * handlers taking those from it, and activation exporting, as `__modules`, the namespace of each one they take.
+ * handlers taking those from it, and activation exporting, as `__modules`, what they take of each.
  * Fails when a module ends up in both (a copy would have its own state). Resolves to both metafiles.
  */
 async function buildExtension() {
   const activation = 'export * from \'./src/extension\';';
   const first = await esbuild.build({ ...activationOptions, ...entry('extension.js', activation), write: false });
   const activationModules = new Set(Object.keys(first.metafile.inputs));
-  const used = new Set();
+  const used = new Map();
   const handlerModules = [...new Set(LAZY.filter((l) => l.file === './handlers.js').map((l) => posix.join(l.from, l.request)))];
   const handlers = await esbuild.build({
     ...activationOptions,
@@ -170,9 +208,18 @@ async function buildExtension() {
     outfile: 'dist/handlers.js',
     plugins: [...common.plugins, lazyBundles, fromActivationBundle(activationModules, used), pureJsoncParser, oneVscodeNamespace],
   });
-  const names = [...used].sort();
-  const imports = names.map((name, i) => `import * as m${i} from '${name.startsWith('vscode-api:') ? 'vscode' : `./${name}`}';`);
-  const table = `export const __modules = { ${names.map((name, i) => `${JSON.stringify(name)}: m${i}`).join(', ')} };`;
+  // the table: a module's namespace when a handler takes all of it, else an object of the names they take
+  const modules = [...used.keys()].sort();
+  const imports = modules.map((module, i) => {
+    const from = module.startsWith('vscode-api:') ? 'vscode' : `./${module}`;
+    const names = [...used.get(module)];
+    return names.includes('*') ? `import * as m${i} from '${from}';` : `import { ${names.map((n, j) => `${n} as m${i}_${j}`).join(', ')} } from '${from}';`;
+  });
+  const values = modules.map((module, i) => {
+    const names = [...used.get(module)];
+    return `${JSON.stringify(module)}: ${names.includes('*') ? `m${i}` : `{ ${names.map((n, j) => `${JSON.stringify(n)}: m${i}_${j}`).join(', ')} }`}`;
+  });
+  const table = `export const __modules = { ${values.join(', ')} };`;
   const extension = await esbuild.build({ ...activationOptions, ...entry('extension.js', [activation, ...imports, table].join('\n')) });
   const both = Object.keys(handlers.metafile.inputs).filter((m) => m in extension.metafile.inputs && m !== '<stdin>');
   // A module of a package activation uses only in part (jsonc-parser) would bring all its imports: its namespace needs every export.
