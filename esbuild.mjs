@@ -126,12 +126,12 @@ function importedNames(importer, specifier) {
 
 /**
  * In the handlers bundle, an import of a module the activation bundle holds (`activationModules`, names from its
- * metafile) becomes a read of `require('./extension.js').__modules[module]`: the extension host has loaded
- * dist/extension.js with require(), so Node returns that loaded bundle, and each name is the very one activation
- * made. `used` collects, per module, the names taken (`importedNames`), for the activation bundle to export
- * (`buildExtension`): only those, so that esbuild still leaves out of activation every export nobody uses. The
- * virtual module is one per importer (esbuild may load it before other importers are resolved) and exports exactly
- * what its importer takes, so a name activation does not export fails the build.
+ * metafile) becomes a read of the `__modules` that dist/extension.js exports, and the extension host has loaded it
+ * with require() (so Node holds it in require.cache): each name is the very one activation made. `used` collects, per
+ * module, the names taken (`importedNames`), for the activation bundle to export (`buildExtension`): only those, so
+ * that esbuild still leaves out of activation every export nobody uses. The virtual module is one per importer
+ * (esbuild may load it before other importers are resolved) and exports exactly what its importer takes, so a name
+ * activation does not export fails the build.
  */
 const fromActivationBundle = (activationModules, used) => ({
   name: 'from-activation-bundle',
@@ -149,9 +149,20 @@ const fromActivationBundle = (activationModules, used) => ({
       used.set(module, new Set([...(used.get(module) ?? []), ...names]));
       return { path: `${module} for ${metaName({ namespace: args.namespace, path: args.importer })}`, namespace: 'activation-bundle', pluginData: { module, names } };
     });
-    build.onResolve({ filter: /^\.\/extension\.js$/, namespace: 'activation-bundle' }, () => ({ path: './extension.js', external: true }));
+    // One module reads the table, from the activation bundle already loaded: were it not (another loader than
+    // require, a copy), requiring it would make a second activation bundle, with its own state, that nothing activated.
+    build.onResolve({ filter: /^activation-bundle$/, namespace: 'activation-bundle' }, () => ({ path: 'table', namespace: 'activation-table' }));
+    build.onResolve({ filter: /^\.\/extension\.js$/, namespace: 'activation-table' }, () => ({ path: './extension.js', external: true }));
+    build.onLoad({ filter: /.*/, namespace: 'activation-table' }, () => ({
+      contents: [
+        "const path = require.resolve('./extension.js');",
+        "if (!require.cache[path]) throw new Error(`dist/handlers.js is loaded by ${path}, after it`);",
+        'module.exports = require.cache[path].exports.__modules;',
+      ].join('\n'),
+      loader: 'js',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'activation-bundle' }, ({ pluginData: { module, names } }) => {
-      const from = `require('./extension.js').__modules[${JSON.stringify(module)}]`;
+      const from = `require('activation-bundle')[${JSON.stringify(module)}]`;
       if (names.has('*')) return { contents: `module.exports = ${from};`, loader: 'js' };
       const list = [...names];
       return {
