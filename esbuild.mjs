@@ -223,11 +223,11 @@ async function buildExtension() {
   const modules = [...used.keys()].sort();
   const imports = modules.map((module, i) => {
     const from = module.startsWith('vscode-api:') ? 'vscode' : `./${module}`;
-    const names = [...used.get(module)];
+    const names = [...used.get(module)].sort();
     return names.includes('*') ? `import * as m${i} from '${from}';` : `import { ${names.map((n, j) => `${n} as m${i}_${j}`).join(', ')} } from '${from}';`;
   });
   const values = modules.map((module, i) => {
-    const names = [...used.get(module)];
+    const names = [...used.get(module)].sort();
     return `${JSON.stringify(module)}: ${names.includes('*') ? `m${i}` : `{ ${names.map((n, j) => `${JSON.stringify(n)}: m${i}_${j}`).join(', ')} }`}`;
   });
   const table = `export const __modules = { ${values.join(', ')} };`;
