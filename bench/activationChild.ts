@@ -1,7 +1,7 @@
 // Section 3, one sample: in a fresh process, time require(bundle) + activate(context) the way the extension host
 // does it, with `vscode` resolved to the stand-in (loaded before the clock starts, as VS Code's API is).
 // With --probe (the instrumented bundle) it reports which packages were evaluated after activation, after a
-// document check and after the first client was created, instead of timing. With --bare the Node modules the
+// document check, after the first client was created and after the first command, instead of timing. With --bare the Node modules the
 // extension host has loaded are not loaded first: the same bundle timed from a bare Node.
 import Module from 'node:module';
 import { resolve } from 'node:path';
@@ -51,7 +51,10 @@ async function probe(): Promise<void> {
   const client = await ctx.clients.createUnregistered('gate_x', 'http://127.0.0.1:9/v1_0', 'not-a-secret');
   await client.close();
   const afterFirstClient = loaded();
-  process.stdout.write(`${JSON.stringify({ afterActivate, afterDocumentCheck, afterFirstClient })}\n`);
+  // The person runs a command (Show Log: it needs nothing else).
+  await stub.commands.executeCommand('logup.showLog');
+  const afterFirstCommand = loaded();
+  process.stdout.write(`${JSON.stringify({ afterActivate, afterDocumentCheck, afterFirstClient, afterFirstCommand })}\n`);
 }
 
 function time(): void {

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { Ctx } from './ctx';
-import { ensureSandboxDemoGate } from './commands/handlers';
-import { followLink, registerCommands } from './commands/registry';
+import { ensureSandboxDemoGate, followLink, registerCommands } from './commands/registry';
 import { useTranslations } from './api/translations';
 import { createTools, registerTools } from './tools/registry';
 

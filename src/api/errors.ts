@@ -13,12 +13,16 @@ export const TOKEN_PATH = '/oauth/token';
 
 type Branded = { readonly brand: symbol };
 
+/** The registered symbols' prefix: a brand is `Symbol.for(BRAND_PREFIX + the class's name)`. */
+const BRAND_PREFIX = 'logup-vscode.';
+
 /** Brands instances, names them after their class, and answers `instanceof` from the brand. */
 export abstract class BrandedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    // Class names survive bundling (esbuild keepNames), so the name tells the log what failed.
-    this.name = new.target.name;
+    // The name tells the log what failed. It is read from the brand, which holds the class's name as text: minified
+    // code renames classes, and the activation bundle is built without esbuild's keepNames (esbuild.mjs).
+    this.name = ((new.target as unknown as Partial<Branded>).brand?.description ?? '').slice(BRAND_PREFIX.length) || 'Error';
     // Every class from new.target up puts its brand here, so `instanceof` a parent class holds too.
     for (let c: unknown = new.target; c !== BrandedError && typeof c === 'function'; c = Object.getPrototypeOf(c)) {
       if (Object.hasOwn(c, 'brand')) Object.defineProperty(this, (c as unknown as Branded).brand, { value: true });

@@ -255,7 +255,10 @@ describe('failures: one vocabulary, decided from the typed errors', () => {
     assert.equal(new LogUpCancelledError('GET', '/x').name, 'LogUpCancelledError');
   });
 
-  /** errors.ts and failures.ts bundled on their own, as a second bundle holds its own copy of the classes. */
+  /**
+   * errors.ts and failures.ts bundled on their own, as a second bundle holds its own copy of the classes, minified
+   * without keepNames as the activation bundle is (esbuild.mjs): classes are renamed.
+   */
   function secondCopy(minify: boolean): { copy: typeof import('../../src/api/errors') & typeof failures; inputs: string[] } {
     const result = buildSync({
       stdin: { contents: "export * from './errors'; export * from './failures';", resolveDir: join(__dirname, '..', '..', 'src', 'api'), loader: 'ts' },
@@ -265,7 +268,7 @@ describe('failures: one vocabulary, decided from the typed errors', () => {
       write: false,
       metafile: true,
       minify,
-      keepNames: true,
+      keepNames: false,
     });
     const module = { exports: {} as Record<string, unknown> };
     new Function('module', 'exports', 'require', result.outputFiles[0]!.text)(module, module.exports, require);
@@ -279,7 +282,8 @@ describe('failures: one vocabulary, decided from the typed errors', () => {
     assert.ok(inputs.every((i) => !/node_modules\/(?!@vscode\/l10n\/)/.test(i)), `no undici or zod for activation to load: ${inputs.join(', ')}`);
 
     const theirs = new copy.LogUpHttpError('POST', '/oauth/token', 401, 'INVALID_CLIENT', 'Unauthorized');
-    assert.equal(theirs.name, 'LogUpHttpError', 'keepNames keeps the minified class name');
+    assert.equal(theirs.name, 'LogUpHttpError', 'the brand names a minified class');
+    assert.equal(new copy.LogUpConfigError('x').name, 'LogUpConfigError');
     assert.ok(theirs instanceof LogUpHttpError);
     assert.ok(theirs instanceof LogUpError, 'a subclass is an instance of its parent');
     assert.ok(!(theirs instanceof LogUpNetworkError));

@@ -110,8 +110,8 @@ describe('architecture', () => {
     }
   });
 
-  it('the one lazy import is the lazily loaded bundle esbuild.mjs makes: the api', () => {
-    assert.deepEqual(lazyImports(), ['gates/clientRegistry → ../api']);
+  it('the lazy imports are the lazily loaded bundles esbuild.mjs makes: the api, the formatter, the handlers', () => {
+    assert.deepEqual(lazyImports(), ['commands/registry → ./handlers', 'db/dbFormatter → jsonc-parser', 'gates/clientRegistry → ../api', 'tools/registry → ./handlers']);
   });
 
   it('each bundle hands its own @vscode/l10n the display language (extension, api)', () => {
