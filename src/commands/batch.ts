@@ -177,18 +177,21 @@ async function askAboutChangedSince(ctx: Ctx, journal: BatchJournal, summary: vs
   const lines = journal.items.flatMap((i) => (i.changedSince ?? []).map((c) => `${i.idSubscription}: ${describeKeyChange(c)}`));
   const listed = [...lines.slice(0, shown), ...(lines.length > shown ? [vscode.l10n.t('… and {0} more (Show Summary lists them all)', lines.length - shown)] : [])];
   const others = journal.items.filter((i) => i.state === 'change' && (i.changes?.length ?? 0) > 0).length;
-  const skip = vscode.l10n.t('Skip Them');
+  const skip = keys === 1 ? vscode.l10n.t('Skip It') : vscode.l10n.t('Skip Them');
   const writeAnyway = vscode.l10n.t('Write Anyway');
   const show = vscode.l10n.t('Show Summary');
   const detail = [
     vscode.l10n.t('Now → before the batch:'),
     ...listed,
     '',
-    vscode.l10n.t('{0}: leave them as they are and undo the rest ({1} subscriptions have keys still as the batch left them).', skip, others),
+    others === 0
+      ? vscode.l10n.t('{0}: leave what they changed as it is; nothing else is left to undo.', skip)
+      : vscode.l10n.t('{0}: leave what they changed as it is, and undo the keys still as the batch left them (on {1} of {2} subscriptions).', skip, others, journal.items.length),
     vscode.l10n.t('{0}: put back the values from before the batch over the newer ones.', writeAnyway),
   ].join('\n');
-  const message = keys === 1
-    ? vscode.l10n.t('1 key the batch wrote changed since, on {0}.', journal.items.find((i) => i.changedSince)?.idSubscription ?? '')
+  const only = subscriptions === 1 ? journal.items.find((i) => i.changedSince)?.idSubscription ?? '' : undefined;
+  const message = only !== undefined
+    ? keys === 1 ? vscode.l10n.t('1 key the batch wrote changed since, on {0}.', only) : vscode.l10n.t('{0} keys the batch wrote changed since, on {1}.', keys, only)
     : vscode.l10n.t('{0} keys the batch wrote changed since, on {1} subscriptions.', keys, subscriptions);
   for (;;) {
     const answer = await ctx.modal.ask({ id: 'undoBatchChangedKeys', severity: 'warning', message, detail, actions: [skip, writeAnyway, show] });

@@ -141,7 +141,7 @@ export async function checkUndo(store: BatchStore, journal: BatchJournal, option
     if (undo.changedSince.length > 0) item.changedSince = undo.changedSince;
     else delete item.changedSince;
     if (undo.safe.length === 0 && undo.changedSince.length === 0) decide(item, 'already', l10n.t('Already as before the batch.'));
-    else if (undo.changedSince.length > 0) item.detail = l10n.t('Changed since the batch: {0}. Skip Them leaves it; Write Anyway puts back {1}.', undo.changedSince.map(describeNow).join('; '), undo.changedSince.map(describeBefore).join('; '));
+    else if (undo.changedSince.length > 0) item.detail = l10n.t('Changed since the batch: {0}. Skipping leaves it; Write Anyway puts back {1}.', undo.changedSince.map(describeNow).join('; '), undo.changedSince.map(describeBefore).join('; '));
   });
   return journal;
 }

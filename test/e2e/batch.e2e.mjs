@@ -2,7 +2,7 @@
 // (click, Ctrl+click), the context menu's "Apply Change to Subscriptions…", Set a Key… plan = pro, the dry run's
 // read-only summary (nothing written yet), the one review of the batch, Apply: all three hold it, each written once.
 // Then a colleague changes one of them, the History view shows the batch with a row per subscription, and Undo This
-// Batch from the batch row's context menu asks once about the key changed since: Skip Them, the review, Apply.
+// Batch from the batch row's context menu asks once about the key changed since: Skip It, the review, Apply.
 // Screenshots for the README: batch-review (the summary behind the review) and batch-undo (the question).
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET } from './secrets.mjs';
@@ -86,15 +86,15 @@ export async function run(ctx) {
     await chooseFromContextMenu(page, viewRow(page, 'History', 'Batch change: 3 subscriptions'), 'Undo This Batch');
     await dialog(page).filter({ hasText: 'changed since' }).waitFor({ state: 'visible', timeout: 30_000 });
     const text = await dialog(page).innerText();
-    for (const part of [`1 key the batch wrote changed since, on ${SUBS[1]}.`, `${SUBS[1]}: "plan": "team" → "free"`, 'Skip Them', 'Write Anyway', 'Show Summary']) {
+    for (const part of [`1 key the batch wrote changed since, on ${SUBS[1]}.`, `${SUBS[1]}: "plan": "team" → "free"`, 'Skip It', 'Write Anyway', 'Show Summary']) {
       assert.ok(text.includes(part), `the question shows ${part}:\n${text}`);
     }
     assert.deepEqual(writes(sandbox), [], 'nothing written before the answer');
   });
   await readmeShot(ctx, 'batch-undo');
 
-  await ctx.step('Skip Them, then the review, Apply: the other two go back, the colleague\'s plan stays', async () => {
-    await dialog(page).locator('.monaco-button', { hasText: /^\s*Skip Them\s*$/ }).first().click();
+  await ctx.step('Skip It, then the review, Apply: the other two go back, the colleague\'s plan stays', async () => {
+    await dialog(page).locator('.monaco-button', { hasText: /^\s*Skip It\s*$/ }).first().click();
     await dialog(page).filter({ hasText: 'Undoes the batch change' }).waitFor({ state: 'visible', timeout: 30_000 });
     await dialog(page).locator('.monaco-button', { hasText: /^\s*Apply\s*$/ }).first().click();
     await ctx.waitForNotification('Batch change on gate_shop: 2 changed, 1 skipped', { timeoutMs: 30_000 });

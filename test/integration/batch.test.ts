@@ -167,11 +167,11 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     const finished = JSON.parse(await readFile(journalFile, 'utf8')) as { items: { state: string }[] };
     assert.deepEqual(finished.items.map((i) => i.state), ids.map(() => 'done'), 'nothing left to resume');
 
-    // Undo This Batch: someone changed one subscription's key since; asked once, Skip Them leaves it as they made it
+    // Undo This Batch: someone changed one subscription's key since; asked once, Skip It leaves it as they made it
     // and undoes the rest (there: tier comes back beside their level), the others go back whole.
     sandbox.patchDb(idGate, ids[2]!, { level: 'platinum' });
     questions = [];
-    const answers = new Map([['undoBatchChangedKeys', 'Skip Them'], ['batchReview', 'Apply']]);
+    const answers = new Map([['undoBatchChangedKeys', 'Skip It'], ['batchReview', 'Apply']]);
     ctx.modal.ask = async (q) => {
       questions.push(q);
       return answers.get(q.id);
@@ -219,19 +219,19 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     assert.match(children[2]!, /^sub_hist2: conflict · .*"plan"/, 'the conflict is listed with why, though nothing was written');
     assert.match(children[3]!, /^sub_hist3: already so/);
 
-    // Someone changes sub_hist1's plan after the batch. Cancel at the question sends nothing; Skip Them undoes the rest.
+    // Someone changes sub_hist1's plan after the batch. Cancel at the question sends nothing; Skip It undoes the rest.
     sandbox.patchDb(idGate, ids[1]!, { plan: 'enterprise' });
     questions = [];
     sandbox.clearJournal();
     assert.equal((await vscode.commands.executeCommand<BatchOutcome>('logup.undoThisBatch', batch))?.kind, 'cancelled');
     assert.deepEqual(questions.map((q) => q.id), ['undoBatchChangedKeys']);
-    assert.deepEqual(questions[0]!.actions, ['Skip Them', 'Write Anyway', 'Show Summary']);
+    assert.deepEqual(questions[0]!.actions, ['Skip It', 'Write Anyway', 'Show Summary']);
     assert.equal(sandbox.journal.filter((e) => e.route === 'putDb' || e.route === 'deleteDb').length, 0, 'Cancel wrote nothing');
 
     questions = [];
     ctx.modal.ask = async (q) => {
       questions.push(q);
-      return q.id === 'undoBatchChangedKeys' ? 'Skip Them' : q.id === 'batchReview' ? 'Apply' : undefined;
+      return q.id === 'undoBatchChangedKeys' ? 'Skip It' : q.id === 'batchReview' ? 'Apply' : undefined;
     };
     const undone = (await vscode.commands.executeCommand<BatchOutcome>('logup.undoThisBatch', await batchNode(outcome.journal.id)))!;
     assert.deepEqual(questions.map((q) => q.id), ['undoBatchChangedKeys', 'batchReview']);
