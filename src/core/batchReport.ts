@@ -49,8 +49,12 @@ export function countStates(rows: readonly BatchRow[]): Map<BatchState, number> 
 
 /** `3 will change, 1 already so`: every state that occurs, in STATE_ORDER. */
 export function totalsLine(rows: readonly BatchRow[]): string {
-  const counts = countStates(rows);
-  return STATE_ORDER.filter((s) => counts.has(s)).map((s) => `${counts.get(s) ?? 0} ${stateLabel(s)}`).join(', ');
+  return countsLine(countStates(rows));
+}
+
+/** The same line from counts by state (a state counted 0 is left out). */
+export function countsLine(counts: ReadonlyMap<BatchState, number>): string {
+  return STATE_ORDER.filter((s) => (counts.get(s) ?? 0) > 0).map((s) => `${counts.get(s) ?? 0} ${stateLabel(s)}`).join(', ');
 }
 
 function showValue(value: DbValue | undefined): string {

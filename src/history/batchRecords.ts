@@ -1,7 +1,7 @@
 // What a batch change did to each subscription, kept in the history file beside its writes, so that the History view
 // shows every subscription of a batch: those it wrote to (their writes) and those it did not (a conflict, skipped,
 // already so, refused, not found, not started), with why. No `vscode` import: unit-tested with node:test.
-import { STATE_ORDER, type BatchState } from '../core/batchReport';
+import { STATE_ORDER, type BatchRow, type BatchState } from '../core/batchReport';
 
 /** One subscription of a batch and where it ended. */
 export interface BatchRecordRow {
@@ -20,21 +20,32 @@ export interface BatchRecord {
   readonly environment?: string;
   /** The id of the batch this one undid. */
   readonly undoOf?: string;
+  /** How many of its subscriptions ended in each state. */
+  readonly totals: ReadonlyMap<BatchState, number>;
+  /**
+   * The subscriptions that may have no write in the history, with why: every state but changed and partly changed
+   * (their writes are the history's entries). So a batch of 1,000 that changed them all keeps no row.
+   */
   readonly rows: readonly BatchRecordRow[];
 }
 
-/** At most this many batches are kept, newest first (a batch of 1,000 subscriptions takes about 60 KB). */
+/** At most this many batches are kept, newest first. */
 export const MAX_BATCH_RECORDS = 20;
 /** A detail longer than this is cut: the summary document and the report have it whole. */
 const MAX_DETAIL = 300;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The record of a run, its details cut to size. */
-export function batchRecord(record: BatchRecord): BatchRecord {
+/** What the history keeps of a run: the counts, and the rows that may have no write, their details cut to size. */
+export function batchRecord(run: Omit<BatchRecord, 'totals' | 'rows'> & { readonly rows: readonly BatchRow[] }): BatchRecord {
+  const counts = new Map<BatchState, number>();
+  for (const { state } of run.rows) counts.set(state, (counts.get(state) ?? 0) + 1);
+  // In STATE_ORDER, as the file reads them back.
+  const totals = new Map(STATE_ORDER.filter((s) => counts.has(s)).map((s) => [s, counts.get(s) ?? 0]));
   return {
-    ...record,
-    rows: record.rows.map((r) => ({
+    ...run,
+    totals,
+    rows: run.rows.filter((r) => r.state !== 'done' && r.state !== 'partial').map((r) => ({
       idSubscription: r.idSubscription,
       state: r.state,
       ...(r.detail !== undefined ? { detail: r.detail.length > MAX_DETAIL ? `${r.detail.slice(0, MAX_DETAIL - 1)}…` : r.detail } : {}),
@@ -47,6 +58,11 @@ export function boundBatchRecords(records: readonly BatchRecord[], limits: { rea
   if (limits.maxEntries <= 0) return [];
   const oldest = now - limits.maxDays * DAY_MS;
   return records.filter((r) => r.at >= oldest).sort((a, b) => b.at - a.at).slice(0, MAX_BATCH_RECORDS);
+}
+
+/** A record as the file holds it: the totals as an object of counts. */
+export function recordJson(record: BatchRecord): unknown {
+  return { ...record, totals: Object.fromEntries(record.totals) };
 }
 
 /** The records of a history file's `batches`; one that does not have the expected shape is dropped (and counted). */
@@ -66,9 +82,15 @@ export function parseBatchRecords(raw: unknown): { records: BatchRecord[]; dropp
 /** Rebuilds a record field by field, so nothing else the file holds is carried along. */
 function toRecord(raw: unknown): BatchRecord | undefined {
   if (!isRecord(raw)) return undefined;
-  const { id, at, idGate, environment, undoOf, rows } = raw;
-  if (typeof id !== 'string' || typeof at !== 'number' || !Number.isFinite(at) || typeof idGate !== 'string' || !Array.isArray(rows)) return undefined;
+  const { id, at, idGate, environment, undoOf, totals, rows } = raw;
+  if (typeof id !== 'string' || typeof at !== 'number' || !Number.isFinite(at) || typeof idGate !== 'string' || !Array.isArray(rows) || !isRecord(totals)) return undefined;
   if ((environment !== undefined && typeof environment !== 'string') || (undoOf !== undefined && typeof undoOf !== 'string')) return undefined;
+  const counts = new Map<BatchState, number>();
+  for (const state of STATE_ORDER) {
+    const n = Object.hasOwn(totals, state) ? totals[state] : 0;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return undefined;
+    if (n > 0) counts.set(state, n);
+  }
   const parsed: BatchRecordRow[] = [];
   for (const row of rows) {
     if (!isRecord(row)) return undefined;
@@ -76,7 +98,7 @@ function toRecord(raw: unknown): BatchRecord | undefined {
     if (typeof idSubscription !== 'string' || !STATE_ORDER.includes(state as BatchState) || (detail !== undefined && typeof detail !== 'string')) return undefined;
     parsed.push({ idSubscription, state: state as BatchState, ...(detail !== undefined ? { detail } : {}) });
   }
-  return { id, at, idGate, rows: parsed, ...(environment !== undefined ? { environment } : {}), ...(undoOf !== undefined ? { undoOf } : {}) };
+  return { id, at, idGate, totals: counts, rows: parsed, ...(environment !== undefined ? { environment } : {}), ...(undoOf !== undefined ? { undoOf } : {}) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,8 @@
 import type { DbValue } from '../core/db';
 import type { CallOutcome } from '../db/dbStore';
 import type { HistoryChange } from '../core/historyText';
-import { parseBatchRecords, type BatchRecord, type BatchRecordRow } from './batchRecords';
+import type { BatchState } from '../core/batchReport';
+import { parseBatchRecords, recordJson, type BatchRecord, type BatchRecordRow } from './batchRecords';
 import type { HistoryEntry } from './historyEntry';
 
 /** How much history is kept (the `logup.history.*` settings). */
@@ -56,15 +57,15 @@ export interface HistoryBatch {
   readonly environment?: string;
   /** When it ran (its record), else its first write. */
   readonly at: number;
-  /** Every subscription of it, by where it ended: its record's rows, else one row per write by its outcome. */
-  readonly rows: readonly BatchRecordRow[];
+  /** How many of its subscriptions ended in each state: its record's, else its writes' outcomes. */
+  readonly totals: ReadonlyMap<BatchState, number>;
   /** Its writes, by subscription id. */
   readonly entries: readonly HistoryEntry[];
-  /** The subscriptions it did not write to (a conflict, skipped, already so…), by id; only known from its record. */
+  /** The subscriptions of its record with no write here (a conflict, skipped, already so…), by id. */
   readonly unwritten: readonly BatchRecordRow[];
   /** The batch it undid. */
   readonly undoOf?: string;
-  /** The subscriptions whose part of it a later Undo This Batch put back (fully or in part). */
+  /** The subscriptions whose part of it a later Undo This Batch wrote back (fully or in part). */
   readonly undone: ReadonlySet<string>;
 }
 
@@ -80,11 +81,12 @@ export function historyRows(entries: readonly HistoryEntry[], records: readonly 
     else batches.set(entry.batchId, [...(batches.get(entry.batchId) ?? []), entry]);
   }
   const byId = new Map(records.map((r) => [r.id, r]));
+  // What an undo batch wrote back: its writes that landed, by the batch it undid.
   const undone = new Map<string, Set<string>>();
   for (const r of records) {
     if (r.undoOf === undefined) continue;
     const subs = undone.get(r.undoOf) ?? new Set<string>();
-    for (const row of r.rows) if (row.state === 'done' || row.state === 'partial') subs.add(row.idSubscription);
+    for (const e of batches.get(r.id) ?? []) if (e.outcome !== 'failed') subs.add(e.idSubscription);
     undone.set(r.undoOf, subs);
   }
   const rows: { newest: number; row: HistoryRow }[] = [
@@ -101,10 +103,14 @@ function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord 
   const sorted = [...list].sort((a, b) => (a.idSubscription < b.idSubscription ? -1 : a.idSubscription > b.idSubscription ? 1 : a.at - b.at));
   const first = sorted.reduce<HistoryEntry | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
   const written = new Set(sorted.map((e) => e.idSubscription));
-  const rows: readonly BatchRecordRow[] = record?.rows ?? [...written].map((idSubscription) => {
-    const last = sorted.filter((e) => e.idSubscription === idSubscription).at(-1) as HistoryEntry;
-    return { idSubscription, state: last.outcome === 'done' ? 'done' : last.outcome };
-  });
+  let totals = record?.totals;
+  if (!totals) {
+    // Without its record (an older file): each subscription by the outcome of its last write.
+    const last = new Map(sorted.map((e) => [e.idSubscription, e.outcome]));
+    const counts = new Map<BatchState, number>();
+    for (const outcome of last.values()) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    totals = counts;
+  }
   const environment = record?.environment ?? first?.environment;
   const undoOf = record?.undoOf;
   return {
@@ -112,12 +118,17 @@ function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord 
     idGate: record?.idGate ?? (first as HistoryEntry).idGate,
     ...(environment ? { environment } : {}),
     at: record?.at ?? (first as HistoryEntry).at,
-    rows,
+    totals,
     entries: sorted,
-    unwritten: rows.filter((r) => !written.has(r.idSubscription)),
+    unwritten: (record?.rows ?? []).filter((r) => !written.has(r.idSubscription)),
     ...(undoOf !== undefined ? { undoOf } : {}),
     undone,
   };
+}
+
+/** How many subscriptions a batch counted, in every state. */
+export function batchSize(batch: HistoryBatch): number {
+  return [...batch.totals.values()].reduce((a, b) => a + b, 0);
 }
 
 /** The writes of one subscription only, newest first. */
@@ -135,7 +146,7 @@ export const HISTORY_FORMAT_VERSION = 1;
  * there are none; a version that does not know it reads the entries alone.
  */
 export function serializeHistory(entries: readonly HistoryEntry[], batches: readonly BatchRecord[] = []): string {
-  return `${JSON.stringify({ version: HISTORY_FORMAT_VERSION, entries, ...(batches.length > 0 ? { batches } : {}) })}\n`;
+  return `${JSON.stringify({ version: HISTORY_FORMAT_VERSION, entries, ...(batches.length > 0 ? { batches: batches.map(recordJson) } : {}) })}\n`;
 }
 
 /** The entries and batch records of a history file; those that do not have the expected shape are dropped and counted. */

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { COMMANDS, HISTORY_ITEM } from '../constants';
-import { stateLabel, totalsLine, type BatchState } from '../core/batchReport';
+import { countsLine, stateLabel, type BatchState } from '../core/batchReport';
 import { changeText, entrySummary, outcomeText, shownValue, stateText, type HistoryChange } from '../core/historyText';
 import type { BatchRecordRow } from './batchRecords';
 import { isUndoable, undoneIds, type HistoryEntry } from './historyEntry';
-import { historyRows, type HistoryBatch, type HistoryGroup } from './historyList';
+import { batchSize, historyRows, type HistoryBatch, type HistoryGroup } from './historyList';
 import type { WriteHistory } from './writeHistory';
 
 /**
@@ -93,12 +93,12 @@ function subscriptionItem(group: HistoryGroup): vscode.TreeItem {
 
 function batchItem(batch: HistoryBatch, undoable: boolean): vscode.TreeItem {
   const label = batch.undoOf !== undefined
-    ? vscode.l10n.t('Undo of a batch change: {0} subscriptions', batch.rows.length)
-    : vscode.l10n.t('Batch change: {0} subscriptions', batch.rows.length);
+    ? vscode.l10n.t('Undo of a batch change: {0} subscriptions', batchSize(batch))
+    : vscode.l10n.t('Batch change: {0} subscriptions', batchSize(batch));
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `history:batch:${batch.id}`;
-  const totals = totalsLine(batch.rows);
-  const changed = batch.rows.filter((r) => r.state === 'done' || r.state === 'partial').length;
+  const totals = countsLine(batch.totals);
+  const changed = (batch.totals.get('done') ?? 0) + (batch.totals.get('partial') ?? 0);
   const undone = batch.undone.size === 0 ? [] : [batch.undone.size >= changed ? vscode.l10n.t('undone') : vscode.l10n.t('undone on {0} of {1}', batch.undone.size, changed)];
   item.description = [shortTime(batch.at), batch.idGate, totals, ...undone].join(' · ');
   const rows = [
@@ -114,7 +114,7 @@ function batchItem(batch: HistoryBatch, undoable: boolean): vscode.TreeItem {
           : vscode.l10n.t('Only the last batch change can be undone as one (its journal is kept); undo its writes one by one.'),
   ];
   item.tooltip = new vscode.MarkdownString(`**${escape(label)}**\n\n${rows.map(escape).join('  \n')}`);
-  const has = (state: BatchState): boolean => batch.rows.some((r) => r.state === state);
+  const has = (state: BatchState): boolean => (batch.totals.get(state) ?? 0) > 0;
   item.iconPath = new vscode.ThemeIcon(has('failed') ? 'error' : has('partial') || has('conflict') ? 'warning' : batch.undoOf !== undefined ? 'discard' : 'layers');
   item.contextValue = undoable ? HISTORY_ITEM.undoableBatch : HISTORY_ITEM.batch;
   item.accessibilityInformation = { label: [label, longTime(batch.at), batch.idGate, totals, ...undone].join(', ') };
@@ -127,13 +127,10 @@ function unwrittenItem(batch: HistoryBatch, row: BatchRecordRow): vscode.TreeIte
   item.id = `history:batch:${batch.id}/${row.idSubscription}`;
   const state = stateLabel(row.state);
   item.description = [state, ...(row.detail ? [row.detail] : [])].join(' · ');
-  // A write the history no longer keeps (beyond logup.history.maxEntries) leaves its record's row without one.
-  const wrote = row.state === 'done' || row.state === 'partial';
-  const note = wrote ? vscode.l10n.t('Its write is no longer kept in the history (logup.history.maxEntries).') : vscode.l10n.t('Nothing was written to it by this batch.');
-  item.tooltip = new vscode.MarkdownString(`**${escape(row.idSubscription)}**: ${escape(state)}${row.detail ? `\n\n${escape(row.detail)}` : ''}\n\n${escape(note)}`);
+  item.tooltip = new vscode.MarkdownString(`**${escape(row.idSubscription)}**: ${escape(state)}${row.detail ? `\n\n${escape(row.detail)}` : ''}\n\n${escape(vscode.l10n.t('Nothing was written to it by this batch.'))}`);
   item.iconPath = unwrittenIcon(row.state);
   item.contextValue = HISTORY_ITEM.batchSubscription;
-  item.accessibilityInformation = { label: [row.idSubscription, state, row.detail ?? '', ...(wrote ? [] : [vscode.l10n.t('nothing written')])].filter(Boolean).join(', ') };
+  item.accessibilityInformation = { label: [row.idSubscription, state, row.detail ?? '', vscode.l10n.t('nothing written')].filter(Boolean).join(', ') };
   return item;
 }
 
@@ -147,10 +144,6 @@ function unwrittenIcon(state: BatchState): vscode.ThemeIcon {
       return new vscode.ThemeIcon('circle-slash');
     case 'already':
       return new vscode.ThemeIcon('pass');
-    case 'done':
-      return new vscode.ThemeIcon('check');
-    case 'partial':
-      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     default:
       return new vscode.ThemeIcon('debug-step-over', new vscode.ThemeColor('disabledForeground'));
   }

@@ -82,8 +82,8 @@ export class WriteHistory {
   }
 
   /** Records where each subscription of a batch change ended (again after a resumed run: the newer record replaces it). */
-  recordBatch(record: BatchRecord): Promise<void> {
-    const kept = batchRecord(record);
+  recordBatch(run: Parameters<typeof batchRecord>[0]): Promise<void> {
+    const kept = batchRecord(run);
     return this.update((data) => ({ ...data, batches: [kept, ...data.batches.filter((b) => b.id !== kept.id)] }));
   }
 

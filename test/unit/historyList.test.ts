@@ -1,7 +1,7 @@
 // The history as a list: bounds, grouping for the view, and a file format read defensively.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchRecord, boundBatchRecords, MAX_BATCH_RECORDS, type BatchRecord } from '../../src/history/batchRecords';
+import { batchRecord, boundBatchRecords, MAX_BATCH_RECORDS, recordJson, type BatchRecord } from '../../src/history/batchRecords';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import {
   boundHistory, entriesOf, groupBySubscription, HISTORY_FORMAT_VERSION, historyRows, parseHistory, serializeHistory,
@@ -64,7 +64,7 @@ describe('historyRows', () => {
     assert.ok(batch?.kind === 'batch');
     assert.deepEqual(batch.batch.entries.map((e) => e.idSubscription), ['sub_a', 'sub_b', 'sub_c']);
     assert.equal(batch.batch.at, 10);
-    assert.deepEqual(batch.batch.rows.map((r) => [r.idSubscription, r.state]), [['sub_a', 'done'], ['sub_b', 'partial'], ['sub_c', 'failed']], 'without its record, one row per write by its outcome');
+    assert.deepEqual(Object.fromEntries(batch.batch.totals), { done: 1, partial: 1, failed: 1 }, 'without its record, each subscription by its write\'s outcome');
     assert.deepEqual(batch.batch.unwritten, []);
     // The batch's write to sub_a is not repeated under sub_a's own row.
     const [single] = rows;
@@ -78,7 +78,7 @@ describe('historyRows', () => {
   });
 
   it('with its record, shows every subscription of a batch: the ones it wrote to and the ones it did not, with why', () => {
-    const record: BatchRecord = {
+    const record = batchRecord({
       id: 'B', at: 9, idGate: 'gate_a', environment: 'production',
       rows: [
         { idSubscription: 'sub_a', state: 'done' },
@@ -86,23 +86,26 @@ describe('historyRows', () => {
         { idSubscription: 'sub_c', state: 'already' },
         { idSubscription: 'sub_d', state: 'partial' },
       ],
-    };
+    });
+    assert.deepEqual(record.rows.map((r) => r.idSubscription), ['sub_b', 'sub_c'], 'the record keeps only the rows that wrote nothing');
     const rows = historyRows([inBatch('b1', 10, 'sub_a', 'B'), inBatch('b4', 11, 'sub_d', 'B', 'partial')], [record]);
     assert.equal(rows.length, 1);
     const batch = rows[0]!.kind === 'batch' ? rows[0]!.batch : assert.fail('a batch row');
     assert.equal(batch.at, 9, 'when it ran');
     assert.equal(batch.environment, 'production');
-    assert.deepEqual(batch.rows.map((r) => r.state), ['done', 'conflict', 'already', 'partial']);
+    assert.deepEqual(Object.fromEntries(batch.totals), { done: 1, partial: 1, conflict: 1, already: 1 });
     assert.deepEqual(batch.entries.map((e) => e.id), ['b1', 'b4']);
-    assert.deepEqual(batch.unwritten, [record.rows[1], record.rows[2]]);
+    assert.deepEqual(batch.unwritten, record.rows);
     assert.equal(batch.undone.size, 0);
   });
 
   it('shows a batch that wrote to none (every one a conflict), and marks undone the subscriptions a later undo put back', () => {
-    const none: BatchRecord = { id: 'NONE', at: 30, idGate: 'gate_a', rows: [{ idSubscription: 'sub_a', state: 'conflict' }] };
-    const undo: BatchRecord = { id: 'U', at: 20, idGate: 'gate_a', undoOf: 'B', rows: [{ idSubscription: 'sub_a', state: 'done' }, { idSubscription: 'sub_b', state: 'skipped' }] };
-    const failedUndo: BatchRecord = { id: 'U2', at: 21, idGate: 'gate_a', undoOf: 'C', rows: [{ idSubscription: 'sub_a', state: 'failed' }] };
-    const rows = historyRows([inBatch('b1', 10, 'sub_a', 'B'), inBatch('c1', 12, 'sub_a', 'C'), inBatch('u1', 20, 'sub_a', 'U')], [none, undo, failedUndo]);
+    const none = batchRecord({ id: 'NONE', at: 30, idGate: 'gate_a', rows: [{ idSubscription: 'sub_a', state: 'conflict' }] });
+    const undo = batchRecord({ id: 'U', at: 20, idGate: 'gate_a', undoOf: 'B', rows: [{ idSubscription: 'sub_a', state: 'done' }, { idSubscription: 'sub_b', state: 'skipped' }] });
+    const failedUndo = batchRecord({ id: 'U2', at: 21, idGate: 'gate_a', undoOf: 'C', rows: [{ idSubscription: 'sub_a', state: 'failed' }] });
+    const rows = historyRows([
+      inBatch('b1', 10, 'sub_a', 'B'), inBatch('b2', 10, 'sub_b', 'B'), inBatch('c1', 12, 'sub_a', 'C'), inBatch('u1', 20, 'sub_a', 'U'), inBatch('u2', 21, 'sub_a', 'U2', 'failed'),
+    ], [none, undo, failedUndo]);
     const batches = rows.map((r) => (r.kind === 'batch' ? r.batch : assert.fail('only batches')));
     assert.deepEqual(batches.map((b) => [b.id, [...b.undone], b.undoOf ?? null]), [['NONE', [], null], ['U2', [], 'C'], ['U', [], 'B'], ['C', [], null], ['B', ['sub_a'], null]],
       'B is undone on sub_a only (the undo skipped sub_b); C\'s undo failed, so C is not undone');
@@ -111,7 +114,7 @@ describe('historyRows', () => {
 });
 
 describe('batch records', () => {
-  const record = (id: string, at: number, idGate = 'gate_a'): BatchRecord => ({ id, at, idGate, rows: [{ idSubscription: 'sub_a', state: 'done' }] });
+  const record = (id: string, at: number, idGate = 'gate_a'): BatchRecord => batchRecord({ id, at, idGate, rows: [{ idSubscription: 'sub_a', state: 'done' }, { idSubscription: 'sub_b', state: 'conflict' }] });
 
   it('keeps none when the history keeps no writes, none older than its days, at most MAX_BATCH_RECORDS, newest first', () => {
     assert.deepEqual(boundBatchRecords([record('a', NOW)], { maxEntries: 0, maxDays: 30 }, NOW), []);
@@ -127,17 +130,22 @@ describe('batch records', () => {
     assert.equal(long.rows[0]!.detail!.length, 300);
     assert.ok(long.rows[0]!.detail!.endsWith('…'));
     assert.deepEqual(parseHistory(serializeHistory([], [long])), { entries: [], batches: [long], dropped: 0 });
+    assert.deepEqual(JSON.parse(serializeHistory([], [long])).batches[0].totals, { refused: 1 }, 'the counts as an object in the file');
     assert.ok(!('batches' in JSON.parse(serializeHistory([entry('e', NOW)]))), 'a history without batches is written as before');
   });
 
   it('drops a malformed record, keeps the others, and carries no unknown field along', () => {
     const good = record('good', NOW);
+    const json = recordJson(good) as Record<string, unknown>;
     const { batches, dropped } = parseHistory(JSON.stringify({
       version: HISTORY_FORMAT_VERSION,
       entries: [],
-      batches: [{ ...good, secretKey: 'must-not-survive' }, { ...good, at: 'now' }, { ...good, rows: [{ idSubscription: 'sub_a', state: 'exploded' }] }, { ...good, undoOf: 3 }],
+      batches: [
+        { ...json, secretKey: 'must-not-survive' }, { ...json, at: 'now' }, { ...json, rows: [{ idSubscription: 'sub_a', state: 'exploded' }] }, { ...json, undoOf: 3 },
+        { ...json, totals: { done: -1 } }, { ...json, totals: { done: 1.5 } }, { ...json, totals: undefined },
+      ],
     }));
-    assert.equal(dropped, 3);
+    assert.equal(dropped, 6);
     assert.deepEqual(batches, [good]);
     assert.deepEqual(parseHistory(JSON.stringify({ version: HISTORY_FORMAT_VERSION, entries: [], batches: {} })).dropped, 1);
   });

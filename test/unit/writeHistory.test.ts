@@ -192,7 +192,8 @@ describe('WriteHistory', () => {
     await one.recordBatch({ id: 'B', at: Date.now() - 5, idGate, environment: 'production', rows: [rows[0]!, { idSubscription: 'sub_other', state: 'conflict', detail: '"plan" changed' }] });
     await two.recordBatch({ id: 'G', at: Date.now(), idGate: 'gate_other', rows: [{ idSubscription: 'sub_o', state: 'already' }] });
     const onFile = parseHistory(await readFile(file, 'utf8'));
-    assert.deepEqual(onFile.batches.map((b) => [b.id, b.rows.map((r) => r.state)]), [['G', ['already']], ['B', ['done', 'conflict']]], 'the resumed run\'s record replaced the first; the other window\'s kept');
+    assert.deepEqual(onFile.batches.map((b) => [b.id, Object.fromEntries(b.totals), b.rows.map((r) => r.state)]), [['G', { already: 1 }, ['already']], ['B', { done: 1, conflict: 1 }, ['conflict']]],
+      'the resumed run\'s record replaced the first; the other window\'s kept; a row with a write is counted, not kept');
     assert.equal(onFile.entries.length, 1, 'the write is still there');
     await one.reload();
     assert.deepEqual(one.batchRecords().map((b) => b.id), ['G', 'B']);
