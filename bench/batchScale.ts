@@ -1,4 +1,4 @@
-// Section 8: a batch change across 1,000 subscriptions with every answer delayed one round trip (RTT), at the
+// Section 9: a batch change across 1,000 subscriptions with every answer delayed one round trip (RTT), at the
 // default bench concurrency of 8: the dry run (one GET each) and the run (a fresh GET and one PUT each) against the
 // round-trip floor, 1,000 × round trips per subscription / 8. Then the same batch on 200 subscriptions under a 20 %
 // rate of 429 answers: nothing lost, nothing written twice. The batch runner and DbStore as they ship (no vscode).

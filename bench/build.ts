@@ -57,6 +57,7 @@ export async function buildBench(): Promise<void> {
         activationChild: 'bench/activationChild.ts',
         importCheck: 'bench/importCheck.ts',
         batchScale: 'bench/batchScale.ts',
+        historyFile: 'bench/historyFile.ts',
       },
       outdir: OUT,
       alias: stub,

@@ -24,15 +24,18 @@ export interface BatchRecord {
   readonly totals: ReadonlyMap<BatchState, number>;
   /**
    * The subscriptions that may have no write in the history, with why: every state but changed and partly changed
-   * (their writes are the history's entries). So a batch of 1,000 that changed them all keeps no row.
+   * (their writes are the history's entries), at most MAX_ROWS. So a batch of 1,000 that changed them all keeps none.
    */
   readonly rows: readonly BatchRecordRow[];
 }
 
+// Every history change rewrites the whole file, once per write of a batch: records stay small (BENCHMARKS.md part 10).
 /** At most this many batches are kept, newest first. */
-export const MAX_BATCH_RECORDS = 20;
-/** A detail longer than this is cut: the summary document and the report have it whole. */
-const MAX_DETAIL = 300;
+export const MAX_BATCH_RECORDS = 10;
+/** A record lists at most this many subscriptions without a write (its counts have them all), the first ones with their reason, cut to MAX_DETAIL. */
+export const MAX_ROWS = 200;
+export const MAX_DETAILS = 50;
+const MAX_DETAIL = 200;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -42,14 +45,15 @@ export function batchRecord(run: Omit<BatchRecord, 'totals' | 'rows'> & { readon
   for (const { state } of run.rows) counts.set(state, (counts.get(state) ?? 0) + 1);
   // In STATE_ORDER, as the file reads them back.
   const totals = new Map(STATE_ORDER.filter((s) => counts.has(s)).map((s) => [s, counts.get(s) ?? 0]));
+  let details = 0;
+  const cut = (detail: string | undefined): { detail?: string } => {
+    if (detail === undefined || ++details > MAX_DETAILS) return {};
+    return { detail: detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL - 1)}…` : detail };
+  };
   return {
     ...run,
     totals,
-    rows: run.rows.filter((r) => r.state !== 'done' && r.state !== 'partial').map((r) => ({
-      idSubscription: r.idSubscription,
-      state: r.state,
-      ...(r.detail !== undefined ? { detail: r.detail.length > MAX_DETAIL ? `${r.detail.slice(0, MAX_DETAIL - 1)}…` : r.detail } : {}),
-    })),
+    rows: run.rows.filter((r) => r.state !== 'done' && r.state !== 'partial').slice(0, MAX_ROWS).map((r) => ({ idSubscription: r.idSubscription, state: r.state, ...cut(r.detail) })),
   };
 }
 

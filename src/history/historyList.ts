@@ -63,6 +63,8 @@ export interface HistoryBatch {
   readonly entries: readonly HistoryEntry[];
   /** The subscriptions of its record with no write here (a conflict, skipped, already so…), by id. */
   readonly unwritten: readonly BatchRecordRow[];
+  /** How many more subscriptions without a write it counted than its record lists (batchRecords.ts MAX_ROWS). */
+  readonly unlisted: number;
   /** The batch it undid. */
   readonly undoOf?: string;
   /** The subscriptions whose part of it a later Undo This Batch wrote back (fully or in part). */
@@ -121,6 +123,7 @@ function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord 
     totals,
     entries: sorted,
     unwritten: (record?.rows ?? []).filter((r) => !written.has(r.idSubscription)),
+    unlisted: record ? Math.max(0, [...record.totals].reduce((n, [state, count]) => n + (state === 'done' || state === 'partial' ? 0 : count), 0) - record.rows.length) : 0,
     ...(undoOf !== undefined ? { undoOf } : {}),
     undone,
   };

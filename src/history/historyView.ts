@@ -17,6 +17,7 @@ export type HistoryNode =
   | { readonly kind: 'batch'; readonly batch: HistoryBatch; readonly undoable: boolean }
   | { readonly kind: 'write'; readonly entry: HistoryEntry; readonly undone: boolean; readonly inBatch?: boolean }
   | { readonly kind: 'unwritten'; readonly batch: HistoryBatch; readonly row: BatchRecordRow }
+  | { readonly kind: 'unlisted'; readonly batch: HistoryBatch }
   | { readonly kind: 'change'; readonly entry: HistoryEntry; readonly change: HistoryChange };
 
 /** The History view. Empty, it shows its welcome text (package.json `viewsWelcome`). */
@@ -52,7 +53,8 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
         ...batch.unwritten.map((row) => ({ id: row.idSubscription, node: { kind: 'unwritten', batch, row } as const })),
       ];
       // Sorted by id; a subscription's writes stay in their order (the sort is stable).
-      return children.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => c.node);
+      const sorted = children.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => c.node);
+      return batch.unlisted > 0 ? [...sorted, { kind: 'unlisted', batch }] : sorted;
     }
     if (node.kind === 'write') return node.entry.changes.map((change) => ({ kind: 'change', entry: node.entry, change }));
     return [];
@@ -68,6 +70,8 @@ export class HistoryTreeProvider implements vscode.TreeDataProvider<HistoryNode>
         return writeItem(node.entry, node.undone, node.inBatch === true);
       case 'unwritten':
         return unwrittenItem(node.batch, node.row);
+      case 'unlisted':
+        return unlistedItem(node.batch);
       case 'change':
         return changeItem(node.entry, node.change);
     }
@@ -131,6 +135,16 @@ function unwrittenItem(batch: HistoryBatch, row: BatchRecordRow): vscode.TreeIte
   item.iconPath = unwrittenIcon(row.state);
   item.contextValue = HISTORY_ITEM.batchSubscription;
   item.accessibilityInformation = { label: [row.idSubscription, state, row.detail ?? '', vscode.l10n.t('nothing written')].filter(Boolean).join(', ') };
+  return item;
+}
+
+/** The last child of a batch whose record lists only the first subscriptions without a write. */
+function unlistedItem(batch: HistoryBatch): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t('… and {0} more with nothing written', batch.unlisted), vscode.TreeItemCollapsibleState.None);
+  item.id = `history:batch:${batch.id}/more`;
+  item.tooltip = vscode.l10n.t('The history lists the first of them; the totals on the batch row count them all, and the batch\'s report (Save Report as CSV…) had each with why.');
+  item.iconPath = new vscode.ThemeIcon('ellipsis');
+  item.contextValue = HISTORY_ITEM.batchSubscription;
   return item;
 }
 

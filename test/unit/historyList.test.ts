@@ -1,7 +1,7 @@
 // The history as a list: bounds, grouping for the view, and a file format read defensively.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchRecord, boundBatchRecords, MAX_BATCH_RECORDS, recordJson, type BatchRecord } from '../../src/history/batchRecords';
+import { batchRecord, boundBatchRecords, MAX_BATCH_RECORDS, MAX_DETAILS, MAX_ROWS, recordJson, type BatchRecord } from '../../src/history/batchRecords';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import {
   boundHistory, entriesOf, groupBySubscription, HISTORY_FORMAT_VERSION, historyRows, parseHistory, serializeHistory,
@@ -127,8 +127,17 @@ describe('batch records', () => {
 
   it('cuts a long detail; the file round-trips records and leaves `batches` out when there are none', () => {
     const long = batchRecord({ id: 'a', at: NOW, idGate: 'gate_a', undoOf: 'z', environment: 'staging', rows: [{ idSubscription: 'sub_a', state: 'refused', detail: 'x'.repeat(1000) }] });
-    assert.equal(long.rows[0]!.detail!.length, 300);
+    assert.equal(long.rows[0]!.detail!.length, 200);
     assert.ok(long.rows[0]!.detail!.endsWith('…'));
+    const many = batchRecord({ id: 'm', at: NOW, idGate: 'gate_a', rows: [
+      ...Array.from({ length: 30 }, (_, i) => ({ idSubscription: `sub_done${i}`, state: 'done' as const })),
+      ...Array.from({ length: MAX_ROWS + 50 }, (_, i) => ({ idSubscription: `sub_${i}`, state: 'conflict' as const, detail: 'why' })),
+    ] });
+    assert.equal(many.rows.length, MAX_ROWS, 'at most MAX_ROWS subscriptions without a write are listed');
+    assert.equal(many.rows.filter((r) => r.detail !== undefined).length, MAX_DETAILS, 'the first ones with their detail');
+    assert.deepEqual(Object.fromEntries(many.totals), { done: 30, conflict: MAX_ROWS + 50 }, 'the counts have them all');
+    const [row] = historyRows([], [many]);
+    assert.equal(row?.kind === 'batch' && row.batch.unlisted, 50, 'the view says how many more it does not list');
     assert.deepEqual(parseHistory(serializeHistory([], [long])), { entries: [], batches: [long], dropped: 0 });
     assert.deepEqual(JSON.parse(serializeHistory([], [long])).batches[0].totals, { refused: 1 }, 'the counts as an object in the file');
     assert.ok(!('batches' in JSON.parse(serializeHistory([entry('e', NOW)]))), 'a history without batches is written as before');
