@@ -23,8 +23,8 @@ export interface BatchRecord {
   /** How many of its subscriptions ended in each state. */
   readonly totals: ReadonlyMap<BatchState, number>;
   /**
-   * The subscriptions that may have no write in the history, with why: every state but changed and partly changed
-   * (their writes are the history's entries), at most MAX_ROWS. So a batch of 1,000 that changed them all keeps none.
+   * The subscriptions that may have no write in the history, with why (mayHaveNoWrite), at most MAX_ROWS. A changed
+   * one's write is the history's entry, so a batch of 1,000 that changed them all plainly keeps none.
    */
   readonly rows: readonly BatchRecordRow[];
 }
@@ -53,8 +53,16 @@ export function batchRecord(run: Omit<BatchRecord, 'totals' | 'rows'> & { readon
   return {
     ...run,
     totals,
-    rows: run.rows.filter((r) => r.state !== 'done' && r.state !== 'partial').slice(0, MAX_ROWS).map((r) => ({ idSubscription: r.idSubscription, state: r.state, ...cut(r.detail) })),
+    rows: run.rows.filter(mayHaveNoWrite).slice(0, MAX_ROWS).map((r) => ({ idSubscription: r.idSubscription, state: r.state, ...cut(r.detail) })),
   };
+}
+
+/**
+ * A row the history's writes may not show: every state but changed and partly changed, and those too when they say
+ * why (a resumed run that found the value written before the interruption, whose write the history never heard of).
+ */
+function mayHaveNoWrite(row: BatchRow): boolean {
+  return (row.state !== 'done' && row.state !== 'partial') || row.detail !== undefined;
 }
 
 /** Newest first, within the history's limits: none when it keeps no writes, none older than `maxDays`, at most MAX_BATCH_RECORDS. */

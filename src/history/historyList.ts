@@ -123,7 +123,7 @@ function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord 
     totals,
     entries: sorted,
     unwritten: (record?.rows ?? []).filter((r) => !written.has(r.idSubscription)),
-    unlisted: record ? Math.max(0, [...record.totals].reduce((n, [state, count]) => n + (state === 'done' || state === 'partial' ? 0 : count), 0) - record.rows.length) : 0,
+    unlisted: record ? Math.max(0, [...record.totals].reduce((n, [state, count]) => n + (state === 'done' || state === 'partial' ? 0 : count), 0) - record.rows.filter((r) => r.state !== 'done' && r.state !== 'partial').length) : 0,
     ...(undoOf !== undefined ? { undoOf } : {}),
     undone,
   };

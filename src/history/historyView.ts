@@ -131,10 +131,13 @@ function unwrittenItem(batch: HistoryBatch, row: BatchRecordRow): vscode.TreeIte
   item.id = `history:batch:${batch.id}/${row.idSubscription}`;
   const state = stateLabel(row.state);
   item.description = [state, ...(row.detail ? [row.detail] : [])].join(' · ');
-  item.tooltip = new vscode.MarkdownString(`**${escape(row.idSubscription)}**: ${escape(state)}${row.detail ? `\n\n${escape(row.detail)}` : ''}\n\n${escape(vscode.l10n.t('Nothing was written to it by this batch.'))}`);
+  // A changed one listed here: its write is not in the history (sent before a reload, or beyond logup.history.maxEntries).
+  const wrote = row.state === 'done' || row.state === 'partial';
+  const note = wrote ? vscode.l10n.t('Its write is not in the history.') : vscode.l10n.t('Nothing was written to it by this batch.');
+  item.tooltip = new vscode.MarkdownString(`**${escape(row.idSubscription)}**: ${escape(state)}${row.detail ? `\n\n${escape(row.detail)}` : ''}\n\n${escape(note)}`);
   item.iconPath = unwrittenIcon(row.state);
   item.contextValue = HISTORY_ITEM.batchSubscription;
-  item.accessibilityInformation = { label: [row.idSubscription, state, row.detail ?? '', vscode.l10n.t('nothing written')].filter(Boolean).join(', ') };
+  item.accessibilityInformation = { label: [row.idSubscription, state, row.detail ?? '', ...(wrote ? [] : [vscode.l10n.t('nothing written')])].filter(Boolean).join(', ') };
   return item;
 }
 
@@ -158,6 +161,10 @@ function unwrittenIcon(state: BatchState): vscode.ThemeIcon {
       return new vscode.ThemeIcon('circle-slash');
     case 'already':
       return new vscode.ThemeIcon('pass');
+    case 'done':
+      return new vscode.ThemeIcon('check');
+    case 'partial':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
     default:
       return new vscode.ThemeIcon('debug-step-over', new vscode.ThemeColor('disabledForeground'));
   }

@@ -3,19 +3,10 @@
 // the document and the server differ, never replace the DB (docs/architecture.md, "The save path"). Driven as a person would, against the
 // packaged extension in code-server and the in-process sandbox (its demo gate, preconfigured by LOGUP_SANDBOX_URL).
 import assert from 'node:assert/strict';
-import { clearNotifications, serialize, writes } from './workbenchUi.mjs';
+import { clearNotifications, logupContainer, serialize, viewRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_sandboxDemo';
 const SUB = 'sub_reload';
-
-function logupContainer(page) {
-  return page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="LogUp"]') }).first();
-}
-
-function viewRow(page, view, text) {
-  const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: view }) });
-  return pane.locator('.monaco-list-row', { hasText: text }).first();
-}
 
 export async function run(ctx) {
   const { page, sandbox } = ctx;

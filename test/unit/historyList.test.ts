@@ -99,6 +99,18 @@ describe('historyRows', () => {
     assert.equal(batch.undone.size, 0);
   });
 
+  it('lists a subscription a resumed run found already written before the interruption, whose write the history never heard of', () => {
+    const record = batchRecord({ id: 'R', at: 9, idGate: 'gate_a', rows: [
+      { idSubscription: 'sub_a', state: 'done', detail: 'Nothing sent: it already held these values (written before the batch was interrupted).' },
+      { idSubscription: 'sub_b', state: 'done' },
+    ] });
+    const [row] = historyRows([inBatch('b2', 10, 'sub_b', 'R')], [record]);
+    const batch = row?.kind === 'batch' ? row.batch : assert.fail('a batch row');
+    assert.deepEqual(batch.unwritten.map((r) => [r.idSubscription, r.state]), [['sub_a', 'done']]);
+    assert.equal(batch.unlisted, 0);
+    assert.deepEqual(Object.fromEntries(batch.totals), { done: 2 });
+  });
+
   it('shows a batch that wrote to none (every one a conflict), and marks undone the subscriptions a later undo put back', () => {
     const none = batchRecord({ id: 'NONE', at: 30, idGate: 'gate_a', rows: [{ idSubscription: 'sub_a', state: 'conflict' }] });
     const undo = batchRecord({ id: 'U', at: 20, idGate: 'gate_a', undoOf: 'B', rows: [{ idSubscription: 'sub_a', state: 'done' }, { idSubscription: 'sub_b', state: 'skipped' }] });
