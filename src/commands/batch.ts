@@ -155,9 +155,10 @@ export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal; batchId?
     }
     settleUndo(journal, choice);
     ctx.log.info(`Batch ${last.id}: undo, ${changed.keys} key(s) changed since on ${changed.subscriptions} subscription(s): ${choice === 'skip' ? 'skipped' : 'written anyway'}`);
+    // The same tab: what it said before the choice no longer holds.
     summary = await showSummary(ctx, journal, gate, choice === 'skip'
       ? vscode.l10n.t('Undo of the last batch (keys changed since are left as they are)')
-      : vscode.l10n.t('Undo of the last batch (keys changed since are written anyway)'));
+      : vscode.l10n.t('Undo of the last batch (keys changed since are written anyway)'), summary);
   }
   if (!journal.items.some((i) => i.state === 'change')) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Nothing to undo: {0}.', totalsLine(journalRows(journal))));
@@ -378,6 +379,8 @@ async function askKey(title: string): Promise<string> {
 /** `logup-batch:/<batch id>/<n>/summary.txt`: read-only documents (a content provider has no save). */
 class BatchDocuments implements vscode.TextDocumentContentProvider {
   readonly texts = new Map<string, string>();
+  readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.path) ?? '';
   }
@@ -386,20 +389,22 @@ class BatchDocuments implements vscode.TextDocumentContentProvider {
 // One provider per Ctx, registered at the first batch and disposed with the extension.
 const documents = new WeakMap<Ctx, BatchDocuments>();
 
-async function showSummary(ctx: Ctx, journal: BatchJournal, gate: Gate, title: string): Promise<vscode.Uri> {
+/** Shows the summary of `journal` as a new read-only document, or as the new text of `replacing` (the same tab). */
+async function showSummary(ctx: Ctx, journal: BatchJournal, gate: Gate, title: string, replacing?: vscode.Uri): Promise<vscode.Uri> {
   let docs = documents.get(ctx);
   if (!docs) {
     docs = new BatchDocuments();
     documents.set(ctx, docs);
-    ctx.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(BATCH_SCHEME, docs));
+    ctx.context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(BATCH_SCHEME, docs), docs.changed);
   }
   const heading = [
     `# ${vscode.l10n.t('LogUp batch change')}: ${title}`,
     vscode.l10n.t('Gate: {0} ({1}), {2}', gate.label, gate.idGate, gate.environment),
     vscode.l10n.t('Change: {0}', describeBatchChange(journal.change).join('; ')),
   ];
-  const uri = vscode.Uri.from({ scheme: BATCH_SCHEME, path: `/${journal.id}/${docs.texts.size + 1}/summary.txt` });
+  const uri = replacing ?? vscode.Uri.from({ scheme: BATCH_SCHEME, path: `/${journal.id}/${docs.texts.size + 1}/summary.txt` });
   docs.texts.set(uri.path, summaryText(heading, journalRows(journal)));
+  if (replacing) docs.changed.fire(replacing);
   await vscode.window.showTextDocument(uri, { preview: false });
   return uri;
 }

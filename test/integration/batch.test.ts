@@ -237,6 +237,11 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     assert.deepEqual(questions.map((q) => q.id), ['undoBatchChangedKeys', 'batchReview']);
     assert.deepEqual(undone.journal.items.map((i) => [i.idSubscription, i.state]), [[ids[0], 'done'], [ids[1], 'skipped']]);
     assert.deepEqual(ids.map((id) => sandbox.getDb(idGate, id)?.plan), ['free', 'enterprise', 'team', 'pro'], 'only what the batch changed and nobody touched since went back');
+    // The undo's summary tab was rewritten by the choice (not a second tab beside a stale one), then the result.
+    const undoDocs = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === BATCH_SCHEME && d.uri.path.startsWith(`/${undone.journal.id}/`)).map((d) => d.getText());
+    assert.equal(undoDocs.length, 2, undoDocs.join('\n---\n'));
+    assert.match(undoDocs[0]!, /Undo of the last batch \(keys changed since are left as they are\)[\s\S]*## skipped \(changed since\) \(1\)\nsub_hist1: Left as it is: "plan" changed since the batch\./);
+    assert.match(undoDocs[1]!, /Result/);
 
     await ctx.history.flush();
     const undoRow = await batchNode(undone.journal.id);
