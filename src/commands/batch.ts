@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { checkChange, describeBatchChange, parseChangeFile, type BatchChange } from '../core/batchChange';
-import { describeKeyChange, reportCsv, summaryText, totalsLine, type BatchRow } from '../core/batchReport';
+import { describeKeyChange, reportCsv, summaryText, totalsLine, wroteTo, type BatchRow } from '../core/batchReport';
 import { parseTargetList } from '../core/batchTargets';
 import { keyProblem } from '../core/limits';
 import { BATCH_JOURNAL_FILE, BATCH_SCHEME, COMMANDS } from '../constants';
@@ -148,7 +148,7 @@ export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal; batchId?
   let summary = await showSummary(ctx, journal, gate, vscode.l10n.t('Undo of the last batch (checked just now, nothing written)'));
   const changed = changedSinceCount(journal);
   if (changed.keys > 0) {
-    const choice = await askAboutChangedSince(ctx, journal, summary);
+    const choice = await askAboutChangedSince(ctx, journal, changed, summary);
     if (choice === undefined) {
       ctx.log.info(`Batch ${last.id}: undo cancelled at the keys changed since, nothing sent`);
       return { kind: 'cancelled', journal };
@@ -172,8 +172,7 @@ export async function undoBatch(ctx: Ctx, args: { signal?: AbortSignal; batchId?
  * The undo's one question about keys someone changed since the batch: which (the first few, the summary has them
  * all), what each holds now and what undoing it would write, and the two ways on. Undefined: undo nothing.
  */
-async function askAboutChangedSince(ctx: Ctx, journal: BatchJournal, summary: vscode.Uri): Promise<'skip' | 'overwrite' | undefined> {
-  const { keys, subscriptions } = changedSinceCount(journal);
+async function askAboutChangedSince(ctx: Ctx, journal: BatchJournal, { keys, subscriptions }: { keys: number; subscriptions: number }, summary: vscode.Uri): Promise<'skip' | 'overwrite' | undefined> {
   const shown = 8;
   const lines = journal.items.flatMap((i) => (i.changedSince ?? []).map((c) => `${i.idSubscription}: ${describeKeyChange(c)}`));
   const listed = [...lines.slice(0, shown), ...(lines.length > shown ? [vscode.l10n.t('… and {0} more (Show Summary lists them all)', lines.length - shown)] : [])];
@@ -257,7 +256,7 @@ async function run(ctx: Ctx, gate: Gate, journal: BatchJournal, concurrency: num
   await showSummary(ctx, journal, gate, cancelled ? vscode.l10n.t('Result (cancelled: run "LogUp: Resume Batch" for the rest)') : vscode.l10n.t('Result'));
   const saveReport = vscode.l10n.t('Save Report as CSV…');
   const undo = vscode.l10n.t('Undo This Batch');
-  const actions = journal.undoOf === undefined && rows.some((r) => r.state === 'done' || r.state === 'partial') && !isResumable(journal) ? [saveReport, undo] : [saveReport];
+  const actions = journal.undoOf === undefined && rows.some((r) => wroteTo(r.state)) && !isResumable(journal) ? [saveReport, undo] : [saveReport];
   void vscode.window.showInformationMessage(vscode.l10n.t('Batch change on {0}: {1}.', gate.label, totalsLine(rows)), ...actions).then(async (choice) => {
     if (choice === undo) await vscode.commands.executeCommand(COMMANDS.undoBatch);
     if (choice !== saveReport) return;

@@ -40,6 +40,11 @@ export function stateLabel(state: BatchState): string {
   }
 }
 
+/** True for the states in which something was written to the subscription: all of the change, or part of it. */
+export function wroteTo(state: BatchState): boolean {
+  return state === 'done' || state === 'partial';
+}
+
 /** How many subscriptions are in each state. */
 export function countStates(rows: readonly BatchRow[]): Map<BatchState, number> {
   const counts = new Map<BatchState, number>();

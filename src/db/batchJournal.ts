@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as l10n from '@vscode/l10n';
 import { reverseChanges, type BatchChange } from '../core/batchChange';
-import { STATE_ORDER, type BatchRow, type BatchState } from '../core/batchReport';
+import { STATE_ORDER, wroteTo, type BatchRow, type BatchState } from '../core/batchReport';
 import type { DbValue } from '../core/db';
 import { isSafeId } from '../core/dbPath';
 import { showKey } from '../core/limits';
@@ -70,7 +70,7 @@ export function journalRows(journal: BatchJournal): BatchRow[] {
  */
 export function undoJournal(journal: BatchJournal, id: string, now: number): BatchJournal {
   const items: BatchItem[] = journal.items
-    .filter((i) => (i.state === 'done' || i.state === 'partial') && (i.changes?.length ?? 0) > 0)
+    .filter((i) => wroteTo(i.state) && (i.changes?.length ?? 0) > 0)
     .map((i) => ({ idSubscription: i.idSubscription, state: 'change', changes: reverseChanges(i.changes ?? []) }));
   return { version: 1, id, idGate: journal.idGate, change: journal.change, createdAt: now, items, undoOf: journal.id };
 }
@@ -95,10 +95,8 @@ export function settleUndo(journal: BatchJournal, choice: 'skip' | 'overwrite'):
     if (choice === 'overwrite') {
       item.changes = [...(item.changes ?? []), ...changed].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       item.detail = l10n.t('Written anyway over a change made since the batch: {0}.', keys);
-    } else if ((item.changes?.length ?? 0) === 0) {
-      item.state = 'skipped';
-      item.detail = l10n.t('Left as it is: {0} changed since the batch.', keys);
     } else {
+      if ((item.changes?.length ?? 0) === 0) item.state = 'skipped';
       item.detail = l10n.t('Left as it is: {0} changed since the batch.', keys);
     }
   }

@@ -1,7 +1,7 @@
 // What a batch change did to each subscription, kept in the history file beside its writes, so that the History view
 // shows every subscription of a batch: those it wrote to (their writes) and those it did not (a conflict, skipped,
 // already so, refused, not found, not started), with why. No `vscode` import: unit-tested with node:test.
-import { STATE_ORDER, type BatchRow, type BatchState } from '../core/batchReport';
+import { STATE_ORDER, wroteTo, type BatchRow, type BatchState } from '../core/batchReport';
 
 /** One subscription of a batch and where it ended. */
 export interface BatchRecordRow {
@@ -62,7 +62,13 @@ export function batchRecord(run: Omit<BatchRecord, 'totals' | 'rows'> & { readon
  * why (a resumed run that found the value written before the interruption, whose write the history never heard of).
  */
 function mayHaveNoWrite(row: BatchRow): boolean {
-  return (row.state !== 'done' && row.state !== 'partial') || row.detail !== undefined;
+  return !wroteTo(row.state) || row.detail !== undefined;
+}
+
+/** How many subscriptions without a write the record counts but does not list (beyond MAX_ROWS). */
+export function unlistedCount(record: BatchRecord): number {
+  const counted = [...record.totals].reduce((n, [state, count]) => n + (wroteTo(state) ? 0 : count), 0);
+  return Math.max(0, counted - record.rows.filter((r) => !wroteTo(r.state)).length);
 }
 
 /** Newest first, within the history's limits: none when it keeps no writes, none older than `maxDays`, at most MAX_BATCH_RECORDS. */

@@ -4,7 +4,7 @@ import type { DbValue } from '../core/db';
 import type { CallOutcome } from '../db/dbStore';
 import type { HistoryChange } from '../core/historyText';
 import type { BatchState } from '../core/batchReport';
-import { parseBatchRecords, recordJson, type BatchRecord, type BatchRecordRow } from './batchRecords';
+import { parseBatchRecords, recordJson, unlistedCount, type BatchRecord, type BatchRecordRow } from './batchRecords';
 import type { HistoryEntry } from './historyEntry';
 
 /** How much history is kept (the `logup.history.*` settings). */
@@ -123,7 +123,7 @@ function batchOf(id: string, list: readonly HistoryEntry[], record: BatchRecord 
     totals,
     entries: sorted,
     unwritten: (record?.rows ?? []).filter((r) => !written.has(r.idSubscription)),
-    unlisted: record ? Math.max(0, [...record.totals].reduce((n, [state, count]) => n + (state === 'done' || state === 'partial' ? 0 : count), 0) - record.rows.filter((r) => r.state !== 'done' && r.state !== 'partial').length) : 0,
+    unlisted: record ? unlistedCount(record) : 0,
     ...(undoOf !== undefined ? { undoOf } : {}),
     undone,
   };

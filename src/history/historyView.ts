@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { COMMANDS, HISTORY_ITEM } from '../constants';
-import { countsLine, stateLabel, type BatchState } from '../core/batchReport';
+import { countsLine, stateLabel, wroteTo, type BatchState } from '../core/batchReport';
 import { changeText, entrySummary, outcomeText, shownValue, stateText, type HistoryChange } from '../core/historyText';
 import type { BatchRecordRow } from './batchRecords';
 import { isUndoable, undoneIds, type HistoryEntry } from './historyEntry';
@@ -102,7 +102,7 @@ function batchItem(batch: HistoryBatch, undoable: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
   item.id = `history:batch:${batch.id}`;
   const totals = countsLine(batch.totals);
-  const changed = (batch.totals.get('done') ?? 0) + (batch.totals.get('partial') ?? 0);
+  const changed = [...batch.totals].reduce((n, [state, count]) => n + (wroteTo(state) ? count : 0), 0);
   const undone = batch.undone.size === 0 ? [] : [batch.undone.size >= changed ? vscode.l10n.t('undone') : vscode.l10n.t('undone on {0} of {1}', batch.undone.size, changed)];
   item.description = [shortTime(batch.at), batch.idGate, totals, ...undone].join(' · ');
   const rows = [
@@ -132,7 +132,7 @@ function unwrittenItem(batch: HistoryBatch, row: BatchRecordRow): vscode.TreeIte
   const state = stateLabel(row.state);
   item.description = [state, ...(row.detail ? [row.detail] : [])].join(' · ');
   // A changed one listed here: its write is not in the history (sent before a reload, or beyond logup.history.maxEntries).
-  const wrote = row.state === 'done' || row.state === 'partial';
+  const wrote = wroteTo(row.state);
   const note = wrote ? vscode.l10n.t('Its write is not in the history.') : vscode.l10n.t('Nothing was written to it by this batch.');
   item.tooltip = new vscode.MarkdownString(`**${escape(row.idSubscription)}**: ${escape(state)}${row.detail ? `\n\n${escape(row.detail)}` : ''}\n\n${escape(note)}`);
   item.iconPath = unwrittenIcon(row.state);
