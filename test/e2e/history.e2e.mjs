@@ -3,7 +3,7 @@
 // the in-process sandbox (its seeded demo gate, preconfigured through LOGUP_SANDBOX_URL); every request is checked
 // in the sandbox journal. The History view with the diff open is the README's `history` screenshot.
 import assert from 'node:assert/strict';
-import { logupContainer, readmeShot, serialize, viewRow, writes } from './workbenchUi.mjs';
+import { answer, logupContainer, openDbAsJson, readmeShot, retype, saveAndWaitClean, serialize, viewRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_sandboxDemo';
 const SUB = 'sub_alpha';
@@ -19,20 +19,11 @@ export async function run(ctx) {
     await logupContainer(page).click();
     await viewRow(page, 'Subscriptions', GATE).waitFor({ state: 'visible', timeout: 30_000 });
     await ctx.runCommand('LogUp: Open Subscription by ID…');
-    await page.locator('.quick-input-widget', { hasText: 'subscription id' }).waitFor({ state: 'visible', timeout: 15_000 });
-    await page.keyboard.type(SUB);
-    await page.keyboard.press('Enter');
-    const row = viewRow(page, 'Subscriptions', SUB);
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await row.hover();
-    await row.locator('.action-label[aria-label="Open DB as JSON"]').click();
-    await page.locator('.view-lines', { hasText: 'Ada Lovelace' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(serialize(edited));
+    await answer(page, 'subscription id', SUB);
+    await openDbAsJson(page, viewRow(page, 'Subscriptions', SUB), 'Ada Lovelace');
+    await retype(page, serialize(edited));
     sandbox.clearJournal();
-    await page.keyboard.press('Control+S');
-    await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'detached', timeout: 15_000 });
+    await saveAndWaitClean(page);
     assert.deepEqual(sandbox.getDb(GATE, SUB), edited);
   });
 

@@ -5,7 +5,7 @@
 // Screenshots for the README: production-tab, review, review-diff; review-cancelled for the run's record.
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET } from './secrets.mjs';
-import { addGateByTyping, answer, clearNotifications, pick, readmeShot, retype, serialize, treeRow, writes } from './workbenchUi.mjs';
+import { addGateByTyping, answer, clearNotifications, openDbAsJson, pick, readmeShot, retype, serialize, treeRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_shop';
 const SUB = 'sub_customer42';
@@ -41,12 +41,8 @@ export async function run(ctx) {
     // two gates (the sandbox demo gate is preconfigured by LOGUP_SANDBOX_URL): pick ours
     await pick(page, 'which gate', GATE);
     await answer(page, 'Open Subscription of', SUB);
-    const row = treeRow(page, SUB);
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await row.hover();
-    await row.locator('.action-label[aria-label="Open DB as JSON"]').click();
+    await openDbAsJson(page, treeRow(page, SUB), 'Grace Hopper');
     await dbTab(page).waitFor({ state: 'visible', timeout: 15_000 });
-    await page.locator('.view-lines', { hasText: 'Grace Hopper' }).first().waitFor({ state: 'visible', timeout: 15_000 });
   });
 
   await ctx.step('the tab and the status bar say production', async () => {

@@ -3,7 +3,7 @@
 // the document and the server differ, never replace the DB (docs/architecture.md, "The save path"). Driven as a person would, against the
 // packaged extension in code-server and the in-process sandbox (its demo gate, preconfigured by LOGUP_SANDBOX_URL).
 import assert from 'node:assert/strict';
-import { clearNotifications, logupContainer, serialize, viewRow, writes } from './workbenchUi.mjs';
+import { answer, clearNotifications, logupContainer, openDbAsJson, retype, serialize, viewRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_sandboxDemo';
 const SUB = 'sub_reload';
@@ -18,18 +18,9 @@ export async function run(ctx) {
     await logupContainer(page).click();
     await viewRow(page, 'Subscriptions', GATE).waitFor({ state: 'visible', timeout: 30_000 });
     await ctx.runCommand('LogUp: Open Subscription by ID…');
-    await page.locator('.quick-input-widget', { hasText: 'subscription id' }).waitFor({ state: 'visible', timeout: 15_000 });
-    await page.keyboard.type(SUB);
-    await page.keyboard.press('Enter');
-    const row = viewRow(page, 'Subscriptions', SUB);
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await row.hover();
-    await row.locator('.action-label[aria-label="Open DB as JSON"]').click();
-    await page.locator('.view-lines', { hasText: 'Ada' }).first().waitFor({ state: 'visible', timeout: 15_000 });
-    await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+A');
-    await page.keyboard.insertText(serialize(mine));
-    await page.locator('.tabs-container .tab.dirty').waitFor({ state: 'visible', timeout: 15_000 });
+    await answer(page, 'subscription id', SUB);
+    await openDbAsJson(page, viewRow(page, 'Subscriptions', SUB), 'Ada');
+    await retype(page, serialize(mine));
   });
 
   await ctx.step('reload the window: the dirty text comes back', async () => {

@@ -4,7 +4,7 @@
 // Screenshots (test-results/e2e/screenshots/NN-*.png) feed the README.
 import assert from 'node:assert/strict';
 import { E2E_GATE_SECRET as SECRET, E2E_LOGUP_TOKEN as TOKEN } from './secrets.mjs';
-import { addGateByTyping, answer, clearNotifications, logupContainer, pick, readmeShot, retype, saveAndWaitClean, serialize, treeRow, writes } from './workbenchUi.mjs';
+import { addGateByTyping, answer, clearNotifications, logupContainer, openDbAsJson, pick, readmeShot, retype, saveAndWaitClean, serialize, treeRow, writes } from './workbenchUi.mjs';
 
 const GATE = 'gate_e2e';
 const SUB = 'sub_e2e';
@@ -49,11 +49,8 @@ export async function run(ctx) {
   delete edited.plan;
   await ctx.step('open the DB as JSON, edit, Ctrl+S: one DELETE and one PUT', async () => {
     // the row's inline action, as a person clicks it on hover
-    const row = treeRow(page, SUB);
-    await row.hover();
-    await row.locator('.action-label[aria-label="Open DB as JSON"]').click();
+    await openDbAsJson(page, treeRow(page, SUB), 'Grace Hopper');
     await page.locator('.tabs-container .tab', { hasText: `${SUB}.json` }).waitFor({ state: 'visible', timeout: 15_000 });
-    await page.locator('.view-lines', { hasText: 'Grace Hopper' }).first().waitFor({ state: 'visible', timeout: 15_000 });
     await retype(page, serialize(edited));
     sandbox.clearJournal();
     await saveAndWaitClean(page);

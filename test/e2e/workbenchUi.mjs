@@ -57,6 +57,14 @@ export function treeRow(page, text) {
   return page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
 }
 
+/** The row's inline "Open DB as JSON", as a person clicks it on hover; waits until the document shows `text`. */
+export async function openDbAsJson(page, row, text) {
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.hover();
+  await row.locator('.action-label[aria-label="Open DB as JSON"]').click();
+  await page.locator('.view-lines', { hasText: text }).first().waitFor({ state: 'visible', timeout: 15_000 });
+}
+
 /** Clears the toasts of earlier steps, so each screenshot shows what its own step did. */
 export async function clearNotifications(ctx) {
   await ctx.runCommand('Notifications: Clear All Notifications');

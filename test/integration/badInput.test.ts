@@ -13,7 +13,7 @@ import type { Db } from '../../src/core/db';
 import type { VerifyTokenResult } from '../../src/commands/verifyToken';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { closeAllEditors, extensionCtx, openDbEditor, removeGate, waitFor } from './helpers';
+import { closeAllEditors, extensionCtx, openDbEditor, removeAllGates, removeGate, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
@@ -50,7 +50,7 @@ function assertNoStrayDocuments(): void {
 }
 
 async function resetGate(ctx: Ctx, sandbox: SandboxHandle): Promise<void> {
-  for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+  await removeAllGates(ctx);
   const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
   assert.ok(gate, 'the gate is added');
 }

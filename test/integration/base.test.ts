@@ -8,7 +8,7 @@ import { serializeDb } from '../../src/core/dbDocument';
 import type { Db } from '../../src/core/db';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, removeGate, removeWorkspaceSettings, replaceText, waitFor, writeWorkspaceSettings } from './helpers';
+import { calls, closeAllEditors, extensionCtx, openDbEditor, removeAllGates, removeGate, removeWorkspaceSettings, replaceText, waitFor, writeWorkspaceSettings } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 
@@ -27,7 +27,7 @@ suite('The base of a save: what the editor holds', () => {
   suiteSetup(async () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
     assert.ok(await vscode.commands.executeCommand(COMMANDS.addGate, { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' }));
   });
 

@@ -12,7 +12,7 @@ import type { ModalQuestion } from '../../src/dialogs/modal';
 import type { HistoryNode } from '../../src/history/historyView';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { TreeNode } from '../../src/views/treeNodes';
-import { closeAllEditors, extensionCtx, removeGate } from './helpers';
+import { closeAllEditors, extensionCtx, removeAllGates, removeGate } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const idGate = 'gate_batch';
@@ -30,7 +30,7 @@ suite('Batch change: Apply Change to Subscriptions…', () => {
     sandbox = await startSandbox();
     sandbox.addGate(idGate, TRUST_TEST_SECRET);
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
     assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url }));
     await vscode.commands.executeCommand('logup.setGateEnvironment', { idGate, environment: 'production' });
     realModal = ctx.modal.ask;

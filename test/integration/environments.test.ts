@@ -17,7 +17,7 @@ import type { ModalQuestion } from '../../src/dialogs/modal';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { GateNode } from '../../src/views/treeNodes';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, putThenDelete, removeGate, replaceText, ReviewAnswer, reviewButton, waitFor } from './helpers';
+import { calls, closeAllEditors, extensionCtx, openDbEditor, putThenDelete, removeAllGates, removeGate, replaceText, ReviewAnswer, reviewButton, waitFor } from './helpers';
 
 /** A gate the user marks as production (it runs on the local sandbox, as every server a test starts). */
 const LIVE = 'gate_liveShop';
@@ -52,14 +52,14 @@ suite('Environments, the write review and auto-save', () => {
     sandbox.addGate(LIVE, DEMO_GATE.secretKey);
     ctx = await extensionCtx();
     realAsk = ctx.modal.ask;
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
   });
 
   suiteTeardown(async () => {
     await closeAllEditors();
     if (ctx) {
       ctx.modal.ask = realAsk;
-      for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+      await removeAllGates(ctx);
     }
     await sandbox?.close();
   });

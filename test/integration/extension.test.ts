@@ -8,7 +8,7 @@ import { DEMO_GATE, DEMO_LOGUP_TOKENS, DEMO_INVALID_LOGUP_TOKEN } from '../../sr
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { VerifyTokenResult } from '../../src/commands/verifyToken';
 import type { TreeNode } from '../../src/views/treeNodes';
-import { answering, calls, closeAllEditors, confirm, extensionCtx, openDbEditor, removeGate, replaceText, waitFor } from './helpers';
+import { answering, calls, closeAllEditors, confirm, extensionCtx, openDbEditor, removeAllGates, removeGate, replaceText, waitFor } from './helpers';
 
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
 const idGate = DEMO_GATE.idGate;
@@ -21,7 +21,7 @@ suite('LogUp extension in a real VS Code', () => {
   suiteSetup(async () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
   });
 
   suiteTeardown(async () => {

@@ -11,7 +11,7 @@ import type { Db } from '../../src/core/db';
 import type { SubscriptionRef } from '../../src/db/subscriptionRef';
 import { DEMO_GATE } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { calls, closeAllEditors, extensionCtx, openDbEditor, removeGate, replaceText, waitFor } from './helpers';
+import { calls, closeAllEditors, extensionCtx, openDbEditor, removeAllGates, removeGate, replaceText, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 
@@ -308,7 +308,7 @@ suite('Faults: nothing lost, nothing overwritten', () => {
   suiteSetup(async () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
     const gate = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' });
     assert.ok(gate, 'the gate is added');
     unspy = spyOnFileSystem(ctx, failures);

@@ -10,7 +10,7 @@ import type { Db } from '../../src/core/db';
 import type { VerifyTokenResult } from '../../src/commands/verifyToken';
 import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { answering, calls, captureWarnings, closeAllEditors, confirm, extensionCtx, openDbEditor, removeGate, replaceText, waitFor } from './helpers';
+import { answering, calls, captureWarnings, closeAllEditors, confirm, extensionCtx, openDbEditor, removeAllGates, removeGate, replaceText, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 const ALPHA_TOKEN = DEMO_LOGUP_TOKENS[0]!;
@@ -28,7 +28,7 @@ suite('Hardening: what an adversarial review found', () => {
   suiteSetup(async () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
     assert.ok(await vscode.commands.executeCommand(COMMANDS.addGate, { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox' }));
   });
 

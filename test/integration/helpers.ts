@@ -148,6 +148,11 @@ export async function removeGate(ctx: Ctx, idGate: string): Promise<void> {
   assert.deepEqual(asked.map((q) => q.id), ['removeGate'], 'Remove Gate asks once');
 }
 
+/** Removes every gate the extension holds (a suite's clean start and end), each as a person confirms it. */
+export async function removeAllGates(ctx: Ctx): Promise<void> {
+  for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+}
+
 /** What a person chooses in the write review. */
 export type ReviewAnswer = 'save' | 'diff' | 'cancel';
 

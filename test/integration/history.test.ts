@@ -14,7 +14,7 @@ import type { UndoResult } from '../../src/commands/history';
 import type { HistoryEntry } from '../../src/history/historyEntry';
 import type { HistoryNode } from '../../src/history/historyView';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
-import { answering, closeAllEditors, confirm, extensionCtx, openDbEditor, putThenDelete, removeGate, replaceText, waitFor } from './helpers';
+import { answering, closeAllEditors, confirm, extensionCtx, openDbEditor, putThenDelete, removeAllGates, removeGate, replaceText, waitFor } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const idGate = 'gate_history';
@@ -34,7 +34,7 @@ suite('Write history, undo and the merge', () => {
     sandbox = await startSandbox();
     sandbox.addGate(idGate, TRUST_TEST_SECRET);
     ctx = await extensionCtx();
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
     assert.ok(await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: TRUST_TEST_SECRET, baseUrl: sandbox.url, environment: 'sandbox' }));
     // A logupToken passes through the extension too, so the file check below means something.
     sandbox.setDb(idGate, 'sub_verified', { seen: true });

@@ -17,7 +17,7 @@ import { DEMO_GATE, DEMO_LOGUP_TOKENS } from '../../src/sandbox/demoData';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import type { SnippetCall, SnippetLanguage } from '../../src/core/snippets';
 import type { ImportOutcome } from '../../src/commands/transfer';
-import { calls, closeAllEditors, extensionCtx, putThenDelete, removeGate, waitFor } from './helpers';
+import { calls, closeAllEditors, extensionCtx, putThenDelete, removeAllGates, removeGate, waitFor } from './helpers';
 
 const idGate = DEMO_GATE.idGate;
 const [ALPHA, BETA, GAMMA] = DEMO_LOGUP_TOKENS as [typeof DEMO_LOGUP_TOKENS[0], typeof DEMO_LOGUP_TOKENS[0], typeof DEMO_LOGUP_TOKENS[0]];
@@ -39,7 +39,7 @@ suite('reach: the LogUp view, links, snippets, export/import and Find', () => {
     sandbox = await startSandbox();
     ctx = await extensionCtx();
     originalAsk = ctx.modal.ask;
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
     const added = await vscode.commands.executeCommand('logup.addGate', { idGate, secretKey: DEMO_GATE.secretKey, baseUrl: sandbox.url, environment: 'sandbox', label: GATE_LABEL });
     assert.ok(added, 'the sandbox gate is added');
     folder = mkdtempSync(join(tmpdir(), 'logup-reach-'));

@@ -13,7 +13,7 @@ import type { HistoryEntry } from '../../src/history/historyEntry';
 import type { ModalQuestion } from '../../src/dialogs/modal';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/sandbox';
 import { createTools } from '../../src/tools/registry';
-import { calls, closeAllEditors, extensionCtx, removeGate, reviewButton, waitFor, type ReviewAnswer } from './helpers';
+import { calls, closeAllEditors, extensionCtx, removeAllGates, type ReviewAnswer, reviewButton, waitFor } from './helpers';
 import { TRUST_TEST_SECRET } from './secrets';
 
 const STAGING = 'gate_agentStaging';
@@ -36,14 +36,14 @@ suite('Language model tools (LogUp for agents)', () => {
     sandbox.addGate(LIVE, TRUST_TEST_SECRET);
     ctx = await extensionCtx();
     realAsk = ctx.modal.ask;
-    for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+    await removeAllGates(ctx);
   });
 
   suiteTeardown(async () => {
     await closeAllEditors();
     if (ctx) {
       ctx.modal.ask = realAsk;
-      for (const gate of ctx.gates.list()) await removeGate(ctx, gate.idGate);
+      await removeAllGates(ctx);
     }
     await vscode.workspace.getConfiguration('logup').update('confirmWrites', undefined, vscode.ConfigurationTarget.Global);
     await sandbox?.close();
